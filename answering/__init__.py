@@ -1,0 +1,1 @@
+"""Answers with no language model: chosen sentences, quoted verbatim and cited."""

@@ -1,0 +1,172 @@
+"""The extractive answerer: retrieve, score sentences, abstain or compose a cited answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from inspection_qa.errors import ConfigError
+from inspection_qa.settings import Settings
+from retrieval.hybrid import HybridRetriever
+
+from .followups import FollowUpRewriter
+from .selection import (
+    Candidate, SentenceScorer, candidates_from, has_quantity, is_change_question, is_quantity_question,
+    near_duplicate, query_terms,
+)
+from .types import ABSTAIN_TEXT, Answer, Citation
+from .verify import verify_citations
+
+
+@dataclass
+class AbstentionPolicy:
+    """Abstain when the best sentence scores under `threshold`, when a question asking for a
+    number finds none near it, or when most of its subject terms occur nowhere in the corpus."""
+
+    threshold: float = 0.40
+    unknown_share: float = 0.5
+    unknown_margin: float = 0.10
+
+    def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str]) -> str:
+        if not best:
+            return "nothing retrieved"
+        top = best[0].score
+        if top < self.threshold:
+            return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
+        if terms and len(unknown) / len(terms) >= self.unknown_share and top < self.threshold + self.unknown_margin:
+            return f"the documents never mention {', '.join(unknown)}"
+        if is_quantity_question(question) and not any(has_quantity(c.text) for c in best[:3]):
+            return "the question asks for a number and the best evidence holds none"
+        return ""
+
+
+class ExtractiveAnswerer:
+    """One question in, one `Answer` out; every quote is a span of a stored document."""
+
+    def __init__(self, index, settings: Settings, policy: AbstentionPolicy | None = None) -> None:
+        if settings.max_quotes < 1:
+            raise ConfigError("max_quotes must be at least 1")
+        self.index = index
+        self.settings = settings
+        self.retriever = HybridRetriever(index, candidates=settings.candidates, rrf_k=settings.rrf_k)
+        self.rewriter = FollowUpRewriter()
+        self.scorer = SentenceScorer()
+        self.policy = policy or AbstentionPolicy(threshold=settings.abstain_threshold)
+        self._sentence_cache: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def run(self, question: str, history: list[str] | None = None, search_filter=None) -> Answer:
+        t0 = time.perf_counter()
+        question = question.strip()
+        if not question:
+            raise ConfigError("the question is empty; type a question")
+        searched = self.rewriter.run(question, history or [])
+        embedder = self.index.embedder
+        qvec = embedder.embed_query(searched)
+        qvecs = [qvec] if searched == question else [qvec, embedder.embed_query(question)]
+        hits = self.retriever.run(searched, k=max(self.settings.top_k, 10), query_vector=qvec, search_filter=search_filter)
+        chunks = [h.chunk for h in hits[: self.settings.answer_chunks]]
+        cands = candidates_from(chunks)
+        self._score(cands, qvecs, searched)
+        ranked = sorted(cands, key=lambda c: -c.score)
+        terms = query_terms(searched)
+        self.index.refresh()
+        unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
+        reason = self.policy.decide(question, ranked, unknown, terms)
+        if reason:
+            answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
+        else:
+            chosen = self._choose(ranked, is_change_question(question))
+            citations, text = self._compose(chosen, timeline=is_change_question(question))
+            citations = verify_citations(citations, self.index.docstore.text)
+            answer = Answer(question, searched, text, citations, not citations, hits)
+        answer.scores = {"best": ranked[0].score if ranked else 0.0, "best_dense": ranked[0].dense if ranked else 0.0}
+        answer.latency_ms = (time.perf_counter() - t0) * 1000
+        return answer
+
+    # -- steps ----------------------------------------------------------------------------
+    def _score(self, cands: list[Candidate], qvecs: list[np.ndarray], searched: str) -> None:
+        if not cands:
+            return
+        missing = [c for c in cands if (c.chunk.id, c.span.start, c.span.end) not in self._sentence_cache]
+        if missing:
+            vecs = self.index.embedder.embed_documents([m.text for m in missing])
+            for m, v in zip(missing, vecs):
+                self._sentence_cache[(m.chunk.id, m.span.start, m.span.end)] = v
+        vectors = np.stack([self._sentence_cache[(c.chunk.id, c.span.start, c.span.end)] for c in cands])
+        self.scorer.run(cands, vectors, qvecs, query_terms(searched), self.index.lexical.idf)
+
+    def _choose(self, ranked: list[Candidate], change: bool) -> list[Candidate]:
+        best = ranked[0]
+        margin = 0.12
+        chosen: list[Candidate] = [best]
+        if change:  # a change needs its earliest and latest sources: the best sentence of each document
+            for cand in ranked[1:]:
+                if cand.chunk.doc_id not in {c.chunk.doc_id for c in chosen} and cand.score >= best.score - 0.25 \
+                        and cand.score >= self.policy.threshold:
+                    chosen.append(cand)
+        for cand in ranked[1:]:
+            if len(chosen) >= self.settings.max_quotes + (1 if change else 0):
+                break
+            if cand in chosen or cand.score < best.score - margin:
+                continue
+            if any(near_duplicate(cand, c) for c in chosen):
+                continue
+            chosen.append(cand)
+        return chosen
+
+    def _compose(self, chosen: list[Candidate], timeline: bool) -> tuple[list[Citation], str]:
+        groups: dict[str, list[Candidate]] = {}
+        for cand in chosen:
+            groups.setdefault(cand.chunk.doc_id, []).append(cand)
+        order = list(groups)
+        if timeline:
+            order.sort(key=lambda d: (groups[d][0].chunk.date is None, groups[d][0].chunk.date or ""))
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for doc_id in order:
+            members = sorted(groups[doc_id], key=lambda c: c.span.start)
+            chunk = members[0].chunk
+            quotes = []
+            for cand in members:
+                marker = len(citations) + 1
+                pages = tuple(p for p in cand.chunk.pages) if cand.chunk.pages else ()
+                page_list = _pages_of(cand, self.index.docstore.pages(doc_id)) or pages
+                citations.append(Citation(
+                    marker=marker, doc_id=doc_id, document=cand.chunk.filename, title=cand.chunk.title,
+                    date=cand.chunk.date, kind=cand.chunk.kind, page=page_list[0] if page_list else None,
+                    pages=page_list, section=cand.chunk.section, quote=cand.text, start=cand.span.start,
+                    end=cand.span.end, chunk_id=cand.chunk.id,
+                ))
+                quotes.append(f"“{cand.text}” [{marker}]")
+            lines.append(f"{_source_phrase(chunk)}: " + " ".join(quotes))
+        return citations, "\n\n".join(lines)
+
+
+def _pages_of(cand: Candidate, pages) -> tuple[int, ...]:
+    return tuple(sorted({p.page for p in pages if p.start < cand.span.end and cand.span.start < p.end}))
+
+
+def _source_phrase(chunk) -> str:
+    from inspection_qa.records import KINDS, PRIMARY_KINDS
+
+    label = KINDS.get(chunk.kind, "document")
+    when = _human_date(chunk.date)
+    phrase = f"The {label} “{chunk.title}”" + (f" ({when})" if when else " (undated)")
+    if chunk.kind not in PRIMARY_KINDS:
+        phrase += ", a secondary source,"
+    return phrase + " says"
+
+
+def _human_date(date: str | None) -> str:
+    if not date:
+        return ""
+    import calendar
+
+    parts = date.split("-")
+    if len(parts) == 3:
+        return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
+    return parts[0]

@@ -1,0 +1,44 @@
+"""Follow-up questions: carry the conversation's subject into a question that lacks one.
+
+"What about the risk assessment in those cases?" after a question about child protection
+conferences is searched as both together; a question with a subject of its own starts fresh.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.text import tokens
+
+FOLLOWUP_OPENERS = re.compile(
+    r"^\s*(and|also|but|so|what about|how about|what of|and what|and how|same for|likewise|then)\b", re.I
+)
+ANAPHORA = re.compile(
+    r"\b(he|she|they|them|it|its|this|that|these|those|his|her|their|theirs|there|then|such|the same|"
+    r"the former|the latter|him)\b",
+    re.I,
+)
+
+
+class FollowUpRewriter:
+    """Decides whether a question leans on the conversation and, if so, what to search."""
+
+    def __init__(self, min_own_terms: int = 4) -> None:
+        self.min_own_terms = min_own_terms
+
+    def is_follow_up(self, question: str) -> bool:
+        own = tokens(question)
+        if FOLLOWUP_OPENERS.match(question):
+            return True
+        if len(own) <= 1:
+            return True
+        if ANAPHORA.search(question) and len(own) < self.min_own_terms:
+            return True
+        return False
+
+    def run(self, question: str, history: list[str]) -> str:
+        """The question to search: the question itself, or the last subject plus the question."""
+        if not history or not self.is_follow_up(question):
+            return question.strip()
+        subject = history[-1].strip()
+        return f"{subject} {question.strip()}"

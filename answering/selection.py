@@ -1,0 +1,107 @@
+"""Scoring the sentences of retrieved passages against the question, and choosing quotes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from inspection_qa.records import Chunk, Span
+from retrieval.text import fold, tokens
+
+GENERIC_TERMS = frozenset(tokens(
+    "inspector inspectors inspection inspections ofsted report reports letter letters say said find found finding "
+    "findings birmingham council children child service services social work workers worker trust city local "
+    "authority 2011 2019 what how did does do was were is are describe mention note there their about"
+))
+NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|dozen|half|third|quarter|twice|once|percent|per cent)\b", re.I
+)
+QUANTITY_QUESTION = re.compile(
+    r"\b(how many|how much|what (?:number|percentage|proportion|share|figure|amount)|number of|what (?:was|is) the "
+    r"(?:number|percentage|average|total|rate))\b", re.I
+)
+CHANGE_QUESTION = re.compile(
+    r"\b(chang\w*|improv\w*|progress\w*|compar\w*|since|over time|trend\w*|now|still|anymore|any more|then and now|"
+    r"differ\w*|develop\w* since|evolv\w*|shift\w*|better|worse|reduc\w*|increas\w*|declin\w*|from 20\d\d|"
+    r"between 20\d\d)\b", re.I
+)
+
+
+@dataclass
+class Candidate:
+    chunk: Chunk
+    span: Span
+    rank: int  # rank of its chunk in the fused list
+    text: str
+    dense: float = 0.0
+    lexical: float = 0.0
+    score: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.chunk.doc_id, self.span.start, self.span.end)
+
+
+def candidates_from(chunks: list[Chunk], min_words: int = 4) -> list[Candidate]:
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for rank, chunk in enumerate(chunks, start=1):
+        for span in chunk.sentences:
+            text = chunk.text[span.start - chunk.start: span.end - chunk.start]
+            key = (chunk.doc_id, span.start, span.end)
+            if key in seen or len(text.split()) < min_words:
+                continue
+            seen.add(key)
+            out.append(Candidate(chunk, span, rank, text))
+    return out
+
+
+def has_quantity(text: str) -> bool:
+    """A number that is not a bare year: '20%', '11 and 12 October', 'three'."""
+    for m in re.finditer(r"\d+(?:[.,]\d+)?%?", text):
+        token = m.group(0)
+        if re.fullmatch(r"(19|20)\d\d", token):
+            continue
+        return True
+    return bool(NUMBER_WORDS.search(text))
+
+
+def is_change_question(question: str) -> bool:
+    return bool(CHANGE_QUESTION.search(question))
+
+
+def is_quantity_question(question: str) -> bool:
+    return bool(QUANTITY_QUESTION.search(question))
+
+
+def query_terms(question: str) -> list[str]:
+    """Content terms that carry the question's subject (not generic words of the domain)."""
+    return [t for t in dict.fromkeys(tokens(question)) if t not in GENERIC_TERMS]
+
+
+class SentenceScorer:
+    """score = w * cosine(question, sentence) + (1 - w) * idf-weighted share of query terms present."""
+
+    def __init__(self, dense_weight: float = 0.7) -> None:
+        self.dense_weight = dense_weight
+
+    def run(self, candidates: list[Candidate], vectors: np.ndarray, query_vectors: list[np.ndarray],
+            terms: list[str], idf) -> None:
+        if not candidates:
+            return
+        sims = np.mean([vectors @ q for q in query_vectors], axis=0)
+        weights = {t: idf(t) for t in terms}
+        total = sum(weights.values()) or 1.0
+        for cand, sim in zip(candidates, sims):
+            present = set(tokens(cand.text + " " + cand.chunk.section))
+            cand.dense = float(sim)
+            cand.lexical = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
+            cand.score = self.dense_weight * cand.dense + (1 - self.dense_weight) * cand.lexical
+
+
+def near_duplicate(a: Candidate, b: Candidate) -> bool:
+    fa, fb = fold(a.text), fold(b.text)
+    return fa == fb or fa in fb or fb in fa

@@ -1,0 +1,78 @@
+"""What an answer is: text with [n] markers, and one citation per marker built from offsets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from inspection_qa.records import KINDS, PRIMARY_KINDS
+from retrieval.hybrid import Hit
+
+ABSTAIN_TEXT = "The ingested documents don't answer this."
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    doc_id: str
+    document: str  # file name as ingested
+    title: str
+    date: str | None
+    kind: str
+    page: int | None
+    pages: tuple[int, ...]
+    section: str
+    quote: str
+    start: int
+    end: int
+    chunk_id: str
+
+    @property
+    def primary(self) -> bool:
+        return self.kind in PRIMARY_KINDS
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "marker": self.marker, "document": self.document, "title": self.title, "date": self.date,
+            "page": self.page, "quote": self.quote, "start": self.start, "end": self.end,
+            "pages": list(self.pages), "section": self.section, "kind": self.kind, "doc_id": self.doc_id,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    searched_question: str
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    retrieved: list[Hit] = field(default_factory=list)
+    latency_ms: float = 0.0
+    reason: str = ""  # why it abstained, or which rule shaped the answer
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def retrieved_records(self) -> list[dict[str, Any]]:
+        return [
+            {"chunk_id": h.chunk.id, "document": h.chunk.filename, "page": h.chunk.page, "text": h.chunk.text,
+             "score": round(h.score, 6), "section": h.chunk.section}
+            for h in self.retrieved
+        ]
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "searched_question": self.searched_question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_record() for c in self.citations],
+            "retrieved": self.retrieved_records(),
+            "latency_ms": round(self.latency_ms, 2),
+        }
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    return asdict(obj)

@@ -1,0 +1,1 @@
+"""Evaluation: question sets, eval records and metrics computed from the records."""

@@ -1,0 +1,1 @@
+"""Ingestion: files -> clean text with provenance -> chunks -> the index."""

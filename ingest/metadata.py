@@ -1,0 +1,164 @@
+"""Document metadata: sidecar files, and dates, kinds and titles found in the text itself.
+
+A sidecar sits beside its document as `NAME.meta.toml` (or `NAME.meta.json`) with keys
+`title`, `date` (YYYY, YYYY-MM or YYYY-MM-DD), `kind` and `publisher`; every key is optional.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date as _date
+from pathlib import Path
+
+from inspection_qa.errors import UnreadableFileError
+from inspection_qa.records import KINDS
+
+SIDECAR_SUFFIXES = (".meta.toml", ".meta.json")
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for m in names
+}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+((?:19|20)\d\d)\b", re.I)
+MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
+ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+DATE_VALUE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass
+class Sidecar:
+    title: str | None = None
+    date: str | None = None
+    kind: str | None = None
+    publisher: str | None = None
+
+
+def sidecar_path(path: Path) -> Path | None:
+    for suffix in SIDECAR_SUFFIXES:
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def is_sidecar(path: Path) -> bool:
+    return path.name.endswith(SIDECAR_SUFFIXES)
+
+
+def read_sidecar(path: Path) -> Sidecar:
+    """The sidecar of `path`, or an empty one; a malformed sidecar names itself and the fault."""
+    side = sidecar_path(path)
+    if side is None:
+        return Sidecar()
+    try:
+        data = tomllib.loads(side.read_text("utf-8")) if side.suffix == ".toml" else json.loads(side.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnreadableFileError(side, f"malformed sidecar ({exc})") from exc
+    if not isinstance(data, dict):
+        raise UnreadableFileError(side, "a sidecar must be a table of keys title, date, kind, publisher")
+    unknown = set(data) - {"title", "date", "kind", "publisher"}
+    if unknown:
+        raise UnreadableFileError(side, f"unknown sidecar keys {sorted(unknown)}; use title, date, kind, publisher")
+    date = data.get("date")
+    if isinstance(date, _date):
+        date = date.isoformat()
+    if date is not None:
+        date = str(date)
+        if not DATE_VALUE.match(date):
+            raise UnreadableFileError(side, f"date {date!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
+    kind = data.get("kind")
+    if kind is not None:
+        kind = normalise_kind(str(kind))
+        if kind not in KINDS:
+            raise UnreadableFileError(side, f"unknown kind {data['kind']!r}; use one of {', '.join(KINDS)}")
+    return Sidecar(
+        title=data.get("title"), date=date, kind=kind, publisher=data.get("publisher")
+    )
+
+
+def normalise_kind(kind: str) -> str:
+    key = kind.strip().lower().replace("-", "_").replace(" ", "_")
+    aliases = {"letter": "inspection_letter", "report": "inspection_report", "news_report": "news",
+               "monitoring_visit_letter": "monitoring_visit", "press": "news"}
+    return aliases.get(key, key)
+
+
+def _iso(year: str, month: int, day: str | int) -> str | None:
+    try:
+        return _date(int(year), month, int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[tuple[int, str]]:
+    """Every full date in the text, as (offset, ISO date)."""
+    found: list[tuple[int, str]] = []
+    for m in DAY_MONTH_YEAR.finditer(text):
+        iso = _iso(m.group(3), MONTHS[m.group(2).lower()], m.group(1))
+        if iso:
+            found.append((m.start(), iso))
+    for m in MONTH_DAY_YEAR.finditer(text):
+        iso = _iso(m.group(3), MONTHS[m.group(1).lower()], m.group(2))
+        if iso:
+            found.append((m.start(), iso))
+    for m in ISO_DATE.finditer(text):
+        iso = _iso(m.group(1), int(m.group(2)), m.group(3))
+        if iso:
+            found.append((m.start(), iso))
+    return sorted(found)
+
+
+def date_from_text(text: str) -> str | None:
+    """The document's own date: a 'Published' line, a date standing alone near the top
+    (a letter's date line), or the last day of an 'Inspection dates' line; else None."""
+    for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|date of letter)\b.*$", text):
+        dates = find_dates(m.group(0))
+        if dates:
+            return dates[0][1]
+    head = text[:3000]
+    for line in head.split("\n"):
+        line = line.strip()
+        dates = find_dates(line)
+        if dates and len(line) <= 40:
+            return dates[0][1]
+    m = re.search(r"(?i)inspection dates?:?\s*(.{0,80})", text)
+    if m:
+        dates = find_dates(m.group(1))
+        if dates:
+            return dates[-1][1]
+        # "26 November to 7 December 2018": the last full date stands at the end
+    return None
+
+
+def kind_from_text(text: str, filename: str) -> str:
+    """A best guess at the kind of source, used when no sidecar says."""
+    low = text[:6000].lower()
+    name = filename.lower()
+    if "monitoring visit" in low or "monitoring-visit" in name:
+        return "monitoring_visit"
+    if ("dear " in low and ("yours sincerely" in text.lower() or "her majesty" in low or "hmi" in low)) or "letter" in name:
+        if "ofsted" in low or "inspect" in low:
+            return "inspection_letter"
+    if re.search(r"\binspection (of|report)\b", low) and ("judgement" in low or "overall effectiveness" in low):
+        return "inspection_report"
+    if re.match(r"\s*by [A-Z][a-z]+", text[:200]) or "news" in name or "said" in low[:3000] and "“" in text[:3000]:
+        return "news"
+    if "council" in name or "cabinet" in low[:1000]:
+        return "council_report"
+    return "other"
+
+
+def title_from_text(text: str, embedded: str | None, filename: str) -> str:
+    if embedded and len(embedded.strip()) > 3 and embedded.strip().lower() not in {"untitled", "(unspecified)"}:
+        return embedded.strip()
+    stem = re.sub(r"[-_]+", " ", Path(filename).stem).strip()
+    return stem[:1].upper() + stem[1:] if stem else filename

@@ -1,0 +1,163 @@
+"""The ingest pipeline: files -> documents -> chunks -> every store, one file at a time.
+
+A file that cannot be read is reported with its reason and skipped; the rest go in, and
+nothing already indexed is touched unless a file replaces its own earlier version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from inspection_qa.errors import InspectionQAError, UnreadableFileError
+from inspection_qa.records import Document, DocumentMeta
+
+from .chunking import Chunker
+from .cleaning import TextCleaner
+from .loaders import LOADERS, load_file
+from .metadata import date_from_text, is_sidecar, kind_from_text, read_sidecar, title_from_text
+
+log = logging.getLogger(__name__)
+
+
+def doc_id_for(path: Path) -> str:
+    """A stable id from the file name, so a changed file replaces its earlier version."""
+    return re.sub(r"[^a-z0-9._-]+", "-", path.name.lower()).strip("-") or "document"
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and files under folders named (recursively), without sidecars or hidden files."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).parts
+                if f.is_file() and not is_sidecar(f) and not any(part.startswith(".") for part in rel):
+                    out.append(f)
+        else:
+            out.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for f in out:
+        key = f.resolve() if f.exists() else f
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+class DocumentBuilder:
+    """Loads, cleans and describes one file; the result carries its clean text and provenance."""
+
+    def run(self, path: Path) -> Document:
+        raw = load_file(path)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        sidecar = read_sidecar(path)
+        clean = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None).run(raw.pages)
+        if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
+            raise UnreadableFileError(path, "no extractable text after cleaning (a scan? run OCR first)")
+        date, date_source = sidecar.date, "sidecar"
+        if date is None:
+            date = date_from_text(clean.text)
+            date_source = "text" if date else "none"
+        meta = DocumentMeta(
+            doc_id=doc_id_for(path),
+            filename=path.name,
+            title=sidecar.title or title_from_text(clean.text, raw.embedded_title, path.name),
+            date=date,
+            kind=sidecar.kind or kind_from_text(clean.text, path.name),
+            publisher=sidecar.publisher,
+            sha256=sha,
+            source_path=str(path.resolve()),
+            date_source=date_source,
+        )
+        return Document(meta=meta, text=clean.text, pages=clean.pages, blocks=clean.blocks)
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str  # added | replaced | unchanged | duplicate | failed
+    doc_id: str | None = None
+    chunks: int = 0
+    reason: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failures(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def changed(self) -> bool:
+        return any(o.status in ("added", "replaced") for o in self.outcomes)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(s)} {s}" for s in ("added", "replaced", "unchanged", "duplicate", "failed") if self.count(s)]
+        return ", ".join(parts) or "nothing to ingest"
+
+
+class Ingestor:
+    """Runs the pipeline into an `Index` under its write lock."""
+
+    def __init__(self, index, chunker: Chunker | None = None, builder: DocumentBuilder | None = None) -> None:
+        self.index = index
+        s = index.settings
+        self.chunker = chunker or Chunker(s.chunk_target_chars, s.chunk_max_chars)
+        self.builder = builder or DocumentBuilder()
+
+    def run(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
+        files = collect_files(paths)
+        report = IngestReport()
+        with self.index.write_lock():
+            report.repaired = self.index.repair()
+            for path in files:
+                outcome = self._one(path)
+                report.outcomes.append(outcome)
+                if on_file:
+                    on_file(outcome)
+            if report.changed or report.repaired:
+                self.index.rebuild_lexical()
+        return report
+
+    def _one(self, path: Path) -> FileOutcome:
+        try:
+            if path.suffix.lower() not in LOADERS and path.exists():
+                raise UnreadableFileError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: "
+                                          + ", ".join(sorted(LOADERS)))
+            doc = self.builder.run(path)
+            existing = self.index.docstore.meta(doc.meta.doc_id)
+            if existing is not None and existing.sha256 == doc.meta.sha256:
+                return FileOutcome(str(path), "unchanged", doc.meta.doc_id, reason="already ingested, unchanged")
+            twin = self.index.docstore.find_by_sha(doc.meta.sha256)
+            if twin is not None and twin.doc_id != doc.meta.doc_id:
+                return FileOutcome(str(path), "duplicate", twin.doc_id, reason=f"same content as {twin.filename}")
+            chunks = self.chunker.run(doc)
+            if not chunks:
+                raise UnreadableFileError(path, "no text to index after cleaning")
+            vectors = self.index.embedder.embed_documents([c.embedding_text() for c in chunks])
+            self.index.add_document(doc, chunks, vectors)
+            status = "replaced" if existing is not None else "added"
+            return FileOutcome(str(path), status, doc.meta.doc_id, len(chunks))
+        except UnreadableFileError as exc:
+            return FileOutcome(str(path), "failed", reason=exc.reason)
+        except InspectionQAError:
+            raise
+        except (OSError, MemoryError, RecursionError, ValueError) as exc:
+            return FileOutcome(str(path), "failed", reason=f"{type(exc).__name__}: {exc}")

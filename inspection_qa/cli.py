@@ -1,0 +1,216 @@
+"""`inspection-qa`: a thin command line over the service; errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import InspectionQAError
+from .settings import Settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def handle_errors(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InspectionQAError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+def _service(ctx: click.Context):
+    from .service import QAService
+
+    if "service" not in ctx.obj:
+        ctx.obj["service"] = QAService(_settings(ctx))
+    return ctx.obj["service"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="INSPECTION_QA_DATA_DIR",
+              default=Path(".data"), show_default=True, help="Folder holding the index [env INSPECTION_QA_DATA_DIR].")
+@click.option("--model", envvar="INSPECTION_QA_MODEL", default=None,
+              help="Embedding model: all-MiniLM-L6-v2 (packaged) or a local model folder [env INSPECTION_QA_MODEL].")
+@click.option("--embedder", envvar="INSPECTION_QA_EMBEDDER", default=None, hidden=True,
+              help="Embedder backend (sentence-transformers, or fake for tests).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+@click.version_option(package_name="inspection-qa")
+@click.pass_context
+@handle_errors
+def main(ctx: click.Context, data_dir: Path, model: str | None, embedder: str | None, verbose: bool) -> None:
+    """Ask questions of inspection letters and reports; every answer quotes its sources.
+
+    \b
+    Examples:
+      inspection-qa ingest corpus/
+      inspection-qa ask "What did inspectors find about assessments?"
+      inspection-qa ask "How has reliance on agency staff changed since 2011?" --json
+      inspection-qa eval questions/dev.jsonl --output results.jsonl
+      inspection-qa status
+      inspection-qa remove ofsted-2011-11-09-birmingham-unannounced-inspection.pdf
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=model, embedder=embedder)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+@handle_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Add PDF, text and Markdown files (or folders of them) to the index.
+
+    Ingesting the same file again changes nothing; a changed file replaces its old version.
+    A file that cannot be read is reported and skipped; the exit code is then 1.
+
+    \b
+    Examples:
+      inspection-qa ingest corpus/
+      inspection-qa ingest letters/2024-monitoring-visit.pdf notes.md
+    """
+    from ingest.pipeline import collect_files
+    from tqdm import tqdm
+
+    service = _service(ctx)
+    files = collect_files(paths)
+    missing = [p for p in paths if not p.exists()]
+    bar = tqdm(total=len(files), unit="file", desc="Ingesting", disable=quiet or not files, file=sys.stderr)
+
+    def on_file(outcome) -> None:
+        bar.update(1)
+        name = Path(outcome.path).name
+        if outcome.failed:
+            bar.write(f"  skipped {outcome.path}: {outcome.reason}", file=sys.stderr)
+        elif outcome.status in ("unchanged", "duplicate"):
+            bar.write(f"  {outcome.status}: {name} ({outcome.reason})", file=sys.stderr)
+        else:
+            bar.write(f"  {outcome.status}: {name} ({outcome.chunks} chunks)", file=sys.stderr)
+
+    report = service.ingest(files, on_file=on_file)
+    bar.close()
+    if report.repaired:
+        click.echo(f"Repaired half-written documents left by an interrupted ingest: {', '.join(report.repaired)}", err=True)
+    summary = report.summary()
+    if not report.changed and not report.failures:
+        summary += " (the index already held these files; nothing changed)"
+    click.echo(f"Ingest: {summary}.")
+    if report.failures or missing:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as an eval record (JSON).")
+@click.option("--history", multiple=True, help="An earlier question of the same conversation (repeatable, oldest first).")
+@click.option("-k", "--top-k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve.")
+@click.pass_context
+@handle_errors
+def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ...], top_k: int | None) -> None:
+    """Answer QUESTION from the ingested documents, with verbatim quotes.
+
+    \b
+    Examples:
+      inspection-qa ask "What did inspectors find about assessments?"
+      inspection-qa ask "And for newly qualified staff?" --history "What did the 2011 letter say about supervision?"
+    """
+    if top_k:
+        ctx.obj["settings"] = _settings(ctx).replace(top_k=top_k)
+    service = _service(ctx)
+    conv = service.conversation()
+    for earlier in history:
+        conv.ask(earlier)
+    answer = conv.ask(question)
+    if as_json:
+        click.echo(json.dumps(answer.to_record(), ensure_ascii=False, indent=2))
+        return
+    from .render import answer_as_text
+
+    click.echo(answer_as_text(answer))
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("results.jsonl"),
+              show_default=True, help="Where to write one eval record per question.")
+@click.pass_context
+@handle_errors
+def eval_cmd(ctx: click.Context, questions: Path, output: Path) -> None:
+    """Run a question set (JSON Lines) and print its metrics.
+
+    \b
+    Example:
+      inspection-qa eval questions/dev.jsonl --output results.jsonl
+    """
+    from tqdm import tqdm
+
+    from evaluation.metrics import format_summary, summarise
+    from evaluation.questions import load_questions
+    from evaluation.runner import question_dicts, run_eval
+
+    qs = load_questions(questions)
+    service = _service(ctx)
+    bar = tqdm(total=len(qs), unit="question", desc="Evaluating", file=sys.stderr)
+    records = run_eval(service, qs, output=output, on_record=lambda r: bar.update(1))
+    bar.close()
+    texts = {m.filename: service.index.docstore.text(m.doc_id) or "" for m in service.index.docstore.documents()}
+    click.echo(format_summary(summarise(records, question_dicts(qs), texts)))
+    click.echo(f"Records written to {output}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+@handle_errors
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show the documents and chunks in the index, the model and the data folder."""
+    service = _service(ctx)
+    info = service.status()
+    docs = service.index.docstore.documents()
+    if as_json:
+        info["document_list"] = [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.kind} for d in docs]
+        click.echo(json.dumps(info, indent=2))
+        return
+    click.echo(f"Data folder: {info['data_dir']}")
+    click.echo(f"Model:       {info['model']}")
+    click.echo(f"Documents:   {info['documents']}   Chunks: {info['chunks']} "
+               f"(dense {info['dense_chunks']}, lexical {info['lexical_chunks']})")
+    for d in docs:
+        click.echo(f"  - {d.doc_id}  [{d.kind_label}, {d.date or 'undated'}]  {d.title}")
+
+
+@main.command()
+@click.argument("document")
+@click.pass_context
+@handle_errors
+def remove(ctx: click.Context, document: str) -> None:
+    """Delete DOCUMENT (its id or file name) from every part of the index.
+
+    \b
+    Example:
+      inspection-qa remove birmingham-childrens-trust-ofsted-progress-news.txt
+    """
+    meta = _service(ctx).remove(document)
+    click.echo(f"Removed {meta.doc_id} ({meta.title}).")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

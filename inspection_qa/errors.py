@@ -1,0 +1,66 @@
+"""The project's own exceptions: each message names the bad value and the fix.
+
+The CLI turns any `InspectionQAError` into one line on stderr and the exit code below.
+"""
+
+from __future__ import annotations
+
+
+class InspectionQAError(Exception):
+    """Base of every error a user can cause and fix."""
+
+    exit_code = 1
+
+
+class ConfigError(InspectionQAError):
+    """A setting has a value that cannot work."""
+
+    exit_code = 2
+
+
+class UnknownNameError(ConfigError):
+    """A registry was asked for a name it does not hold."""
+
+    def __init__(self, what: str, name: str, valid: list[str]) -> None:
+        super().__init__(f"unknown {what} {name!r}; choose one of: {', '.join(sorted(valid))}")
+
+
+class UnreadableFileError(InspectionQAError):
+    """A file could not be turned into text; ingestion skips it and goes on."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class ModelMismatchError(InspectionQAError):
+    """The index was built with another embedding model than the one asked for."""
+
+    exit_code = 2
+
+
+class ModelLoadError(InspectionQAError):
+    """The embedding model could not be loaded."""
+
+    exit_code = 2
+
+
+class IndexBusyError(InspectionQAError):
+    """Another process holds the write lock on the data folder."""
+
+    exit_code = 3
+
+
+class NotFoundError(InspectionQAError):
+    """A named document (or other item) does not exist in the index."""
+
+
+class QuestionSetError(InspectionQAError):
+    """A question set file is malformed; the message names file, line and field."""
+
+    exit_code = 2
+
+
+class CorruptIndexError(InspectionQAError):
+    """The stored index is inconsistent or unreadable."""

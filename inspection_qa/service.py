@@ -1,0 +1,68 @@
+"""The one entry point the CLI and the app share: an index, an ingestor and an answerer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from answering.compose import ExtractiveAnswerer
+from answering.types import Answer
+from ingest.pipeline import FileOutcome, IngestReport, Ingestor
+from retrieval.embedders import Embedder
+from retrieval.filters import SearchFilter
+from retrieval.index import Index
+
+from .errors import NotFoundError
+from .settings import Settings
+
+
+class QAService:
+    """Everything a front end needs; heavy parts (the model) load on first use."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.index = Index(settings, embedder=embedder)
+        self._answerer: ExtractiveAnswerer | None = None
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        if self._answerer is None:
+            self._answerer = ExtractiveAnswerer(self.index, self.settings)
+        return self._answerer
+
+    def ingest(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
+        return Ingestor(self.index).run(paths, on_file=on_file)
+
+    def remove(self, name: str):
+        with self.index.write_lock():
+            meta = self.index.remove_document(name)
+            self.index.rebuild_lexical()
+        return meta
+
+    def ask(self, question: str, history: list[str] | None = None, search_filter: SearchFilter | None = None) -> Answer:
+        if self.index.docstore.counts()["documents"] == 0:
+            raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
+        self.index.check_model()
+        return self.answerer.run(question, history=history, search_filter=search_filter)
+
+    def conversation(self, search_filter: SearchFilter | None = None) -> "Conversation":
+        return Conversation(self, search_filter=search_filter)
+
+    def status(self) -> dict:
+        return self.index.status()
+
+
+@dataclass
+class Conversation:
+    """A chat: each question is searched in the light of the earlier ones."""
+
+    service: QAService
+    search_filter: SearchFilter | None = None
+    turns: list[Answer] = field(default_factory=list)
+
+    def ask(self, question: str) -> Answer:
+        history = [t.searched_question for t in self.turns]
+        answer = self.service.ask(question, history=history, search_filter=self.search_filter)
+        self.turns.append(answer)
+        return answer

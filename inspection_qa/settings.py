@@ -1,0 +1,91 @@
+"""One settings object, built at the edges (CLI, app) from flags and environment, passed down.
+
+Library modules never read `os.environ`; they receive a `Settings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+ENV_PREFIX = "INSPECTION_QA_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the pipeline, with defaults calibrated on the dev question set."""
+
+    data_dir: Path = Path(".data")
+    embedding_model: str = DEFAULT_MODEL
+    embedder: str = "sentence-transformers"
+    device: str = "cpu"
+    # retrieval
+    top_k: int = 10
+    candidates: int = 40
+    rrf_k: int = 60
+    # chunking
+    chunk_target_chars: int = 600
+    chunk_max_chars: int = 1000
+    # answering
+    max_quotes: int = 3
+    answer_chunks: int = 6
+    abstain_threshold: float = 0.40
+    # concurrency
+    lock_timeout_s: float = 600.0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        for name in ("top_k", "candidates", "rrf_k", "chunk_target_chars", "chunk_max_chars", "max_quotes", "answer_chunks"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"setting {name}={value!r} must be a positive integer")
+        if self.chunk_max_chars < self.chunk_target_chars:
+            raise ConfigError(
+                f"chunk_max_chars={self.chunk_max_chars} is below chunk_target_chars={self.chunk_target_chars}; raise it"
+            )
+        if not 0.0 <= self.abstain_threshold <= 1.0:
+            raise ConfigError(f"abstain_threshold={self.abstain_threshold!r} must lie between 0 and 1")
+        if not self.embedding_model:
+            raise ConfigError("embedding_model is empty; give a model name or a local path")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> "Settings":
+        """Build settings from `INSPECTION_QA_*` variables, then explicit overrides (flags) on top."""
+        values: dict[str, Any] = {}
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        for name in types:
+            if name == "extra":
+                continue
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is None or raw == "":
+                continue
+            values[name] = _coerce(name, raw, getattr(cls, name, None) if name != "data_dir" else Path("."))
+        # INSPECTION_QA_MODEL is the documented short form of INSPECTION_QA_EMBEDDING_MODEL
+        if env.get(ENV_PREFIX + "MODEL"):
+            values.setdefault("embedding_model", env[ENV_PREFIX + "MODEL"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type(default).__name__}") from None
+    return raw

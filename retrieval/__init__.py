@@ -1,0 +1,1 @@
+"""Retrieval: the embedder, the stores (document store, Chroma, BM25) and hybrid search."""

@@ -1,0 +1,197 @@
+"""The document store: each document's clean text, pages, blocks and chunk records (SQLite).
+
+It is the source of truth for quotes: a citation is `text[start:end]` of a stored document.
+A document counts only once `complete` is set, after every other store holds its parts.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+from inspection_qa.errors import CorruptIndexError
+from inspection_qa.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, filename TEXT NOT NULL, title TEXT NOT NULL, date TEXT, kind TEXT NOT NULL,
+    publisher TEXT, sha256 TEXT NOT NULL, source_path TEXT NOT NULL, date_source TEXT NOT NULL,
+    text TEXT NOT NULL, pages TEXT NOT NULL, blocks TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 0, ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, pages TEXT NOT NULL,
+    section TEXT NOT NULL, sentences TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_CHUNK_SELECT = """
+SELECT c.id, c.doc_id, d.filename, d.title, d.date, d.kind, c.start, c."end", c.pages, c.section, c.sentences,
+       substr(d.text, c.start + 1, c."end" - c.start), c.ordinal
+FROM chunks c JOIN documents d ON d.doc_id = c.doc_id
+"""
+
+
+class DocStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._conn() as conn:
+            conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.DatabaseError as exc:
+                raise CorruptIndexError(f"{self.path}: not a readable document store ({exc}); move it aside and re-ingest") from exc
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writes --------------------------------------------------------------------------
+    def put(self, doc: Document, chunks: list[Chunk]) -> None:
+        """Store a document and its chunks, not yet complete; replaces any earlier version."""
+        m = doc.meta
+        conn = self._conn()
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM documents WHERE doc_id = ?", (m.doc_id,))
+            conn.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?)",
+                (m.doc_id, m.filename, m.title, m.date, m.kind, m.publisher, m.sha256, m.source_path, m.date_source,
+                 doc.text, json.dumps([[p.page, p.start, p.end] for p in doc.pages]),
+                 json.dumps([[b.kind, b.start, b.end, b.section] for b in doc.blocks]), len(chunks), time.time()),
+            )
+            conn.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
+                [(c.id, c.doc_id, c.ordinal, c.start, c.end, json.dumps(list(c.pages)), c.section,
+                  json.dumps([[s.start, s.end] for s in c.sentences])) for c in chunks],
+            )
+
+    def mark_complete(self, doc_id: str) -> None:
+        self._conn().execute("UPDATE documents SET complete = 1 WHERE doc_id = ?", (doc_id,))
+
+    def delete(self, doc_id: str) -> None:
+        conn = self._conn()
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def bump_generation(self) -> int:
+        conn = self._conn()
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            gen = self.generation() + 1
+            conn.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(gen),))
+        return gen
+
+    def set_state(self, key: str, value: str) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+
+    # -- reads ---------------------------------------------------------------------------
+    def get_state(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def generation(self) -> int:
+        return int(self.get_state("generation") or 0)
+
+    def meta(self, doc_id: str, include_incomplete: bool = False) -> DocumentMeta | None:
+        row = self._conn().execute(
+            "SELECT doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source, complete "
+            "FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        if row is None or (not row[9] and not include_incomplete):
+            return None
+        return DocumentMeta(*row[:9])
+
+    def documents(self, include_incomplete: bool = False) -> list[DocumentMeta]:
+        rows = self._conn().execute(
+            "SELECT doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source FROM documents "
+            + ("" if include_incomplete else "WHERE complete = 1 ") + "ORDER BY date IS NULL, date, filename"
+        ).fetchall()
+        return [DocumentMeta(*r) for r in rows]
+
+    def incomplete(self) -> list[str]:
+        return [r[0] for r in self._conn().execute("SELECT doc_id FROM documents WHERE complete = 0")]
+
+    def find_by_sha(self, sha256: str) -> DocumentMeta | None:
+        row = self._conn().execute("SELECT doc_id FROM documents WHERE sha256 = ? AND complete = 1", (sha256,)).fetchone()
+        return self.meta(row[0]) if row else None
+
+    def document(self, doc_id: str) -> Document | None:
+        meta = self.meta(doc_id)
+        if meta is None:
+            return None
+        text, pages, blocks = self._conn().execute(
+            "SELECT text, pages, blocks FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        return Document(
+            meta=meta, text=text,
+            pages=[PageSpan(*p) for p in json.loads(pages)],
+            blocks=[Block(*b) for b in json.loads(blocks)],
+        )
+
+    def text(self, doc_id: str) -> str | None:
+        row = self._conn().execute("SELECT text FROM documents WHERE doc_id = ? AND complete = 1", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def pages(self, doc_id: str) -> list[PageSpan]:
+        row = self._conn().execute("SELECT pages FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return [PageSpan(*p) for p in json.loads(row[0])] if row else []
+
+    def chunks(self, ids: list[str]) -> list[Chunk]:
+        """Chunks by id, in the order asked; ids of incomplete or removed documents are dropped."""
+        if not ids:
+            return []
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows = self._conn().execute(
+                _CHUNK_SELECT + f"WHERE d.complete = 1 AND c.id IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+            found.update({r[0]: _chunk(r) for r in rows})
+        return [found[i] for i in ids if i in found]
+
+    def iter_chunks(self, include_incomplete: bool = False) -> Iterator[Chunk]:
+        where = "" if include_incomplete else "WHERE d.complete = 1 "
+        for row in self._conn().execute(_CHUNK_SELECT + where + "ORDER BY c.doc_id, c.ordinal"):
+            yield _chunk(row)
+
+    def chunk_ids(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self._conn().execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+
+    def counts(self) -> dict[str, int]:
+        conn = self._conn()
+        docs = conn.execute("SELECT count(*) FROM documents WHERE complete = 1").fetchone()[0]
+        chunks = conn.execute(
+            "SELECT count(*) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.complete = 1"
+        ).fetchone()[0]
+        return {"documents": docs, "chunks": chunks}
+
+
+def _chunk(row: tuple) -> Chunk:
+    return Chunk(
+        id=row[0], doc_id=row[1], filename=row[2], title=row[3], date=row[4], kind=row[5], start=row[6], end=row[7],
+        pages=tuple(json.loads(row[8])), section=row[9],
+        sentences=tuple(Span(s, e) for s, e in json.loads(row[10])), text=row[11], ordinal=row[12],
+    )

@@ -1,0 +1,173 @@
+"""The index: document store, Chroma and BM25 kept in step, behind one write lock.
+
+Writers (ingest, remove) take a file lock on the data folder, so two processes never
+interleave; a document becomes visible only once every store holds it (its `complete` flag is
+set last). Readers never lock: they notice a new generation and reload what changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from inspection_qa.errors import IndexBusyError, NotFoundError
+from inspection_qa.records import Chunk, Document, DocumentMeta
+from inspection_qa.settings import Settings
+
+from .dense import ChromaDenseStore
+from .docstore import DocStore
+from .embedders import Embedder, make_embedder
+from .filters import SearchFilter
+from .lexical import BM25Index
+
+log = logging.getLogger(__name__)
+
+
+class Index:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.data_dir = Path(settings.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.docstore = DocStore(self.data_dir / "documents.sqlite3")
+        url = settings.extra.get("chroma_url") if settings.extra else None
+        self.dense = ChromaDenseStore(url=url) if url else ChromaDenseStore(path=self.data_dir / "chroma")
+        self.lexical = BM25Index(self.data_dir / "bm25")
+        self._embedder = embedder
+        self._seen_generation = -1
+        self._refresh_lock = threading.Lock()
+
+    # -- parts -----------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.data_dir / "write.lock"))
+        try:
+            lock.acquire(timeout=self.settings.lock_timeout_s)
+        except Timeout:
+            raise IndexBusyError(
+                f"another process is writing to {self.data_dir} (waited {self.settings.lock_timeout_s:.0f} s); "
+                "try again when it has finished"
+            ) from None
+        try:
+            self.dense.reopen()
+            yield
+        finally:
+            lock.release()
+
+    # -- writes (call inside write_lock) ---------------------------------------------------
+    def repair(self) -> list[str]:
+        """Drop documents a crashed writer left half-written; bring BM25 in step."""
+        broken = self.docstore.incomplete()
+        for doc_id in broken:
+            ids = self.docstore.chunk_ids(doc_id)
+            self.dense.delete_ids(ids)
+            self.docstore.delete(doc_id)
+        if broken:
+            self.docstore.bump_generation()
+        if broken or self.lexical.stored_generation() != self.docstore.generation():
+            self.rebuild_lexical()
+        return broken
+
+    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Replace any earlier version of the document with this one, in every store."""
+        old_ids = set(self.docstore.chunk_ids(doc.meta.doc_id))
+        self.docstore.put(doc, chunks)  # not yet complete: invisible to readers
+        stale = sorted(old_ids - {c.id for c in chunks})
+        self.dense.delete_ids(stale)
+        self.dense.add(chunks, vectors, self.embedder.name)
+        self.docstore.mark_complete(doc.meta.doc_id)
+        self.docstore.bump_generation()
+
+    def remove_document(self, doc_id: str) -> DocumentMeta:
+        meta = self.resolve(doc_id)
+        self.dense.delete_ids(self.docstore.chunk_ids(meta.doc_id))
+        self.docstore.delete(meta.doc_id)
+        self.docstore.bump_generation()
+        return meta
+
+    def rebuild_lexical(self) -> None:
+        ids, texts = [], []
+        for chunk in self.docstore.iter_chunks():
+            ids.append(chunk.id)
+            texts.append(chunk.embedding_text())
+        self.lexical.build(ids, texts, self.docstore.generation())
+
+    # -- reads -----------------------------------------------------------------------------
+    def resolve(self, name: str) -> DocumentMeta:
+        """A document by id or file name."""
+        meta = self.docstore.meta(name)
+        if meta is None:
+            matches = [m for m in self.docstore.documents() if name in (m.filename, Path(m.source_path).name)]
+            if len(matches) == 1:
+                meta = matches[0]
+        if meta is None:
+            known = ", ".join(m.doc_id for m in self.docstore.documents()) or "none yet"
+            raise NotFoundError(f"no document {name!r} in the index; known documents: {known}")
+        return meta
+
+    def refresh(self) -> None:
+        """Reload the lexical index and reopen Chroma if another process changed the index."""
+        gen = self.docstore.generation()
+        if gen == self._seen_generation:
+            return
+        with self._refresh_lock:
+            if gen == self._seen_generation:
+                return
+            if self._seen_generation != -1:
+                self.dense.reopen()
+            if self.lexical.stored_generation() != gen and self.docstore.counts()["chunks"]:
+                log.warning("the lexical index lags the document store; it is rebuilt at the next ingest")
+            self.lexical.load()
+            self._seen_generation = gen
+
+    def check_model(self) -> None:
+        """Querying with another model than the one that built the index is an error."""
+        self.dense.collection(self.embedder.name, create=False)
+
+    def search_sides(
+        self, query: str, n: int, query_vector: np.ndarray | None = None, search_filter: SearchFilter | None = None
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        self.refresh()
+        where, allowed = None, None
+        if search_filter is not None and not search_filter.empty:
+            docs = self.matching_documents(search_filter)
+            if not docs:
+                return [], []
+            ids = [m.doc_id for m in docs]
+            where = search_filter.chroma_where(ids)
+            allowed = {cid for d in ids for cid in self.docstore.chunk_ids(d)}
+        vec = query_vector if query_vector is not None else self.embedder.embed_query(query)
+        dense = self.dense.query(vec, n, where=where, model=self.embedder.name)
+        lexical = self.lexical.search(query, n, allowed=allowed)
+        return dense, lexical
+
+    def matching_documents(self, search_filter: SearchFilter) -> list[DocumentMeta]:
+        return [m for m in self.docstore.documents() if search_filter.matches(m)]
+
+    def status(self) -> dict:
+        counts = self.docstore.counts()
+        return {
+            "data_dir": str(self.data_dir),
+            "documents": counts["documents"],
+            "chunks": counts["chunks"],
+            "dense_chunks": self.dense.count(),
+            "lexical_chunks": len(self._lexical_ids()),
+            "model": self.dense.stored_model() or self.embedder.name,
+            "generation": self.docstore.generation(),
+        }
+
+    def _lexical_ids(self) -> list[str]:
+        self.lexical.load()
+        return self.lexical.ids

@@ -1,0 +1,99 @@
+"""The lexical side: a BM25 index (bm25s) over the same chunks, persisted beside Chroma."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from .text import tokens
+
+log = logging.getLogger(__name__)
+
+
+class BM25Index:
+    """Built from (chunk id, text) pairs; saved atomically (write aside, then rename)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._retriever = None
+        self._ids: list[str] = []
+        self._df: Counter[str] = Counter()
+        self.generation = -1
+
+    def build(self, ids: list[str], texts: list[str], generation: int) -> None:
+        import bm25s
+
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        corpus = [tokens(t) or ["_empty_"] for t in texts]
+        df: Counter[str] = Counter()
+        for toks in corpus:
+            df.update(set(toks))
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index(corpus, show_progress=False)
+            retriever.save(str(tmp / "bm25"), show_progress=False)
+        (tmp / "meta.json").write_text(json.dumps({"ids": ids, "df": df, "generation": generation}))
+        old = self.path.with_name(self.path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            self.path.rename(old)
+        tmp.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        self._retriever = None
+        self.generation = -1
+
+    def load(self) -> None:
+        import bm25s
+
+        meta_path = self.path / "meta.json"
+        if not meta_path.exists():
+            self._retriever, self._ids, self._df, self.generation = None, [], Counter(), 0
+            return
+        meta = json.loads(meta_path.read_text())
+        self._ids = meta["ids"]
+        self._df = Counter(meta["df"])
+        self.generation = meta["generation"]
+        self._retriever = bm25s.BM25.load(str(self.path / "bm25"), show_progress=False) if self._ids else None
+
+    def stored_generation(self) -> int:
+        meta_path = self.path / "meta.json"
+        if not meta_path.exists():
+            return 0
+        return int(json.loads(meta_path.read_text())["generation"])
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
+
+    def idf(self, token: str) -> float:
+        n = max(1, len(self._ids))
+        return float(np.log(1 + (n - self._df.get(token, 0) + 0.5) / (self._df.get(token, 0) + 0.5)))
+
+    def document_frequency(self, token: str) -> int:
+        return self._df.get(token, 0)
+
+    def search(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if self._retriever is None or not self._ids:
+            return []
+        q = [t for t in tokens(query) if t in self._df]
+        if not q:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.array([1.0 if i in allowed else 0.0 for i in self._ids], dtype=np.float32)
+            if not mask.any():
+                return []
+        k = min(n, len(self._ids))
+        docs, scores = self._retriever.retrieve([q], k=k, show_progress=False, weight_mask=mask)
+        out = []
+        for idx, score in zip(docs[0], scores[0]):
+            if score > 0:
+                out.append((self._ids[int(idx)], float(score)))
+        return out

@@ -1,0 +1,50 @@
+"""Tokens and folding shared by the lexical index, sentence scoring and evaluation."""
+
+from __future__ import annotations
+
+import re
+
+FOLD = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "\u00a0": " "})
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
+    not now of off on once only or other our ours ourselves out over own same she should so some such than that
+    the their theirs them themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours yourself yourselves say said
+    says tell told did does according been being whether there's what's it's""".split()
+)
+BULLETS = "•●○◦▪▫■□‣⁃∙\x7f"
+
+
+def fold(text: str) -> str:
+    """Fold whitespace, case, curly quotes and bullet glyphs, as evaluation compares text."""
+    text = text.translate(FOLD)
+    text = "".join(" " if ch in BULLETS else ch for ch in text)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to meet 'assessments'/'assessment', 'improve'/'improving'."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                break
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
+    words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?%?", text.translate(FOLD).lower())
+    out = []
+    for w in words:
+        w = w.split("'")[0] if w.endswith("'s") else w
+        if not keep_stopwords and (w in STOPWORDS or len(w) < 2 and not w.isdigit()):
+            continue
+        out.append(stem(w))
+    return out
