@@ -14,7 +14,7 @@ from retrieval.hybrid import HybridRetriever
 from .followups import FollowUpRewriter
 from .selection import (
     Candidate, SentenceScorer, candidates_from, has_quantity, is_change_question, is_quantity_question,
-    near_duplicate, query_terms,
+    near_duplicate, query_terms, unknown_names,
 )
 from .types import ABSTAIN_TEXT, Answer, Citation
 from .verify import verify_citations
@@ -25,19 +25,22 @@ class AbstentionPolicy:
     """Abstain when the best sentence scores under `threshold`, when a question asking for a
     number finds none near it, or when most of its subject terms occur nowhere in the corpus."""
 
-    threshold: float = 0.40
+    threshold: float = 0.30
     unknown_share: float = 0.5
     unknown_margin: float = 0.10
 
-    def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str]) -> str:
+    def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
+               names: list[str] | None = None) -> str:
         if not best:
             return "nothing retrieved"
         top = best[0].score
         if top < self.threshold:
             return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
+        if names:
+            return f"the documents never mention {', '.join(names)}"
         if terms and len(unknown) / len(terms) >= self.unknown_share and top < self.threshold + self.unknown_margin:
             return f"the documents never mention {', '.join(unknown)}"
-        if is_quantity_question(question) and not any(has_quantity(c.text) for c in best[:3]):
+        if is_quantity_question(question) and not has_quantity(best[0].text):
             return "the question asks for a number and the best evidence holds none"
         return ""
 
@@ -66,21 +69,24 @@ class ExtractiveAnswerer:
         qvec = embedder.embed_query(searched)
         qvecs = [qvec] if searched == question else [qvec, embedder.embed_query(question)]
         hits = self.retriever.run(searched, k=max(self.settings.top_k, 10), query_vector=qvec, search_filter=search_filter)
-        chunks = [h.chunk for h in hits[: self.settings.answer_chunks]]
-        cands = candidates_from(chunks)
+        top = hits[: self.settings.answer_chunks]
+        cands = candidates_from([h.chunk for h in top], priors=[h.score / top[0].score for h in top] if top else None)
         self._score(cands, qvecs, searched)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(searched)
         self.index.refresh()
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
-        reason = self.policy.decide(question, ranked, unknown, terms)
+        names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
+        reason = self.policy.decide(question, ranked, unknown, terms, names)
         if reason:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
+            answer.candidates = ranked
         else:
             chosen = self._choose(ranked, is_change_question(question))
             citations, text = self._compose(chosen, timeline=is_change_question(question))
             citations = verify_citations(citations, self.index.docstore.text)
             answer = Answer(question, searched, text, citations, not citations, hits)
+            answer.candidates = ranked
         answer.scores = {"best": ranked[0].score if ranked else 0.0, "best_dense": ranked[0].dense if ranked else 0.0}
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
@@ -97,9 +103,8 @@ class ExtractiveAnswerer:
         vectors = np.stack([self._sentence_cache[(c.chunk.id, c.span.start, c.span.end)] for c in cands])
         self.scorer.run(cands, vectors, qvecs, query_terms(searched), self.index.lexical.idf)
 
-    def _choose(self, ranked: list[Candidate], change: bool) -> list[Candidate]:
+    def _choose(self, ranked: list[Candidate], change: bool, margin: float = 0.16) -> list[Candidate]:
         best = ranked[0]
-        margin = 0.12
         chosen: list[Candidate] = [best]
         if change:  # a change needs its earliest and latest sources: the best sentence of each document
             for cand in ranked[1:]:

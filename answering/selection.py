@@ -38,6 +38,7 @@ class Candidate:
     text: str
     dense: float = 0.0
     lexical: float = 0.0
+    prior: float = 0.0  # the fused retrieval score of its chunk, relative to the best chunk
     score: float = 0.0
 
     @property
@@ -45,28 +46,49 @@ class Candidate:
         return (self.chunk.doc_id, self.span.start, self.span.end)
 
 
-def candidates_from(chunks: list[Chunk], min_words: int = 4) -> list[Candidate]:
+def candidates_from(chunks: list[Chunk], min_words: int = 4, priors: list[float] | None = None) -> list[Candidate]:
     seen: set[tuple[str, int, int]] = set()
     out = []
-    for rank, chunk in enumerate(chunks, start=1):
+    priors = priors or [1.0] * len(chunks)
+    for rank, (chunk, prior) in enumerate(zip(chunks, priors), start=1):
         for span in chunk.sentences:
             text = chunk.text[span.start - chunk.start: span.end - chunk.start]
             key = (chunk.doc_id, span.start, span.end)
             if key in seen or len(text.split()) < min_words:
                 continue
             seen.add(key)
-            out.append(Candidate(chunk, span, rank, text))
+            out.append(Candidate(chunk, span, rank, text, prior=prior))
     return out
 
 
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATES = re.compile(
+    rf"\b(\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|to|-|–)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}\b)",
+    re.I,
+)
+
+
 def has_quantity(text: str) -> bool:
-    """A number that is not a bare year: '20%', '11 and 12 October', 'three'."""
+    """A number that is not a date or a bare year: '20%', 'section 47', 'three'."""
+    text = DATES.sub(" ", text)
     for m in re.finditer(r"\d+(?:[.,]\d+)?%?", text):
         token = m.group(0)
         if re.fullmatch(r"(19|20)\d\d", token):
             continue
         return True
     return bool(NUMBER_WORDS.search(text))
+
+
+def unknown_names(question: str, known) -> list[str]:
+    """Capitalised words after the first that the corpus never uses: a named body it does not cover."""
+    words = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+(?:'s|’s)?)", question.strip())
+    out = []
+    for w in words:
+        base = re.sub(r"('s|’s)$", "", w)
+        toks = tokens(base)
+        if toks and all(not known(t) for t in toks):
+            out.append(base)
+    return out
 
 
 def is_change_question(question: str) -> bool:
@@ -83,10 +105,13 @@ def query_terms(question: str) -> list[str]:
 
 
 class SentenceScorer:
-    """score = w * cosine(question, sentence) + (1 - w) * idf-weighted share of query terms present."""
+    """score = a * cosine(question, sentence) + b * idf-weighted share of query terms present
+    + c * the retrieval score of the sentence's passage (relative to the best passage)."""
 
-    def __init__(self, dense_weight: float = 0.7) -> None:
+    def __init__(self, dense_weight: float = 0.5, lexical_weight: float = 0.35, prior_weight: float = 0.3) -> None:
         self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self.prior_weight = prior_weight
 
     def run(self, candidates: list[Candidate], vectors: np.ndarray, query_vectors: list[np.ndarray],
             terms: list[str], idf) -> None:
@@ -99,7 +124,8 @@ class SentenceScorer:
             present = set(tokens(cand.text + " " + cand.chunk.section))
             cand.dense = float(sim)
             cand.lexical = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
-            cand.score = self.dense_weight * cand.dense + (1 - self.dense_weight) * cand.lexical
+            cand.score = (self.dense_weight * cand.dense + self.lexical_weight * cand.lexical
+                          + self.prior_weight * cand.prior)
 
 
 def near_duplicate(a: Candidate, b: Candidate) -> bool:

@@ -54,6 +54,7 @@ class Answer:
     latency_ms: float = 0.0
     reason: str = ""  # why it abstained, or which rule shaped the answer
     scores: dict[str, float] = field(default_factory=dict)
+    candidates: list = field(default_factory=list, repr=False)  # scored sentences, best first
 
     def retrieved_records(self) -> list[dict[str, Any]]:
         return [
@@ -71,6 +72,7 @@ class Answer:
             "citations": [c.to_record() for c in self.citations],
             "retrieved": self.retrieved_records(),
             "latency_ms": round(self.latency_ms, 2),
+            "abstain_reason": self.reason,
         }
 
 

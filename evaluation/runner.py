@@ -26,6 +26,8 @@ def run_question(service: QAService, q: Question, search_filter=None) -> dict:
 def run_eval(service: QAService, questions: list[Question], output: Path | None = None,
              on_record: Callable[[dict], None] | None = None, search_filter=None) -> list[dict]:
     records = []
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
     handle = open(output, "w", encoding="utf-8") if output else None
     try:
         for q in questions:

@@ -18,11 +18,12 @@ def chunk_id(doc_id: str, sha256: str, start: int, end: int) -> str:
 class Chunker:
     """Packs short paragraphs of one section together and splits long ones at sentence ends."""
 
-    def __init__(self, target_chars: int = 600, max_chars: int = 1000) -> None:
+    def __init__(self, target_chars: int = 600, max_chars: int = 1000, pack_bullets: bool = False) -> None:
         if target_chars < 50 or max_chars < target_chars:
             raise ConfigError(f"chunk sizes target={target_chars}, max={max_chars}: need 50 <= target <= max")
         self.target_chars = target_chars
         self.max_chars = max_chars
+        self.pack_bullets = pack_bullets
 
     def run(self, doc: Document) -> list[Chunk]:
         groups: list[tuple[int, int, str, list[Span]]] = []  # (start, end, section, sentences)
@@ -44,14 +45,18 @@ class Chunker:
             head_start = pending_heading.start if pending_heading and pending_heading.section == block.section else None
             pending_heading = None
             size = block.end - block.start
-            if block.kind == "bullet" or size > self.target_chars:
+            if (block.kind == "bullet" and not self.pack_bullets) or size > self.target_chars:
                 flush()
                 for start, end, sents in self._split(block, sentences):
                     if head_start is not None:
                         start, head_start = head_start, None
                     groups.append((start, end, block.section, sents))
                 continue
-            if buffer and (buffer[0][0].section != block.section or block.end - buffer[0][0].start > self.target_chars):
+            if buffer and (
+                buffer[0][0].section != block.section
+                or block.end - buffer[0][0].start > self.target_chars
+                or (buffer[0][0].kind == "bullet") != (block.kind == "bullet")
+            ):
                 flush()
             if head_start is not None and not buffer:
                 block = Block(block.kind, head_start, block.end, block.section)

@@ -32,9 +32,9 @@ class Settings:
     chunk_target_chars: int = 600
     chunk_max_chars: int = 1000
     # answering
-    max_quotes: int = 3
+    max_quotes: int = 4
     answer_chunks: int = 6
-    abstain_threshold: float = 0.40
+    abstain_threshold: float = 0.30
     # concurrency
     lock_timeout_s: float = 600.0
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -73,6 +73,7 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
+                _quiet_transformers()
                 path = resolve_model_path(self.model_name)
                 try:
                     self._model = SentenceTransformer(path, device=self.device)
@@ -93,6 +94,17 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+
+def _quiet_transformers() -> None:
+    """No per-load progress bars on a user's terminal."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except Exception:  # noqa: BLE001 - cosmetic only
+        pass
 
 
 class HashingEmbedder:

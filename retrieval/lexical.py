@@ -13,6 +13,7 @@ import numpy as np
 from .text import tokens
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class BM25Index:
