@@ -142,6 +142,10 @@ class TextCleaner:
         out: list[_Line] = []
         pending_bullet = False
         for page_no, lines in enumerate(page_lines, start=1):
+            while lines and not lines[-1]:
+                lines = lines[:-1]  # blank lines at a page's edges are layout, not paragraph breaks
+            while lines and not lines[0]:
+                lines = lines[1:]
             for raw in lines:
                 if not raw:
                     out.append(_Line("", page_no, blank=True))

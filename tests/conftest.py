@@ -1,0 +1,52 @@
+"""Shared fixtures. The real model and a real-corpus index are built once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from tests.paths import CORPUS  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from retrieval.embedders import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    emb.embed_query("warm up")
+    return emb
+
+
+@pytest.fixture(scope="session")
+def corpus_service(tmp_path_factory, real_embedder):
+    """The real corpus ingested with the real model into a session-wide data folder."""
+    from inspection_qa.service import QAService
+    from inspection_qa.settings import Settings
+
+    data = tmp_path_factory.mktemp("corpus-index")
+    service = QAService(Settings(data_dir=data), embedder=real_embedder)
+    report = service.ingest([CORPUS])
+    assert not report.failures, report.failures
+    return service
+
+
+@pytest.fixture
+def fake_service(tmp_path):
+    """A fresh index with the deterministic hashing embedder: fast, for pipeline mechanics."""
+    from inspection_qa.service import QAService
+    from inspection_qa.settings import Settings
+
+    return QAService(Settings(data_dir=tmp_path / "data", embedder="fake"))
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest

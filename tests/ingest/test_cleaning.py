@@ -1,0 +1,77 @@
+import re
+
+from ingest.cleaning import TextCleaner, remove_running_lines
+from ingest.loaders import load_file
+from tests.paths import LETTER_PDF, REFERENCE_TXT
+
+
+def fold_ws(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_pdf_text_equals_reference_text():
+    raw = load_file(LETTER_PDF)
+    clean = TextCleaner().run(raw.pages)
+    reference = REFERENCE_TXT.read_text("utf-8")
+    reference = re.sub(r"(?m)^- ", "", reference)  # the reference writes bullets as '- '
+    assert fold_ws(clean.text) == fold_ws(reference)
+
+
+def test_no_header_footer_or_page_number_left():
+    clean = TextCleaner().run(load_file(LETTER_PDF).pages)
+    assert "Page 1 of 4" not in clean.text
+    assert not re.search(r"Page \d+ of \d+", clean.text)
+    assert "Ofsted | Unannounced inspection" not in clean.text
+    assert "\x7f" not in clean.text
+
+
+def test_pages_and_bullets_are_kept():
+    clean = TextCleaner().run(load_file(LETTER_PDF).pages)
+    assert [p.page for p in clean.pages] == [1, 2, 3, 4]
+    bullets = [b for b in clean.blocks if b.kind == "bullet"]
+    assert len(bullets) == 25
+    assert clean.text[bullets[0].start:bullets[0].end].startswith("Senior managers demonstrate")
+    sections = {b.section for b in clean.blocks}
+    assert "Areas for development" in sections
+
+
+def test_paragraph_crossing_a_page_break_is_joined_and_names_both_pages():
+    clean = TextCleaner().run(load_file(LETTER_PDF).pages)
+    start = clean.text.index("The support varies though across the council")
+    pages = {p.page for p in clean.pages if p.start < start + 50 and start < p.end}
+    assert pages == {2, 3}
+
+
+def test_repeated_header_and_page_numbers_removed_generic():
+    bodies = ["Inspectors met leaders.", "Caseloads were high.", "Plans were clear."]
+    pages = [["Council report | Confidential", body, f"- {i} -"] for i, body in enumerate(bodies, start=1)]
+    out = remove_running_lines(pages)
+    assert out == [[b] for b in bodies]
+
+
+def test_layout_breaks_joined_and_hyphenation_undone():
+    page = (
+        "Inspectors found that the assess-\nment of risk was weak in most of the cases that were seen by the team of\n"
+        "inspectors during the visit. Work is co-\nlocated in schools.\n\n• A bullet that wraps over\nthe next line.\n"
+        "• Second bullet."
+    )
+    clean = TextCleaner(wrapped=True).run([page])
+    assert "assessment of risk" in clean.text
+    assert "team of inspectors" in clean.text
+    assert "co-located" in clean.text
+    bullets = [clean.text[b.start:b.end] for b in clean.blocks if b.kind == "bullet"]
+    assert bullets == ["A bullet that wraps over the next line.", "Second bullet."]
+
+
+def test_markdown_headings_and_bullets():
+    md = "# Monitoring visit\n\nIntro paragraph.\n\n## Findings\n\n- First finding.\n- Second finding.\n"
+    clean = TextCleaner(markdown=True).run([md])
+    kinds = [(b.kind, b.section) for b in clean.blocks]
+    assert kinds[0] == ("heading", "Monitoring visit")
+    assert ("bullet", "Findings") in kinds
+    assert "#" not in clean.text and "- First" not in clean.text
+
+
+def test_control_characters_removed():
+    clean = TextCleaner().run(["Some\x00 text\x07 here.\n\x0cMore text."])
+    assert all(ord(ch) >= 32 or ch == "\n" for ch in clean.text)

@@ -1,0 +1,42 @@
+import shutil
+
+import pytest
+
+from inspection_qa.errors import UnreadableFileError
+from ingest.metadata import date_from_text, kind_from_text, read_sidecar
+from ingest.pipeline import DocumentBuilder
+from tests.paths import LETTER_PDF, NEWS_TXT
+
+
+def test_sidecar_gives_metadata():
+    meta = DocumentBuilder().run(LETTER_PDF).meta
+    assert (meta.date, meta.kind, meta.publisher, meta.date_source) == ("2011-11-09", "inspection_letter", "Ofsted", "sidecar")
+    news = DocumentBuilder().run(NEWS_TXT).meta
+    assert (news.date, news.kind) == ("2019-01", "news")
+
+
+def test_without_sidecar_the_date_comes_from_the_text(tmp_path):
+    copy = tmp_path / "letter-renamed.pdf"
+    shutil.copy(LETTER_PDF, copy)
+    meta = DocumentBuilder().run(copy).meta
+    assert meta.date == "2011-11-09" and meta.date_source == "text"
+    assert meta.kind == "inspection_letter"
+
+
+def test_date_patterns():
+    assert date_from_text("Report\nPublished: 17 January 2019\nText") == "2019-01-17"
+    assert date_from_text("Inspection dates: 26 November to 7 December 2018\n" + "x " * 50) == "2018-12-07"
+    assert date_from_text("No date at all here.") is None
+
+
+def test_kind_guesses():
+    assert kind_from_text("By Jane Smith-\nThe council said “fine”.", "story.txt") == "news"
+
+
+def test_bad_sidecar_names_file_and_reason(tmp_path):
+    doc = tmp_path / "a.txt"
+    doc.write_text("Some text about inspections.")
+    (tmp_path / "a.txt.meta.toml").write_text('date = "last year"\n')
+    with pytest.raises(UnreadableFileError) as err:
+        read_sidecar(doc)
+    assert "a.txt.meta.toml" in str(err.value) and "YYYY" in str(err.value)

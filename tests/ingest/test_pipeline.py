@@ -1,0 +1,121 @@
+"""Pipeline mechanics with the fast hashing embedder; the real model is tested elsewhere."""
+
+import shutil
+
+import pypdf
+import pytest
+
+from tests.paths import LETTER_PDF, NEWS_TXT
+
+
+def _counts(service):
+    st = service.status()
+    return st["documents"], st["chunks"], st["dense_chunks"], st["lexical_chunks"]
+
+
+def test_reingest_changes_nothing(fake_service, corpus_copy):
+    first = fake_service.ingest([corpus_copy])
+    assert first.count("added") == 2 and not first.failures
+    before = _counts(fake_service)
+    second = fake_service.ingest([corpus_copy])
+    assert second.count("unchanged") == 2 and not second.changed
+    assert _counts(fake_service) == before
+    assert before[1] == before[2] == before[3] > 0
+
+
+def test_changed_file_replaces_its_chunks(fake_service, tmp_path):
+    doc = tmp_path / "note.txt"
+    doc.write_text("Inspectors found caseloads were high. Supervision was irregular.\n")
+    fake_service.ingest([doc])
+    doc.write_text("Inspectors found caseloads had fallen. Supervision was regular and recorded.\n")
+    report = fake_service.ingest([doc])
+    assert report.count("replaced") == 1
+    assert _counts(fake_service) == (1, 1, 1, 1)
+    text = fake_service.index.docstore.text("note.txt")
+    assert "fallen" in text and "high" not in text
+
+
+def _bad_files(folder):
+    bad = {}
+    (folder / "empty.pdf").write_bytes(b"")
+    bad["empty.pdf"] = "empty"
+    (folder / "garbage.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20)
+    bad["garbage.pdf"] = "PDF"
+    data = LETTER_PDF.read_bytes()
+    (folder / "truncated.pdf").write_bytes(data[: len(data) // 3])
+    bad["truncated.pdf"] = ""
+    writer = pypdf.PdfWriter(clone_from=str(LETTER_PDF))
+    writer.encrypt("secret")
+    with open(folder / "locked.pdf", "wb") as fh:
+        writer.write(fh)
+    bad["locked.pdf"] = "encrypted"
+    blank = pypdf.PdfWriter()
+    blank.add_blank_page(width=595, height=842)
+    with open(folder / "scan.pdf", "wb") as fh:
+        blank.write(fh)
+    bad["scan.pdf"] = "no extractable text"
+    (folder / "table.xlsx").write_bytes(b"PK\x03\x04 not really")
+    bad["table.xlsx"] = "unsupported file type"
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    bad["binary.txt"] = "binary"
+    return bad
+
+
+def test_unreadable_files_are_reported_and_skipped_and_nothing_is_lost(fake_service, tmp_path):
+    fake_service.ingest([LETTER_PDF])
+    before = _counts(fake_service)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    bad = _bad_files(batch)
+    shutil.copy(NEWS_TXT, batch / NEWS_TXT.name)
+    report = fake_service.ingest([batch])
+    failed = {o.path.split("/")[-1]: o.reason for o in report.failures}
+    # a truncated PDF may still yield its first pages; every other bad file must fail
+    for name, why in bad.items():
+        if name == "truncated.pdf" and name not in failed:
+            continue
+        assert name in failed, f"{name} was not reported"
+        assert why.lower() in failed[name].lower(), (name, failed[name])
+    assert report.count("added") >= 1
+    docs, chunks, dense, lexical = _counts(fake_service)
+    assert docs >= before[0] + 1 and chunks == dense == lexical
+    assert fake_service.index.docstore.meta(LETTER_PDF.name.lower()) is not None
+
+
+def test_remove_deletes_from_every_store(fake_service, corpus_copy):
+    fake_service.ingest([corpus_copy])
+    fake_service.remove(NEWS_TXT.name)
+    docs, chunks, dense, lexical = _counts(fake_service)
+    assert docs == 1 and chunks == dense == lexical
+    from inspection_qa.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no document"):
+        fake_service.remove("nope.pdf")
+
+
+def test_second_writer_waits_then_is_refused(fake_service, tmp_path):
+    from inspection_qa.errors import IndexBusyError
+    from inspection_qa.service import QAService
+
+    other = QAService(fake_service.settings.replace(lock_timeout_s=0.2))
+    with fake_service.index.write_lock():
+        with pytest.raises(IndexBusyError, match="another process is writing"):
+            other.ingest([NEWS_TXT])
+
+
+def test_half_written_document_is_repaired(fake_service, corpus_copy):
+    fake_service.ingest([corpus_copy])
+    index = fake_service.index
+    from ingest.chunking import Chunker
+    from ingest.pipeline import DocumentBuilder
+
+    extra = corpus_copy / "extra.txt"
+    extra.write_text("A monitoring visit found that plans were clear and reviewed.\n")
+    doc = DocumentBuilder().run(extra)
+    chunks = Chunker().run(doc)
+    index.docstore.put(doc, chunks)  # a crash before the document was completed
+    index.dense.add(chunks, index.embedder.embed_documents([c.text for c in chunks]), index.embedder.name)
+    report = fake_service.ingest([corpus_copy / NEWS_TXT.name])
+    assert report.repaired == ["extra.txt"]
+    docs, chunks_n, dense, lexical = _counts(fake_service)
+    assert docs == 2 and chunks_n == dense == lexical

@@ -1,0 +1,121 @@
+"""The CLI end to end, as a user runs it: real model, real Chroma, subprocesses."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.paths import CORPUS, EXAMPLE_QUESTIONS, NEWS_TXT
+
+pytestmark = pytest.mark.slow
+CLI = [sys.executable, "-m", "inspection_qa.cli"]
+
+
+def run(args, data_dir, **env):
+    full_env = {**os.environ, "INSPECTION_QA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **env}
+    return subprocess.run(CLI + args, capture_output=True, text=True, env=full_env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cli_data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("cli-data")
+    corpus = tmp_path_factory.mktemp("cli-corpus")
+    for f in CORPUS.iterdir():
+        shutil.copy(f, corpus / f.name)
+    first = run(["ingest", str(corpus)], data)
+    assert first.returncode == 0, first.stderr
+    assert "2 added" in first.stdout
+    return data, corpus
+
+
+def test_reingest_says_nothing_changed(cli_data):
+    data, corpus = cli_data
+    again = run(["ingest", "--quiet", str(corpus)], data)
+    assert again.returncode == 0
+    assert "2 unchanged" in again.stdout and "nothing changed" in again.stdout
+
+
+def test_ask_json_is_an_eval_record(cli_data):
+    data, _ = cli_data
+    out = run(["ask", "How regularly is supervision held?", "--json"], data)
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert {"answer", "abstained", "citations", "retrieved", "latency_ms"} <= rec.keys()
+    assert len(rec["retrieved"]) >= 10
+    c = rec["citations"][0]
+    assert {"marker", "document", "title", "date", "page", "quote", "start", "end"} <= c.keys()
+
+
+def test_ask_text_and_status(cli_data):
+    data, _ = cli_data
+    out = run(["ask", "What did inspectors say about morale among workers in 2011?"], data)
+    assert out.returncode == 0 and "[1]" in out.stdout and "Sources:" in out.stdout
+    st = run(["status", "--json"], data)
+    info = json.loads(st.stdout)
+    assert info["documents"] == 2 and info["chunks"] == info["dense_chunks"] == info["lexical_chunks"] > 0
+    assert info["model"].endswith("all-MiniLM-L6-v2")
+
+
+def test_eval_writes_records_and_metrics(cli_data, tmp_path):
+    data, _ = cli_data
+    out_file = tmp_path / "results.jsonl"
+    out = run(["eval", str(EXAMPLE_QUESTIONS), "--output", str(out_file)], data)
+    assert out.returncode == 0, out.stderr
+    assert "hit@5" in out.stdout and "cited" in out.stdout
+    records = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert len(records) == len(EXAMPLE_QUESTIONS.read_text().splitlines())
+    assert all("searched_question" in r for r in records)
+
+
+def test_user_errors_are_one_line(cli_data, tmp_path):
+    data, _ = cli_data
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    out = run(["eval", str(bad)], data)
+    assert out.returncode == 2 and out.stderr.strip().count("\n") == 0 and "bad.jsonl:1" in out.stderr
+    out = run(["ask", "anything?"], tmp_path / "empty")
+    assert out.returncode != 0 and "Traceback" not in out.stderr and "ingest" in out.stderr
+    out = run(["remove", "nope.pdf"], data)
+    assert out.returncode == 1 and "no document 'nope.pdf'" in out.stderr
+    out = run(["ask", "x?"], data, INSPECTION_QA_TOP_K="many")
+    assert out.returncode == 2 and "INSPECTION_QA_TOP_K" in out.stderr
+
+
+def test_bad_file_gives_nonzero_exit_and_keeps_the_rest(cli_data, tmp_path):
+    data, _ = cli_data
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 nonsense")
+    out = run(["ingest", "--quiet", str(tmp_path / "broken.pdf")], data)
+    assert out.returncode == 1 and "broken.pdf" in out.stderr and "1 failed" in out.stdout
+    st = json.loads(run(["status", "--json"], data).stdout)
+    assert st["documents"] == 2
+
+
+def test_reader_sees_documents_ingested_by_another_process(tmp_path, real_embedder):
+    """The app keeps its index open while the CLI ingests: it must see the new document."""
+    from inspection_qa.service import QAService
+    from inspection_qa.settings import Settings
+
+    data = tmp_path / "data"
+    letter_only = tmp_path / "letter"
+    letter_only.mkdir()
+    for f in CORPUS.glob("ofsted-*"):
+        shutil.copy(f, letter_only / f.name)
+    assert run(["ingest", "--quiet", str(letter_only)], data).returncode == 0
+    reader = QAService(Settings(data_dir=data), embedder=real_embedder)
+    assert reader.ask("What did the minister Nadhim Zahawi say?").abstained  # the letter never names him
+    assert run(["ingest", "--quiet", str(NEWS_TXT)], data).returncode == 0
+    answer = reader.ask("What did the minister Nadhim Zahawi say?")
+    assert any(c.doc_id == NEWS_TXT.name for c in answer.citations)
+    assert reader.status()["documents"] == 2
+    removed = run(["remove", NEWS_TXT.name], data)
+    assert removed.returncode == 0
+    assert reader.ask("What did the minister Nadhim Zahawi say?").abstained
+
+
+def test_help_has_examples():
+    out = subprocess.run(CLI + ["--help"], capture_output=True, text=True)
+    assert "Examples:" in out.stdout and "ingest" in out.stdout
