@@ -14,7 +14,7 @@ from retrieval.hybrid import HybridRetriever
 from .followups import FollowUpRewriter
 from .selection import (
     Candidate, SentenceScorer, candidates_from, has_quantity, is_change_question, is_quantity_question,
-    near_duplicate, query_terms, unknown_names,
+    near_duplicate, query_terms, unknown_names, answer_type_terms,
 )
 from .types import ABSTAIN_TEXT, Answer, Citation
 from .verify import verify_citations
@@ -38,6 +38,9 @@ class AbstentionPolicy:
             return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
         if names:
             return f"the documents never mention {', '.join(names)}"
+        missing_type = [t for t in answer_type_terms(question) if t in unknown]
+        if missing_type:
+            return f"the question asks which {missing_type[-1]}, and the documents never mention one"
         if terms and len(unknown) / len(terms) >= self.unknown_share and top < self.threshold + self.unknown_margin:
             return f"the documents never mention {', '.join(unknown)}"
         if is_quantity_question(question) and not has_quantity(best[0].text):
@@ -70,7 +73,11 @@ class ExtractiveAnswerer:
         qvecs = [qvec] if searched == question else [qvec, embedder.embed_query(question)]
         hits = self.retriever.run(searched, k=max(self.settings.top_k, 10), query_vector=qvec, search_filter=search_filter)
         top = hits[: self.settings.answer_chunks]
-        cands = candidates_from([h.chunk for h in top], priors=[h.score / top[0].score for h in top] if top else None)
+        cands = candidates_from(
+            [h.chunk for h in top],
+            priors=[h.score / top[0].score for h in top] if top else None,
+            contexts=self._contexts(top, qvec),
+        )
         self._score(cands, qvecs, searched)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(searched)
@@ -103,7 +110,16 @@ class ExtractiveAnswerer:
         vectors = np.stack([self._sentence_cache[(c.chunk.id, c.span.start, c.span.end)] for c in cands])
         self.scorer.run(cands, vectors, qvecs, query_terms(searched), self.index.lexical.idf)
 
-    def _choose(self, ranked: list[Candidate], change: bool, margin: float = 0.16) -> list[Candidate]:
+    def _contexts(self, hits, qvec: np.ndarray) -> list[float]:
+        """Cosine of the question to each passage (from Chroma's answer, else recomputed)."""
+        out = []
+        for h in hits:
+            if h.dense is None:
+                h.dense = float(self.index.embedder.embed_documents([h.chunk.embedding_text()])[0] @ qvec)
+            out.append(h.dense)
+        return out
+
+    def _choose(self, ranked: list[Candidate], change: bool, margin: float = 0.20) -> list[Candidate]:
         best = ranked[0]
         chosen: list[Candidate] = [best]
         if change:  # a change needs its earliest and latest sources: the best sentence of each document

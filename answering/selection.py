@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inspection_qa.records import Chunk, Span
-from retrieval.text import fold, tokens
+from retrieval.text import STOPWORDS, fold, tokens
 
 GENERIC_TERMS = frozenset(tokens(
     "inspector inspectors inspection inspections ofsted report reports letter letters say said find found finding "
@@ -39,6 +39,7 @@ class Candidate:
     dense: float = 0.0
     lexical: float = 0.0
     prior: float = 0.0  # the fused retrieval score of its chunk, relative to the best chunk
+    context: float = 0.0  # cosine of the question to the whole passage: the sentence's context
     score: float = 0.0
 
     @property
@@ -46,18 +47,20 @@ class Candidate:
         return (self.chunk.doc_id, self.span.start, self.span.end)
 
 
-def candidates_from(chunks: list[Chunk], min_words: int = 4, priors: list[float] | None = None) -> list[Candidate]:
+def candidates_from(chunks: list[Chunk], min_words: int = 4, priors: list[float] | None = None,
+                    contexts: list[float] | None = None) -> list[Candidate]:
     seen: set[tuple[str, int, int]] = set()
     out = []
     priors = priors or [1.0] * len(chunks)
-    for rank, (chunk, prior) in enumerate(zip(chunks, priors), start=1):
+    contexts = contexts or [0.0] * len(chunks)
+    for rank, (chunk, prior, context) in enumerate(zip(chunks, priors, contexts), start=1):
         for span in chunk.sentences:
             text = chunk.text[span.start - chunk.start: span.end - chunk.start]
             key = (chunk.doc_id, span.start, span.end)
             if key in seen or len(text.split()) < min_words:
                 continue
             seen.add(key)
-            out.append(Candidate(chunk, span, rank, text, prior=prior))
+            out.append(Candidate(chunk, span, rank, text, prior=prior, context=context))
     return out
 
 
@@ -91,6 +94,29 @@ def unknown_names(question: str, known) -> list[str]:
     return out
 
 
+AUXILIARIES = frozenset(
+    "is was are were did does do has have had can could will would should may might must".split()
+)
+QUANTITY_NOUNS = frozenset(tokens("percentage proportion number share amount figure rate total average"))
+WHICH_WHAT = re.compile(r"^\s*(?:which|what)\s+(?:kind|type|sort)?\s*(?:of\s+)?(.*)$", re.I)
+
+
+def answer_type_terms(question: str) -> list[str]:
+    """The noun phrase a 'which/what X ...' question asks for: 'Which charity criticised' -> charity."""
+    m = WHICH_WHAT.match(question)
+    if not m:
+        return []
+    words = []
+    for raw in re.findall(r"[A-Za-z’']+", m.group(1))[:5]:
+        w = raw.lower()
+        if w in AUXILIARIES or (w.endswith("ed") and words):
+            break
+        words.append(w)
+    if not words or words[0] in STOPWORDS or tokens(words[0]) and tokens(words[0])[0] in QUANTITY_NOUNS:
+        return []  # 'what about ...', 'what percentage of ...': no named kind of thing asked for
+    return [t for t in tokens(" ".join(words)) if t not in GENERIC_TERMS and t not in QUANTITY_NOUNS]
+
+
 def is_change_question(question: str) -> bool:
     return bool(CHANGE_QUESTION.search(question))
 
@@ -108,10 +134,12 @@ class SentenceScorer:
     """score = a * cosine(question, sentence) + b * idf-weighted share of query terms present
     + c * the retrieval score of the sentence's passage (relative to the best passage)."""
 
-    def __init__(self, dense_weight: float = 0.5, lexical_weight: float = 0.35, prior_weight: float = 0.3) -> None:
+    def __init__(self, dense_weight: float = 0.5, lexical_weight: float = 0.25, prior_weight: float = 0.3,
+                 context_weight: float = 0.0) -> None:
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self.prior_weight = prior_weight
+        self.context_weight = context_weight
 
     def run(self, candidates: list[Candidate], vectors: np.ndarray, query_vectors: list[np.ndarray],
             terms: list[str], idf) -> None:
@@ -125,7 +153,7 @@ class SentenceScorer:
             cand.dense = float(sim)
             cand.lexical = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
             cand.score = (self.dense_weight * cand.dense + self.lexical_weight * cand.lexical
-                          + self.prior_weight * cand.prior)
+                          + self.prior_weight * cand.prior + self.context_weight * cand.context)
 
 
 def near_duplicate(a: Candidate, b: Candidate) -> bool:

@@ -31,16 +31,16 @@ for q in qs:
 
 answerer = svc.answerer
 results = []
-for wd, wl, wp, thr, margin, mq in itertools.product(
-    [0.5], [0.35], [0.3], [0.3], [0.16], [4]) if "--quick" in sys.argv else itertools.product(
-    [0.5, 0.6, 0.7], [0.15, 0.25, 0.35], [0.0, 0.15, 0.3], [0.25, 0.3, 0.35, 0.4], [0.08, 0.12, 0.16], [3, 4]
+for wd, wl, wp, wc, thr, margin, mq in itertools.product(
+    [0.5], [0.25], [0.3], [0.0], [0.3], [0.2], [4]) if "--quick" in sys.argv else itertools.product(
+    [0.4, 0.5, 0.6], [0.25, 0.35, 0.45], [0.0, 0.15, 0.3], [0.0, 0.2, 0.4], [0.3, 0.35, 0.4], [0.12, 0.16, 0.2], [4]
 ):
     answerer.settings = answerer.settings.replace(max_quotes=mq)
     answerer.policy = AbstentionPolicy(threshold=thr)
     cited, abst_u, abst_a = [], [], []
     for q, ans, terms, unknown, names in cases:
         for c in ans.candidates:
-            c.score = wd * c.dense + wl * c.lexical + wp * c.prior
+            c.score = wd * c.dense + wl * c.lexical + wp * c.prior + wc * c.context
         ranked = sorted(ans.candidates, key=lambda c: -c.score)
         reason = answerer.policy.decide(q["question"], ranked, unknown, terms, names)
         if not q.get("answerable", True):
@@ -50,12 +50,12 @@ for wd, wl, wp, thr, margin, mq in itertools.product(
         chosen = [] if reason else answerer._choose(ranked, __import__("answering.selection").selection.is_change_question(q["question"]), margin=margin)
         for ev in q["evidence"]:
             cited.append(any(contains(c.text, ev) for c in chosen))
-    results.append((np.mean(cited), np.mean(abst_u), np.mean(abst_a), (wd, wl, wp, thr, margin, mq)))
+    results.append((np.mean(cited), np.mean(abst_u), np.mean(abst_a), (wd, wl, wp, wc, thr, margin, mq)))
 results.sort(key=lambda r: -(r[0] + r[1] - 3 * max(0, r[2] - 0.03)))
 for r in results[:25]:
     print("cited %.3f abst %.3f false_abst %.3f  w=%s" % r)
 
-if "--show" in sys.argv[-1:] or True:
+if "--show" in sys.argv:
     wd, wl, wp, thr = 0.5, 0.35, 0.3, 0.3
     for q, ans, terms, unknown, names in cases:
         if q.get("answerable", True):
