@@ -21,6 +21,10 @@ NUMBERED = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)])\s+(?=[A-Z])")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 PAGE_NUMBER = re.compile(r"^(page\s*#+(\s*(of|/)\s*#+)?|#+\s*(of|/)\s*#+|[-–—]?\s*#+\s*[-–—]?)$")
 TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
+DATE_LINE = re.compile(
+    r"^\d{1,2}(st|nd|rd|th)? (January|February|March|April|May|June|July|August|September|October|November|"
+    r"December) \d{4}$"
+)
 SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 TRANSLATE = {
     0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl",
@@ -150,7 +154,7 @@ class TextCleaner:
                 if not raw:
                     out.append(_Line("", page_no, blank=True))
                     continue
-                if all(_is_bullet_glyph(ch) or ch.isspace() for ch in raw):
+                if all(_is_bullet_glyph(ch) or ch.isspace() for ch in raw) or raw in ("-", "–", "—", "*", "o", "+"):
                     pending_bullet = True  # a glyph drawn on its own line marks the next line
                     continue
                 bullet, heading = pending_bullet, 0
@@ -185,10 +189,13 @@ class TextCleaner:
         wrapped = self.wrapped if self.wrapped is not None else width <= 120
         paras: list[_Para] = []
         cur: _Para | None = None
-        for line in lines:
+        for pos, line in enumerate(lines):
             if line.blank:
                 cur = None
                 continue
+            nxt = lines[pos + 1] if pos + 1 < len(lines) else None
+            if cur is not None and not line.bullet and not line.heading_level and self._stands_alone(line.text, nxt, width):
+                cur = None  # a short title line before a list, or a date line: its own paragraph
             if line.heading_level:
                 paras.append(_Para("heading", [(line.text, line.page)]))
                 cur = None
@@ -212,6 +219,13 @@ class TextCleaner:
         if not self.markdown:
             self._mark_headings(paras)
         return paras
+
+    @staticmethod
+    def _stands_alone(text: str, nxt: "_Line | None", width: int) -> bool:
+        if DATE_LINE.match(text):
+            return True
+        short_title = len(text) < 0.6 * width and text[:1].isupper() and not TERMINAL.search(text)
+        return short_title and (nxt is None or nxt.blank or nxt.bullet or bool(nxt.heading_level))
 
     @staticmethod
     def _join(prev: str, nxt: str, width: int, wrapped: bool, in_bullet: bool, known: set[str]) -> str | None:

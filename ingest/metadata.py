@@ -130,6 +130,11 @@ def date_from_text(text: str) -> str | None:
         dates = find_dates(line)
         if dates and len(line) <= 40:
             return dates[0][1]
+    salutation = re.search(r"(?m)^Dear\b", head)
+    if salutation:  # a letter: its date stands above the salutation
+        dates = find_dates(head[: salutation.start()])
+        if dates:
+            return dates[-1][1]
     m = re.search(r"(?i)inspection dates?:?\s*(.{0,80})", text)
     if m:
         dates = find_dates(m.group(1))

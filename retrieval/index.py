@@ -157,17 +157,14 @@ class Index:
         return [m for m in self.docstore.documents() if search_filter.matches(m)]
 
     def status(self) -> dict:
+        self.refresh()
         counts = self.docstore.counts()
         return {
             "data_dir": str(self.data_dir),
             "documents": counts["documents"],
             "chunks": counts["chunks"],
             "dense_chunks": self.dense.count(),
-            "lexical_chunks": len(self._lexical_ids()),
+            "lexical_chunks": len(self.lexical.ids),
             "model": self.dense.stored_model() or self.embedder.name,
             "generation": self.docstore.generation(),
         }
-
-    def _lexical_ids(self) -> list[str]:
-        self.lexical.load()
-        return self.lexical.ids

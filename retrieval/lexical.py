@@ -29,6 +29,7 @@ class BM25Index:
     def build(self, ids: list[str], texts: list[str], generation: int) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -58,10 +59,9 @@ class BM25Index:
             self._retriever, self._ids, self._df, self.generation = None, [], Counter(), 0
             return
         meta = json.loads(meta_path.read_text())
-        self._ids = meta["ids"]
-        self._df = Counter(meta["df"])
-        self.generation = meta["generation"]
-        self._retriever = bm25s.BM25.load(str(self.path / "bm25"), show_progress=False) if self._ids else None
+        retriever = bm25s.BM25.load(str(self.path / "bm25"), show_progress=False) if meta["ids"] else None
+        # one assignment, so a search running in another thread never mixes old ids with a new index
+        self._retriever, self._ids, self._df, self.generation = retriever, meta["ids"], Counter(meta["df"]), meta["generation"]
 
     def stored_generation(self) -> int:
         meta_path = self.path / "meta.json"
@@ -81,20 +81,21 @@ class BM25Index:
         return self._df.get(token, 0)
 
     def search(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        if self._retriever is None or not self._ids:
+        retriever, ids, df = self._retriever, self._ids, self._df
+        if retriever is None or not ids:
             return []
-        q = [t for t in tokens(query) if t in self._df]
+        q = [t for t in tokens(query) if t in df]
         if not q:
             return []
         mask = None
         if allowed is not None:
-            mask = np.array([1.0 if i in allowed else 0.0 for i in self._ids], dtype=np.float32)
+            mask = np.array([1.0 if i in allowed else 0.0 for i in ids], dtype=np.float32)
             if not mask.any():
                 return []
-        k = min(n, len(self._ids))
-        docs, scores = self._retriever.retrieve([q], k=k, show_progress=False, weight_mask=mask)
+        k = min(n, len(ids))
+        docs, scores = retriever.retrieve([q], k=k, show_progress=False, weight_mask=mask)
         out = []
         for idx, score in zip(docs[0], scores[0]):
             if score > 0:
-                out.append((self._ids[int(idx)], float(score)))
+                out.append((ids[int(idx)], float(score)))
         return out

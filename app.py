@@ -1,0 +1,195 @@
+"""Streamlit chat over the ingested inspection letters: `streamlit run app.py` (or `make run`).
+
+Every answer quotes its sources verbatim; each citation opens onto the quote inside its
+surrounding passage, with document, date, page, section and character offsets.
+
+Document text is untrusted: it reaches Markdown only through `escape_markdown` / `highlight`
+(inspection_qa/markdown_safe.py) and is never rendered as HTML.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import streamlit as st  # noqa: E402
+
+from answering.types import Answer, Citation  # noqa: E402
+from inspection_qa.errors import InspectionQAError  # noqa: E402
+from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, highlight  # noqa: E402
+from inspection_qa.service import Conversation, QAService  # noqa: E402
+from inspection_qa.settings import Settings  # noqa: E402
+
+CONTEXT_MARGIN = 150  # characters either side of a quote: a window of about 300 around it
+NEAREST = 3
+NEAREST_CHARS = 600
+
+st.set_page_config(page_title="Inspection QA", page_icon=":material/search:", layout="wide")
+
+
+@st.cache_resource(show_spinner="Opening the index…")
+def get_service(data_dir: str, embedding_model: str, embedder: str) -> QAService:
+    """One service (index and, on first question, the model) per process and settings."""
+    settings = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=embedding_model, embedder=embedder)
+    return QAService(settings)
+
+
+def show_error(exc: Exception) -> None:
+    st.error("Error: " + escape_line(str(exc)), icon=":material/error:")
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def pages_label(pages: tuple[int, ...]) -> str:
+    return "p. " + ", ".join(str(p) for p in pages) if pages else "no page"
+
+
+def citation_label(c: Citation) -> str:
+    source = "" if c.primary else " (secondary source)"
+    return (
+        f"{escape_markdown(f'[{c.marker}]')} {escape_line(c.title)}{source} — "
+        f"{escape_line(c.date or 'undated')} — {pages_label(c.pages)}"
+    )
+
+
+def quote_in_context(service: QAService, c: Citation) -> tuple[str, int, int]:
+    """The quote inside ~300 characters of its stored document text, with the quote's offsets."""
+    text = service.index.docstore.text(c.doc_id)
+    if text is None or text[c.start:c.end] != c.quote:
+        # The document was removed or replaced since this answer: show the quote on its own.
+        return c.quote, 0, len(c.quote)
+    return context_window(text, c.start, c.end, margin=CONTEXT_MARGIN)
+
+
+def show_answer(message: dict) -> None:
+    answer: Answer = message["answer"]
+    if answer.abstained:
+        st.warning(escape_markdown(answer.text), icon=":material/help:")
+    else:
+        st.markdown(escape_markdown(answer.text))
+    if answer.searched_question != answer.question:
+        st.caption("Searched as: " + escape_line(answer.searched_question))
+    if answer.abstained:
+        if answer.retrieved:
+            st.markdown("**Nearest passages**")
+            for hit in answer.retrieved[:NEAREST]:
+                chunk = hit.chunk
+                with st.container(border=True):
+                    st.caption(
+                        f"{escape_line(chunk.title)} — {escape_line(chunk.date or 'undated')} — "
+                        f"{pages_label(chunk.pages)} — {escape_line(chunk.filename)}"
+                    )
+                    text = chunk.text if len(chunk.text) <= NEAREST_CHARS else chunk.text[:NEAREST_CHARS].rstrip() + " …"
+                    st.markdown(escape_markdown(text))
+        return
+    for c, (passage, start, end) in zip(answer.citations, message["contexts"]):
+        with st.expander(citation_label(c)):
+            st.markdown(highlight(passage, start, end))
+            section = f"Section: {escape_line(c.section)} · " if c.section else ""
+            st.caption(
+                f"{section}{escape_line(c.kind_label)} · {escape_line(c.document)} · "
+                f"characters {c.start}–{c.end}"
+            )
+
+
+def show_message(message: dict) -> None:
+    with st.chat_message(message["role"]):
+        if message["role"] == "user":
+            st.markdown(escape_markdown(message["text"]))
+        elif "error" in message:
+            st.error("Error: " + escape_line(message["error"]), icon=":material/error:")
+        else:
+            show_answer(message)
+
+
+def new_conversation(service: QAService) -> None:
+    st.session_state.messages = []
+    st.session_state.conversation = service.conversation()
+
+
+# -- the service ---------------------------------------------------------------------------
+try:
+    settings = Settings.from_env(os.environ)
+    service = get_service(str(settings.data_dir), settings.embedding_model, settings.embedder)
+    service.index.refresh()  # see documents ingested from the CLI since the last run
+except InspectionQAError as exc:
+    st.title("Inspection QA")
+    show_error(exc)
+    st.stop()
+
+if "messages" not in st.session_state:
+    st.session_state.messages = []
+conversation = st.session_state.get("conversation")
+if not isinstance(conversation, Conversation) or conversation.service is not service:
+    st.session_state.conversation = service.conversation()
+
+# -- sidebar -------------------------------------------------------------------------------
+with st.sidebar:
+    st.title("Inspection QA")
+    st.caption("Answers quote the ingested documents verbatim, with document, date and page.")
+    if st.button("New conversation", icon=":material/add_comment:", width="stretch"):
+        new_conversation(service)
+    try:
+        documents = service.index.docstore.documents()
+        status = service.status()
+    except InspectionQAError as exc:
+        show_error(exc)
+        st.stop()
+    st.subheader("Documents")
+    if not documents:
+        st.caption("None ingested yet.")
+    for meta in documents:
+        st.markdown(
+            f"**{escape_line(meta.title)}**  \n"
+            f"{escape_line(meta.kind_label)} · {escape_line(meta.date or 'undated')}  \n"
+            f"{escape_line(meta.filename)}"
+        )
+    st.divider()
+    st.caption(
+        f"{plural(status['documents'], 'document')} · {plural(status['chunks'], 'passage')} · "
+        f"model {escape_line(str(status['model']))}  \n"
+        f"data folder {escape_line(str(status['data_dir']))}"
+    )
+    if status["chunks"] and (status["dense_chunks"] != status["chunks"] or status["lexical_chunks"] != status["chunks"]):
+        st.warning(
+            f"The index is out of step ({status['chunks']} passages, {status['dense_chunks']} embedded, "
+            f"{status['lexical_chunks']} keyword-indexed); run `inspection-qa ingest corpus/` again."
+        )
+
+# -- chat ----------------------------------------------------------------------------------
+st.title("Ask the inspection letters")
+
+if status["documents"] == 0:
+    st.info(
+        f"The index in {escape_line(str(settings.data_dir))} is empty. Ingest the letters first: run "
+        "`inspection-qa ingest corpus/` (or `make run`, which does it), then reload this page.",
+        icon=":material/info:",
+    )
+    st.stop()
+
+for message in st.session_state.messages:
+    show_message(message)
+
+question = st.chat_input("Ask a question, e.g. What did inspectors say about supervision?")
+if question and question.strip():
+    user_message = {"role": "user", "text": question}
+    st.session_state.messages.append(user_message)
+    show_message(user_message)
+    try:
+        with st.spinner("Searching the documents…"):
+            service.index.refresh()
+            answer = st.session_state.conversation.ask(question)
+            reply = {
+                "role": "assistant",
+                "answer": answer,
+                "contexts": [quote_in_context(service, c) for c in answer.citations],
+            }
+    except InspectionQAError as exc:
+        reply = {"role": "assistant", "error": str(exc)}
+    st.session_state.messages.append(reply)
+    show_message(reply)

@@ -1,0 +1,100 @@
+"""Show untrusted text (document text, titles, file names, questions) through Markdown as literal text.
+
+Streamlit renders `st.markdown`, `st.caption`, alerts and expander labels as GitHub-flavoured
+Markdown with Streamlit's own extensions (`:color[...]` directives, `:emoji:` codes, `$math$`).
+A document could otherwise smuggle in an image that loads a remote URL (`![x](http://evil)`),
+a `javascript:` link, raw HTML, or a heading that restyles the page. Every piece of document
+text goes through `escape_markdown` before it reaches one of those calls; the app never uses
+`unsafe_allow_html`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Markdown, GFM, HTML and Streamlit-significant ASCII characters; each is backslash-escaped.
+# CommonMark lets any ASCII punctuation be backslash-escaped, so the escaped text renders as
+# exactly the original characters. `=` stops setext headings, `&` stops entity decoding
+# (`&lt;` stays literal), `@` stops e-mail autolinks; `:` and `.` stop URL autolinks,
+# emoji codes and Streamlit directives.
+MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:=&@")
+
+_ESCAPE = {ord(ch): "\\" + ch for ch in MARKDOWN_SPECIALS}
+# Indentation at the start of a line would open an indented code block, inside which
+# backslash escapes show literally; a numeric character reference renders the same blank.
+_LEADING_BLANKS = re.compile(r"(?m)^[ \t]+")
+_BLANK_REFS = {" ": "&#32;", "\t": "&#9;"}
+
+HIGHLIGHT_OPEN = ":orange-background["
+HIGHLIGHT_CLOSE = "]"
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as Markdown source that renders as exactly `text`, with no markup, link, image or HTML."""
+    return _protect_indentation(_escape_characters(text))
+
+
+def _escape_characters(text: str) -> str:
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return text.translate(_ESCAPE)
+
+
+def _protect_indentation(markdown: str) -> str:
+    return _LEADING_BLANKS.sub(lambda m: "".join(_BLANK_REFS[ch] for ch in m.group(0)), markdown)
+
+
+def escape_line(text: str | None) -> str:
+    """A one-line field (title, file name, date): whitespace runs collapsed, then escaped."""
+    return escape_markdown(" ".join((text or "").split()))
+
+
+def highlight(passage: str, start: int, end: int) -> str:
+    """`passage` escaped, with `passage[start:end]` wrapped in a highlight.
+
+    Whitespace at the edges of the highlighted part is kept outside the highlight, and a part
+    spanning lines is highlighted line by line (a highlight cannot cross a paragraph break).
+    """
+    if not 0 <= start <= end <= len(passage):
+        raise ValueError(f"highlight span {start}:{end} lies outside a passage of {len(passage)} characters")
+    before, middle, after = passage[:start], passage[start:end], passage[end:]
+    lines = middle.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    marked = _escape_characters(before) + "\n".join(_highlight_line(line) for line in lines) + _escape_characters(after)
+    return _protect_indentation(marked)
+
+
+def _highlight_line(line: str) -> str:
+    core = line.strip()
+    if not core:
+        return _escape_characters(line)
+    lead = line[: len(line) - len(line.lstrip())]
+    trail = line[len(line.rstrip()):]
+    return lead + HIGHLIGHT_OPEN + _escape_characters(core) + HIGHLIGHT_CLOSE + trail
+
+
+def context_window(text: str, start: int, end: int, margin: int = 150) -> tuple[str, int, int]:
+    """About `margin` characters of `text` either side of [start, end), cut at word boundaries.
+
+    Returns the passage and the span's offsets within it; an ellipsis marks each cut side.
+    """
+    if not 0 <= start <= end <= len(text):
+        raise ValueError(f"span {start}:{end} lies outside a text of {len(text)} characters")
+    lo = max(0, start - margin)
+    if lo > 0:
+        gap = re.search(r"\s", text[lo:start])
+        lo = lo + gap.end() if gap else start
+    hi = min(len(text), end + margin)
+    if hi < len(text):
+        gap = None
+        for gap in re.finditer(r"\s", text[end:hi]):
+            pass
+        hi = end + gap.start() if gap else end
+    while lo < start and text[lo].isspace():
+        lo += 1
+    while hi > end and text[hi - 1].isspace():
+        hi -= 1
+    prefix = "… " if text[:lo].strip() else ""
+    suffix = " …" if text[hi:].strip() else ""
+    passage = prefix + text[lo:hi] + suffix
+    return passage, len(prefix) + start - lo, len(prefix) + end - lo
