@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from inspection_qa.errors import ConfigError
+from inspection_qa.records import Span
 from inspection_qa.settings import Settings
 from retrieval.hybrid import HybridRetriever
 
 from .followups import FollowUpRewriter
 from .selection import (
     Candidate, SentenceScorer, candidates_from, has_quantity, is_change_question, is_quantity_question,
-    near_duplicate, query_terms, unknown_names, answer_type_terms,
+    near_duplicate, query_terms, unknown_names, answer_type_terms, topic_of_change_question,
 )
 from .types import ABSTAIN_TEXT, Answer, Citation
 from .verify import verify_citations
@@ -68,19 +69,24 @@ class ExtractiveAnswerer:
         if not question:
             raise ConfigError("the question is empty; type a question")
         searched = self.rewriter.run(question, history or [])
+        change = is_change_question(question)
+        query = topic_of_change_question(searched) if change else searched
         embedder = self.index.embedder
-        qvec = embedder.embed_query(searched)
-        qvecs = [qvec] if searched == question else [qvec, embedder.embed_query(question)]
-        hits = self.retriever.run(searched, k=max(self.settings.top_k, 10), query_vector=qvec, search_filter=search_filter)
+        qvec = embedder.embed_query(query)
+        qvecs = [qvec] if query == question else [qvec, embedder.embed_query(question)]
+        k = max(self.settings.top_k, 10)
+        hits = self.retriever.run(query, k=2 * k if change else k, query_vector=qvec, search_filter=search_filter)
+        if change:  # a change spans documents: let each of the leading documents put its best passages up front
+            hits = interleave_by_document(hits)[:k]
         top = hits[: self.settings.answer_chunks]
         cands = candidates_from(
             [h.chunk for h in top],
             priors=[h.score / top[0].score for h in top] if top else None,
             contexts=self._contexts(top, qvec),
         )
-        self._score(cands, qvecs, searched)
+        self._score(cands, qvecs, query)
         ranked = sorted(cands, key=lambda c: -c.score)
-        terms = query_terms(searched)
+        terms = query_terms(query)
         self.index.refresh()
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
@@ -89,8 +95,8 @@ class ExtractiveAnswerer:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
             answer.candidates = ranked
         else:
-            chosen = self._choose(ranked, is_change_question(question))
-            citations, text = self._compose(chosen, timeline=is_change_question(question))
+            chosen = self._choose(ranked, change)
+            citations, text = self._compose(chosen, timeline=change)
             citations = verify_citations(citations, self.index.docstore.text)
             answer = Answer(question, searched, text, citations, not citations, hits)
             answer.candidates = ranked
@@ -124,8 +130,7 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = [best]
         if change:  # a change needs its earliest and latest sources: the best sentence of each document
             for cand in ranked[1:]:
-                if cand.chunk.doc_id not in {c.chunk.doc_id for c in chosen} and cand.score >= best.score - 0.25 \
-                        and cand.score >= self.policy.threshold:
+                if cand.chunk.doc_id not in {c.chunk.doc_id for c in chosen} and cand.score >= self.policy.threshold:
                     chosen.append(cand)
         for cand in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes + (1 if change else 0):
@@ -136,6 +141,23 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
         return chosen
+
+    def _widen(self, members: list[Candidate]) -> list[Candidate]:
+        """Quote a short passage (a bullet, say) whole: its other sentence is often the answer's half."""
+        out: list[Candidate] = []
+        limit = self.settings.quote_passage_chars
+        for cand in members:
+            chunk = cand.chunk
+            first, last = chunk.sentences[0], chunk.sentences[-1]
+            if len(chunk.sentences) > 1 and last.end - first.start <= limit:
+                text = chunk.text[first.start - chunk.start: last.end - chunk.start]
+                cand = Candidate(chunk, Span(first.start, last.end), cand.rank, text, cand.dense, cand.lexical,
+                                 cand.prior, cand.context, cand.score)
+            if out and out[-1].chunk.doc_id == cand.chunk.doc_id and cand.span.start < out[-1].span.end:
+                if cand.span.end <= out[-1].span.end:
+                    continue  # already inside the quote before it
+            out.append(cand)
+        return out
 
     def _compose(self, chosen: list[Candidate], timeline: bool) -> tuple[list[Citation], str]:
         groups: dict[str, list[Candidate]] = {}
@@ -150,7 +172,7 @@ class ExtractiveAnswerer:
             members = sorted(groups[doc_id], key=lambda c: c.span.start)
             chunk = members[0].chunk
             quotes = []
-            for cand in members:
+            for cand in self._widen(members):
                 marker = len(citations) + 1
                 pages = tuple(p for p in cand.chunk.pages) if cand.chunk.pages else ()
                 page_list = _pages_of(cand, self.index.docstore.pages(doc_id)) or pages
@@ -163,6 +185,19 @@ class ExtractiveAnswerer:
                 quotes.append(f"“{cand.text}” [{marker}]")
             lines.append(f"{_source_phrase(chunk)}: " + " ".join(quotes))
         return citations, "\n\n".join(lines)
+
+
+def interleave_by_document(hits: list, documents: int = 3) -> list:
+    """Round-robin over the leading documents' hits, best first within each; the rest after."""
+    groups: dict[str, list] = {}
+    for h in hits:
+        groups.setdefault(h.chunk.doc_id, []).append(h)
+    lead = list(groups)[:documents]
+    out = []
+    for i in range(max((len(groups[d]) for d in lead), default=0)):
+        out.extend(groups[d][i] for d in lead if i < len(groups[d]))
+    out.extend(h for h in hits if h.chunk.doc_id not in lead)
+    return out
 
 
 def _pages_of(cand: Candidate, pages) -> tuple[int, ...]:

@@ -117,6 +117,24 @@ def answer_type_terms(question: str) -> list[str]:
     return [t for t in tokens(" ".join(words)) if t not in GENERIC_TERMS and t not in QUANTITY_NOUNS]
 
 
+CHANGE_WORDS = re.compile(
+    r"\b(how (?:has|have|did|does|do) |has |have |changed?|changes|changing|improved?|improving|progress(?:ed)?|"
+    r"compared? (?:with|to)|comparison|over time|since|between|from|then|now|still|any more|anymore|"
+    r"(?:19|20)\d\d|the \d{4} (?:inspection|letter|report)|inspections?|ofsted|letters?|reports?|"
+    r"better|worse|differ(?:ent|ence)?|evolved?|developed since|and)\b",
+    re.I,
+)
+
+
+def topic_of_change_question(question: str) -> str:
+    """'How has reliance on agency staff changed since 2011?' -> 'reliance on agency staff':
+    the words that ask about change and the dates would otherwise match every dated passage."""
+    topic = CHANGE_WORDS.sub(" ", question)
+    topic = re.sub(r"[?!.,]", " ", topic)
+    topic = re.sub(r"\s+", " ", topic).strip()
+    return topic if len(tokens(topic)) >= 1 else question
+
+
 def is_change_question(question: str) -> bool:
     return bool(CHANGE_QUESTION.search(question))
 

@@ -148,14 +148,16 @@ def kind_from_text(text: str, filename: str) -> str:
     """A best guess at the kind of source, used when no sidecar says."""
     low = text[:6000].lower()
     name = filename.lower()
-    if "monitoring visit" in low or "monitoring-visit" in name:
+    if re.match(r"\s*[Bb]y [A-Z][a-z]+", text[:200]):
+        return "news"  # a byline
+    if "monitoring visit" in low[:400] or "monitoring-visit" in name:
         return "monitoring_visit"
     if ("dear " in low and ("yours sincerely" in text.lower() or "her majesty" in low or "hmi" in low)) or "letter" in name:
         if "ofsted" in low or "inspect" in low:
             return "inspection_letter"
     if re.search(r"\binspection (of|report)\b", low) and ("judgement" in low or "overall effectiveness" in low):
         return "inspection_report"
-    if re.match(r"\s*by [A-Z][a-z]+", text[:200]) or "news" in name or "said" in low[:3000] and "“" in text[:3000]:
+    if re.match(r"\s*[Bb]y [A-Z][a-z]+", text[:200]) or "news" in name or ("said" in low[:3000] and "“" in text[:3000]):
         return "news"
     if "council" in name or "cabinet" in low[:1000]:
         return "council_report"

@@ -35,13 +35,14 @@ class Settings:
     max_quotes: int = 4
     answer_chunks: int = 6
     abstain_threshold: float = 0.30
+    quote_passage_chars: int = 300  # a passage this short is quoted whole
     # concurrency
     lock_timeout_s: float = 600.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
-        for name in ("top_k", "candidates", "rrf_k", "chunk_target_chars", "chunk_max_chars", "max_quotes", "answer_chunks"):
+        for name in ("top_k", "candidates", "rrf_k", "chunk_target_chars", "chunk_max_chars", "max_quotes", "answer_chunks", "quote_passage_chars"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"setting {name}={value!r} must be a positive integer")

@@ -40,3 +40,10 @@ def test_bad_sidecar_names_file_and_reason(tmp_path):
     with pytest.raises(UnreadableFileError) as err:
         read_sidecar(doc)
     assert "a.txt.meta.toml" in str(err.value) and "YYYY" in str(err.value)
+
+
+def test_news_without_sidecar_is_news_and_undated(tmp_path):
+    copy = tmp_path / "story-0042.txt"
+    shutil.copy(NEWS_TXT, copy)
+    meta = DocumentBuilder().run(copy).meta
+    assert meta.kind == "news" and meta.date is None and meta.date_source == "none"
