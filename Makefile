@@ -7,6 +7,8 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PYTHONDONTWRITEBYTECODE := 1
 DATA_DIR ?= $(or $(INSPECTION_QA_DATA_DIR),.data)
+# The bars the dev set reaches today (make eval fails if a change drops below them).
+EVAL_BARS ?= hit@5=0.80,cited=0.75,validity=1.0,abstention=0.70,false_abstention=0.05
 
 .PHONY: install run test eval bench clean
 
@@ -30,7 +32,8 @@ test: install
 
 eval: install
 	$(BIN)/inspection-qa --data-dir $(DATA_DIR) ingest --quiet corpus/
-	$(BIN)/inspection-qa --data-dir $(DATA_DIR) eval questions/dev.jsonl --output results/dev-results.jsonl
+	$(BIN)/inspection-qa --data-dir $(DATA_DIR) eval questions/dev.jsonl --output results/dev-results.jsonl \
+		--report results/dev-report.html --fail-under $(EVAL_BARS)
 
 clean:
 	rm -rf $(VENV) .data results

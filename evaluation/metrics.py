@@ -6,15 +6,45 @@ Containment compares text after folding whitespace, case, curly quotes and bulle
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from dataclasses import asdict, dataclass, field
+from difflib import SequenceMatcher
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from retrieval.text import fold
 
+# name -> one-line definition (the README's table is generated from the same words)
+METRICS: dict[str, str] = {
+    "hit@1": "share of evidence strings contained in the first retrieved passage",
+    "hit@5": "share of evidence strings contained in one of the first 5 retrieved passages",
+    "hit@10": "share of evidence strings contained in one of the first 10 retrieved passages",
+    "mrr": "mean over evidence strings of 1/rank of the first retrieved passage containing it (0 if none)",
+    "cited": "share of evidence strings of answerable questions contained in a cited quote",
+    "validity": "share of citations whose quote stands verbatim at its offsets in its document",
+    "precision": "share of citations (answerable questions) whose quote overlaps some evidence of the question",
+    "abstention": "share of unanswerable questions the tool declined to answer",
+    "false_abstention": "share of answerable questions the tool declined to answer",
+    "reference_similarity": "mean cosine (embedding model) of the answer to the reference answer, where one is given",
+    "latency_p50_ms": "median wall time per question, retrieval included, model warm",
+    "latency_p95_ms": "95th percentile of the same",
+}
+LOWER_IS_BETTER = frozenset({"false_abstention", "latency_p50_ms", "latency_p95_ms"})
+
 
 def contains(haystack: str, needle: str) -> bool:
     return fold(needle) in fold(haystack)
+
+
+def overlaps(quote: str, evidence: str, min_chars: int = 30) -> bool:
+    """Containment either way, or a shared run of at least `min_chars` folded characters."""
+    a, b = fold(quote), fold(evidence)
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return True
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return m.size >= min(min_chars, len(b))
 
 
 def evidence_rank(record: dict, evidence: str) -> int | None:
@@ -24,58 +54,127 @@ def evidence_rank(record: dict, evidence: str) -> int | None:
     return None
 
 
-def question_scores(record: dict, question: dict, doc_texts: dict[str, str] | None = None) -> dict[str, Any]:
-    """Per-question facts that the aggregate metrics are built from."""
-    evidence = question.get("evidence", []) if question.get("answerable", True) else []
-    ranks = [evidence_rank(record, e) for e in evidence]
-    quotes = [c.get("quote", "") for c in record.get("citations", [])]
-    cited = [any(contains(q, e) for q in quotes) for e in evidence]
-    valid = None
-    if doc_texts is not None:
-        valid = [doc_texts.get(c.get("document"), "")[c.get("start", 0):c.get("end", 0)] == c.get("quote")
-                 and c.get("quote", "") in doc_texts.get(c.get("document"), "") for c in record.get("citations", [])]
-    return {"ranks": ranks, "cited": cited, "valid": valid}
+@dataclass
+class QuestionResult:
+    """One question's outcome, with everything the report shows."""
+
+    id: str
+    question: str
+    kind: str
+    answerable: bool
+    abstained: bool
+    answer: str
+    searched_question: str
+    citations: list[dict]
+    evidence: list[str]
+    ranks: list[int | None]
+    cited: list[bool]
+    valid: list[bool]
+    precise: list[bool]
+    latency_ms: float
+    reference_similarity: float | None = None
+
+    @property
+    def missed_evidence(self) -> list[str]:
+        return [e for e, c in zip(self.evidence, self.cited) if not c]
+
+    @property
+    def passed(self) -> bool:
+        """Unanswerable: declined. Answerable: answered, every evidence string cited, every quote valid."""
+        if not self.answerable:
+            return self.abstained
+        return not self.abstained and all(self.cited) and all(self.valid)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["missed_evidence"] = self.missed_evidence
+        d["passed"] = self.passed
+        return d
 
 
-def summarise(records: list[dict], questions: list[dict], doc_texts: dict[str, str] | None = None) -> dict[str, Any]:
-    """Evidence hit@1/5/10, MRR, evidence cited, citation validity, abstention, latency."""
-    by_id = {q["id"]: q for q in questions}
-    ranks: list[int | None] = []
-    cited: list[bool] = []
-    valid: list[bool] = []
-    abst_unans: list[bool] = []
-    abst_ans: list[bool] = []
-    latencies: list[float] = []
-    for rec in records:
-        q = by_id.get(rec["id"])
-        if q is None:
+def question_kind(question: dict) -> str:
+    """Single document, change over time, follow-up or unanswerable: for breakdowns."""
+    from answering.selection import is_change_question
+
+    if not question.get("answerable", True):
+        return "unanswerable"
+    if question.get("history"):
+        return "follow-up"
+    if len(question.get("evidence", [])) > 1 or is_change_question(question.get("question", "")):
+        return "change over time"
+    return "single document"
+
+
+def score_record(record: dict, question: dict, doc_texts: dict[str, str] | None) -> QuestionResult:
+    answerable = question.get("answerable", True)
+    evidence = list(question.get("evidence", [])) if answerable else []
+    citations = record.get("citations", [])
+    quotes = [c.get("quote", "") for c in citations]
+    valid = []
+    for c in citations:
+        text = (doc_texts or {}).get(c.get("document"))
+        if doc_texts is None:
             continue
-        s = question_scores(rec, q, doc_texts)
-        if q.get("answerable", True):
-            ranks.extend(s["ranks"])
-            cited.extend(s["cited"])
-            abst_ans.append(bool(rec.get("abstained")))
-        else:
-            abst_unans.append(bool(rec.get("abstained")))
-        if s["valid"] is not None:
-            valid.extend(s["valid"])
-        latencies.append(float(rec.get("latency_ms", 0.0)))
+        valid.append(text is not None and text[c.get("start", 0):c.get("end", 0)] == c.get("quote"))
+    return QuestionResult(
+        id=record["id"], question=question.get("question", record.get("question", "")), kind=question_kind(question),
+        answerable=answerable, abstained=bool(record.get("abstained")), answer=record.get("answer", ""),
+        searched_question=record.get("searched_question", record.get("question", "")), citations=citations,
+        evidence=evidence, ranks=[evidence_rank(record, e) for e in evidence],
+        cited=[any(contains(q, e) for q in quotes) for e in evidence], valid=valid,
+        precise=[any(overlaps(q, e) for e in evidence) for q in quotes] if evidence else [],
+        latency_ms=float(record.get("latency_ms", 0.0)), reference_similarity=record.get("reference_similarity"),
+    )
+
+
+def aggregate(results: list[QuestionResult]) -> dict[str, Any]:
+    ranks = [r for q in results if q.answerable for r in q.ranks]
+    latencies = [q.latency_ms for q in results]
+    sims = [q.reference_similarity for q in results if q.reference_similarity is not None]
 
     def hit(k: int) -> float | None:
         return _mean([r is not None and r <= k for r in ranks])
 
     return {
-        "questions": len(records),
+        "questions": len(results),
         "evidence": len(ranks),
         "hit@1": hit(1), "hit@5": hit(5), "hit@10": hit(10),
         "mrr": _mean([1.0 / r if r else 0.0 for r in ranks]),
-        "cited": _mean(cited),
-        "validity": _mean(valid),
-        "abstention": _mean(abst_unans),
-        "false_abstention": _mean(abst_ans),
+        "cited": _mean([c for q in results if q.answerable for c in q.cited]),
+        "validity": _mean([v for q in results for v in q.valid]),
+        "precision": _mean([p for q in results if q.answerable for p in q.precise]),
+        "abstention": _mean([q.abstained for q in results if not q.answerable]),
+        "false_abstention": _mean([q.abstained for q in results if q.answerable]),
+        "reference_similarity": _mean(sims),
         "latency_p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
         "latency_p95_ms": float(np.percentile(latencies, 95)) if latencies else None,
+        "passed": _mean([q.passed for q in results]),
     }
+
+
+@dataclass
+class EvalResult:
+    summary: dict[str, Any]
+    by_kind: dict[str, dict[str, Any]]
+    questions: list[QuestionResult]
+    warnings: list[str] = field(default_factory=list)
+
+
+def score(records: list[dict], questions: list[dict], doc_texts: dict[str, str] | None = None,
+          warnings: list[str] | None = None) -> EvalResult:
+    by_id = {q["id"]: q for q in questions}
+    results = [score_record(r, by_id[r["id"]], doc_texts) for r in records if r["id"] in by_id]
+    groups: dict[str, list[QuestionResult]] = defaultdict(list)
+    for q in results:
+        groups[q.kind].append(q)
+    order = ["single document", "change over time", "follow-up", "unanswerable"]
+    by_kind = {k: aggregate(groups[k]) for k in order if k in groups}
+    return EvalResult(aggregate(results), by_kind, results, list(warnings or []))
+
+
+def summarise(records: list[dict], questions: list[dict], doc_texts: dict[str, str] | None = None) -> dict[str, Any]:
+    """The aggregate metrics of a run (see `METRICS`)."""
+    return score(records, questions, doc_texts).summary
 
 
 def _mean(values: Iterable[bool | float]) -> float | None:
@@ -83,23 +182,25 @@ def _mean(values: Iterable[bool | float]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def format_value(key: str, value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
+    return str(value)
+
+
 def format_summary(summary: dict[str, Any]) -> str:
-    lines = []
-    for key, value in summary.items():
-        if value is None:
-            shown = "n/a"
-        elif isinstance(value, float):
-            shown = f"{value:.3f}" if not key.endswith("_ms") else f"{value:.1f}"
-        else:
-            shown = str(value)
-        lines.append(f"{key:>18}  {shown}")
+    return "\n".join(f"{key:>22}  {format_value(key, value)}" for key, value in summary.items())
+
+
+def format_by_kind(by_kind: dict[str, dict[str, Any]],
+                   keys: tuple[str, ...] = ("questions", "hit@5", "cited", "abstention", "false_abstention")) -> str:
+    lines = [f"{'kind':<18}" + "".join(f"{k:>18}" for k in keys)]
+    for kind, s in by_kind.items():
+        lines.append(f"{kind:<18}" + "".join(f"{format_value(k, s.get(k)):>18}" for k in keys))
     return "\n".join(lines)
 
 
-def by_kind(records: list[dict], questions: list[dict], kind_of, doc_texts=None) -> dict[str, dict[str, Any]]:
-    groups: dict[str, list[dict]] = defaultdict(list)
-    qmap = {q["id"]: q for q in questions}
-    for rec in records:
-        if rec["id"] in qmap:
-            groups[kind_of(qmap[rec["id"]])].append(rec)
-    return {k: summarise(v, questions, doc_texts) for k, v in groups.items()}
+def by_kind(records: list[dict], questions: list[dict], kind_of: Callable | None = None, doc_texts=None):
+    return score(records, questions, doc_texts).by_kind

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import csv
+import io
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from inspection_qa.errors import QuestionSetError
@@ -21,19 +23,22 @@ class Question:
     @property
     def kind(self) -> str:
         """Single document, change over time, follow-up or unanswerable: for breakdowns."""
-        if not self.answerable:
-            return "unanswerable"
-        if self.history:
-            return "follow-up"
-        if len(self.evidence) > 1:
-            return "change over time"
-        return "single document"
+        from .metrics import question_kind
+
+        return question_kind(asdict(self))
+
+
+CSV_COLUMNS = ("id", "question", "history", "evidence", "answerable", "reference_answer")
+SEPARATOR = "||"
 
 
 def load_questions(path: Path) -> list[Question]:
+    """A question set in JSON Lines (FORMAT.md) or CSV with a header row (by suffix)."""
     path = Path(path)
     if not path.exists():
         raise QuestionSetError(f"{path}: no such file")
+    if path.suffix.lower() == ".csv":
+        return load_csv(path)
     out: list[Question] = []
     seen: set[str] = set()
     for lineno, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
@@ -77,3 +82,85 @@ def _question(obj: dict, path: Path, lineno: int, seen: set[str]) -> Question:
     if ref is not None and not isinstance(ref, str):
         raise fail("reference_answer", "must be a string")
     return Question(qid, question, evidence, answerable, history, ref)
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise QuestionSetError(f"{path}: not UTF-8 or Windows-1252 text; save the sheet as CSV UTF-8")
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(SEPARATOR) if part.strip()]
+
+
+def _bool(cell: str, path: Path, line: int) -> bool:
+    value = cell.strip().lower()
+    if value in ("", "true", "yes", "y", "1"):
+        return True
+    if value in ("false", "no", "n", "0"):
+        return False
+    raise QuestionSetError(f"{path}:{line}: field 'answerable' must be true or false, not {cell!r}")
+
+
+def load_csv(path: Path) -> list[Question]:
+    """Columns id,question,history,evidence,answerable,reference_answer; several evidence strings
+    or history turns in one cell are separated by ' || '."""
+    text = _decode(path)
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if not header:
+        raise QuestionSetError(f"{path}:1: no header row; the first row must name the columns {', '.join(CSV_COLUMNS)}")
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        raise QuestionSetError(f"{path}:1: unknown column(s) {', '.join(unknown)}; use {', '.join(CSV_COLUMNS)}")
+    for required in ("id", "question"):
+        if required not in header:
+            raise QuestionSetError(f"{path}:1: the header lacks the column {required!r}")
+    reader.fieldnames = header
+    out: list[Question] = []
+    seen: set[str] = set()
+    for row in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        if None in row:
+            raise QuestionSetError(f"{path}:{line}: more cells than header columns (an unquoted comma?)")
+        answerable = _bool(row.get("answerable") or "", path, line)
+        obj = {
+            "id": (row.get("id") or "").strip(),
+            "question": (row.get("question") or "").strip(),
+            "history": _split(row.get("history") or ""),
+            "evidence": _split(row.get("evidence") or ""),
+            "answerable": answerable,
+        }
+        if (row.get("reference_answer") or "").strip():
+            obj["reference_answer"] = row["reference_answer"].strip()
+        if answerable and not obj["evidence"]:
+            raise QuestionSetError(f"{path}:{line}: field 'evidence' is empty for an answerable question "
+                                   "(give the passage(s) the answer rests on, or set answerable to false)")
+        out.append(_question(obj, path, line, seen))
+    if not out:
+        raise QuestionSetError(f"{path}: holds no questions")
+    return out
+
+
+def unmatched_evidence(questions: list[Question], doc_texts: dict[str, str]) -> list[str]:
+    """Evidence strings that stand in no ingested document: the question set is wrong, not the tool."""
+    from retrieval.text import fold
+
+    folded = [fold(t) for t in doc_texts.values()]
+    out = []
+    for q in questions:
+        for e in q.evidence:
+            if not any(fold(e) in t for t in folded):
+                out.append(f"question {q.id}: evidence {e[:80]!r} stands in no ingested document")
+    return out

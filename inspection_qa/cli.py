@@ -151,29 +151,101 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ..
 @click.argument("questions", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("results.jsonl"),
               show_default=True, help="Where to write one eval record per question.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a self-contained HTML report here (and a Markdown summary beside it).")
+@click.option("--compare", "compare_to", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="An earlier results file: show each metric's change and the questions that flipped.")
+@click.option("--fail-under", default=None, envvar="INSPECTION_QA_FAIL_UNDER",
+              help="Bars, e.g. hit@5=0.95,cited=0.8: exit 1 naming every metric that misses its bar "
+                   "(for false_abstention and latency the bar is a ceiling).")
 @click.pass_context
 @handle_errors
-def eval_cmd(ctx: click.Context, questions: Path, output: Path) -> None:
-    """Run a question set (JSON Lines) and print its metrics.
+def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | None, compare_to: Path | None,
+             fail_under: str | None) -> None:
+    """Run a question set (JSON Lines or CSV) and print its metrics.
+
+    A malformed question set is refused before anything runs, naming file, line and field.
+    Ctrl-C stops the run and keeps the records answered so far.
 
     \b
-    Example:
+    Examples:
       inspection-qa eval questions/dev.jsonl --output results.jsonl
+      inspection-qa eval my-questions.csv --report report.html --compare old-results.jsonl
+      inspection-qa eval questions/dev.jsonl --fail-under hit@5=0.9,cited=0.7,abstention=0.7
     """
     from tqdm import tqdm
 
-    from evaluation.metrics import format_summary, summarise
-    from evaluation.questions import load_questions
-    from evaluation.runner import question_dicts, run_eval
+    from evaluation.compare import compare
+    from evaluation.gate import failures, parse_bars
+    from evaluation.metrics import format_by_kind, format_summary, score
+    from evaluation.questions import load_questions, unmatched_evidence
+    from evaluation.runner import load_records, question_dicts, run_eval
 
+    bars = parse_bars(fail_under) if fail_under else None
     qs = load_questions(questions)
+    old_records = load_records(compare_to) if compare_to else None
     service = _service(ctx)
-    bar = tqdm(total=len(qs), unit="question", desc="Evaluating", file=sys.stderr)
-    records = run_eval(service, qs, output=output, on_record=lambda r: bar.update(1))
-    bar.close()
     texts = {m.filename: service.index.docstore.text(m.doc_id) or "" for m in service.index.docstore.documents()}
-    click.echo(format_summary(summarise(records, question_dicts(qs), texts)))
+    warnings = unmatched_evidence(qs, texts)
+    for w in warnings:
+        click.echo(f"Warning: {w}", err=True)
+    bar = tqdm(total=len(qs), unit="question", desc="Evaluating", file=sys.stderr)
+    hits: list[bool] = []
+
+    def on_record(rec: dict) -> None:
+        from evaluation.metrics import evidence_rank
+
+        q = by_id[rec["id"]]
+        for e in q.evidence if q.answerable else []:
+            rank = evidence_rank(rec, e)
+            hits.append(rank is not None and rank <= 5)
+        bar.set_postfix_str(f"hit@5 {sum(hits) / len(hits):.2f}" if hits else "")
+        bar.update(1)
+
+    by_id = {q.id: q for q in qs}
+    interrupted = False
+    records: list[dict] = []
+    try:
+        records = run_eval(service, qs, output=output, on_record=on_record)
+    except KeyboardInterrupt:
+        interrupted = True
+        from evaluation.runner import load_records as _reload
+
+        records = _reload(output) if output.exists() else []
+    bar.close()
+    result = score(records, question_dicts(qs), texts, warnings)
+    click.echo(format_summary(result.summary))
+    click.echo("")
+    click.echo(format_by_kind(result.by_kind))
+    comparison = None
+    if old_records is not None:
+        comparison = compare(score(old_records, question_dicts(qs), texts), result)
+        click.echo("")
+        click.echo(f"Compared with {compare_to}:")
+        click.echo(comparison.format())
+    if report:
+        from datetime import datetime, timezone
+
+        from evaluation.report import write_report
+
+        meta = {"question set": str(questions), "questions": len(qs), "answered": len(records),
+                "data folder": str(service.settings.data_dir), "model": service.index.embedder.name,
+                "run at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        html_path, md_path = write_report(report, result, comparison, meta)
+        click.echo(f"Report written to {html_path} (summary {md_path})")
     click.echo(f"Records written to {output}")
+    if interrupted:
+        click.echo(f"Interrupted: {len(records)} of {len(qs)} questions answered and kept.", err=True)
+        sys.exit(130)
+    if bars:
+        missed = failures(result.summary, bars)
+        if missed:
+            for line in missed:
+                click.echo(f"FAIL {line}", err=True)
+            sys.exit(1)
+        from evaluation.metrics import LOWER_IS_BETTER
+
+        click.echo("All bars met: " + ", ".join(f"{k}{'<=' if k in LOWER_IS_BETTER else '>='}{v}" for k, v in bars.items()))
 
 
 @main.command()
