@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from inspection_qa.errors import ConfigError
-from inspection_qa.records import Span
+from inspection_qa.records import PRIMARY_KINDS, Span
 from inspection_qa.settings import Settings
 from retrieval.hybrid import HybridRetriever
 
@@ -17,8 +18,9 @@ from .selection import (
     Candidate, SentenceScorer, candidates_from, has_quantity, is_change_question, is_quantity_question,
     near_duplicate, query_terms, unknown_names, answer_type_terms, topic_of_change_question,
 )
-from .types import ABSTAIN_TEXT, Answer, Citation
+from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
+from .writing import write_answer
 
 
 @dataclass
@@ -63,13 +65,15 @@ class ExtractiveAnswerer:
         self.policy = policy or AbstentionPolicy(threshold=settings.abstain_threshold)
         self._sentence_cache: dict[tuple[str, int, int], np.ndarray] = {}
 
-    def run(self, question: str, history: list[str] | None = None, search_filter=None) -> Answer:
+    def run(self, question: str, history: list[str] | None = None, search_filter=None,
+            timeline: bool | None = None) -> Answer:
+        """`timeline`: None detects a question about change from its wording; True forces one."""
         t0 = time.perf_counter()
         question = question.strip()
         if not question:
             raise ConfigError("the question is empty; type a question")
         searched = self.rewriter.run(question, history or [])
-        change = is_change_question(question)
+        change = is_change_question(question) if timeline is None else timeline
         query = topic_of_change_question(searched) if change else searched
         embedder = self.index.embedder
         qvec = embedder.embed_query(query)
@@ -95,8 +99,11 @@ class ExtractiveAnswerer:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
             answer.candidates = ranked
         else:
-            chosen = self._choose(ranked, change)
-            citations, text = self._compose(chosen, timeline=change)
+            chosen = self._choose(self._prefer_primary(ranked), change)
+            citations, text = write_answer(
+                self._widen(chosen), change, terms, set(re.findall(r"\b(?:19|20)\d\d\b", question)),
+                self.index.docstore.meta, self.index.docstore.pages,
+            )
             citations = verify_citations(citations, self.index.docstore.text)
             answer = Answer(question, searched, text, citations, not citations, hits)
             answer.candidates = ranked
@@ -153,38 +160,29 @@ class ExtractiveAnswerer:
                 text = chunk.text[first.start - chunk.start: last.end - chunk.start]
                 cand = Candidate(chunk, Span(first.start, last.end), cand.rank, text, cand.dense, cand.lexical,
                                  cand.prior, cand.context, cand.score)
-            if out and out[-1].chunk.doc_id == cand.chunk.doc_id and cand.span.start < out[-1].span.end:
-                if cand.span.end <= out[-1].span.end:
-                    continue  # already inside the quote before it
+            if any(o.chunk.doc_id == cand.chunk.doc_id and o.span.start <= cand.span.start and cand.span.end <= o.span.end
+                   for o in out):
+                continue  # already inside a quote taken before it
             out.append(cand)
         return out
 
-    def _compose(self, chosen: list[Candidate], timeline: bool) -> tuple[list[Citation], str]:
-        groups: dict[str, list[Candidate]] = {}
-        for cand in chosen:
-            groups.setdefault(cand.chunk.doc_id, []).append(cand)
-        order = list(groups)
-        if timeline:
-            order.sort(key=lambda d: (groups[d][0].chunk.date is None, groups[d][0].chunk.date or ""))
-        citations: list[Citation] = []
-        lines: list[str] = []
-        for doc_id in order:
-            members = sorted(groups[doc_id], key=lambda c: c.span.start)
-            chunk = members[0].chunk
-            quotes = []
-            for cand in self._widen(members):
-                marker = len(citations) + 1
-                pages = tuple(p for p in cand.chunk.pages) if cand.chunk.pages else ()
-                page_list = _pages_of(cand, self.index.docstore.pages(doc_id)) or pages
-                citations.append(Citation(
-                    marker=marker, doc_id=doc_id, document=cand.chunk.filename, title=cand.chunk.title,
-                    date=cand.chunk.date, kind=cand.chunk.kind, page=page_list[0] if page_list else None,
-                    pages=page_list, section=cand.chunk.section, quote=cand.text, start=cand.span.start,
-                    end=cand.span.end, chunk_id=cand.chunk.id,
-                ))
-                quotes.append(f"“{cand.text}” [{marker}]")
-            lines.append(f"{_source_phrase(chunk)}: " + " ".join(quotes))
-        return citations, "\n\n".join(lines)
+    def _prefer_primary(self, ranked: list[Candidate]) -> list[Candidate]:
+        """When a secondary source repeats what a primary one says, keep the primary's words."""
+        keep = []
+        for cand in ranked:
+            twin = next((c for c in keep if c.chunk.doc_id != cand.chunk.doc_id and self._same(c, cand)), None)
+            if twin is None:
+                keep.append(cand)
+            elif cand.chunk.kind in PRIMARY_KINDS and twin.chunk.kind not in PRIMARY_KINDS:
+                keep[keep.index(twin)] = cand
+        return keep
+
+    def _same(self, a: Candidate, b: Candidate) -> bool:
+        va = self._sentence_cache.get((a.chunk.id, a.span.start, a.span.end))
+        vb = self._sentence_cache.get((b.chunk.id, b.span.start, b.span.end))
+        if va is not None and vb is not None and float(va @ vb) >= 0.92:
+            return True
+        return near_duplicate(a, b)
 
 
 def interleave_by_document(hits: list, documents: int = 3) -> list:
@@ -198,31 +196,3 @@ def interleave_by_document(hits: list, documents: int = 3) -> list:
         out.extend(groups[d][i] for d in lead if i < len(groups[d]))
     out.extend(h for h in hits if h.chunk.doc_id not in lead)
     return out
-
-
-def _pages_of(cand: Candidate, pages) -> tuple[int, ...]:
-    return tuple(sorted({p.page for p in pages if p.start < cand.span.end and cand.span.start < p.end}))
-
-
-def _source_phrase(chunk) -> str:
-    from inspection_qa.records import KINDS, PRIMARY_KINDS
-
-    label = KINDS.get(chunk.kind, "document")
-    when = _human_date(chunk.date)
-    phrase = f"The {label} “{chunk.title}”" + (f" ({when})" if when else " (undated)")
-    if chunk.kind not in PRIMARY_KINDS:
-        phrase += ", a secondary source,"
-    return phrase + " says"
-
-
-def _human_date(date: str | None) -> str:
-    if not date:
-        return ""
-    import calendar
-
-    parts = date.split("-")
-    if len(parts) == 3:
-        return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
-    return parts[0]

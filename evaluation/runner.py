@@ -22,6 +22,8 @@ def run_question(service: QAService, q: Question, search_filter=None) -> dict:
     answer = conv.ask(q.question)
     record = {"id": q.id, **answer.to_record()}
     record["question"] = q.question
+    if search_filter is not None:
+        record["settings"] = {"filter": search_filter.to_dict()}
     if q.reference_answer and not answer.abstained:
         emb = service.index.embedder
         quotes = " ".join(c.quote for c in answer.citations) or answer.text

@@ -169,3 +169,17 @@ def title_from_text(text: str, embedded: str | None, filename: str) -> str:
         return embedded.strip()
     stem = re.sub(r"[-_]+", " ", Path(filename).stem).strip()
     return stem[:1].upper() + stem[1:] if stem else filename
+
+
+MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+((?:19|20)\d\d)\b", re.I)
+
+
+def latest_mentioned_date(text: str) -> str | None:
+    """The latest month (or day) the text mentions: a document is written no earlier than the
+    events it reports, so this bounds the date of an undated one from below."""
+    found = [iso for _, iso in find_dates(text)]
+    found += [f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}" for m in MONTH_YEAR.finditer(text)]
+    if not found:
+        return None
+    latest = max(found, key=lambda d: (d[:7], len(d)))
+    return latest[:7]

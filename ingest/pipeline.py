@@ -19,7 +19,7 @@ from inspection_qa.records import Document, DocumentMeta
 from .chunking import Chunker
 from .cleaning import TextCleaner
 from .loaders import LOADERS, load_file
-from .metadata import date_from_text, is_sidecar, kind_from_text, read_sidecar, title_from_text
+from .metadata import date_from_text, latest_mentioned_date, is_sidecar, kind_from_text, read_sidecar, title_from_text
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ class DocumentBuilder:
         if date is None:
             date = date_from_text(clean.text)
             date_source = "text" if date else "none"
+        if date is None:
+            date = latest_mentioned_date(clean.text)
+            date_source = "latest mentioned" if date else "none"
         meta = DocumentMeta(
             doc_id=doc_id_for(path),
             filename=path.name,

@@ -33,6 +33,21 @@ def handle_errors(func):
     return wrapper
 
 
+def filter_options(func):
+    """--doc, --kind, --since, --until: the same filter for dense and lexical search."""
+    func = click.option("--until", default=None, metavar="YYYY[-MM[-DD]]", help="Only documents dated up to then.")(func)
+    func = click.option("--since", default=None, metavar="YYYY[-MM[-DD]]", help="Only documents dated from then.")(func)
+    func = click.option("--kind", "kinds", multiple=True,
+                        help="Only documents of this kind (repeatable): inspection_letter, inspection_report, "
+                             "monitoring_visit, council_report, news, other.")(func)
+    func = click.option("--doc", "docs", multiple=True, help="Only this document, by id or file name (repeatable).")(func)
+    return func
+
+
+def _filter(ctx: click.Context, docs, kinds, since, until):
+    return _service(ctx).make_filter(docs, kinds, since, until)
+
+
 def _service(ctx: click.Context):
     from .service import QAService
 
@@ -122,20 +137,26 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as an eval record (JSON).")
 @click.option("--history", multiple=True, help="An earlier question of the same conversation (repeatable, oldest first).")
 @click.option("-k", "--top-k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve.")
+@click.option("--timeline", is_flag=True, default=None,
+              help="Answer as a timeline (oldest source first); questions about change get one anyway.")
+@filter_options
 @click.pass_context
 @handle_errors
-def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ...], top_k: int | None) -> None:
+def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ...], top_k: int | None,
+        timeline: bool | None, docs, kinds, since, until) -> None:
     """Answer QUESTION from the ingested documents, with verbatim quotes.
 
     \b
     Examples:
       inspection-qa ask "What did inspectors find about assessments?"
       inspection-qa ask "And for newly qualified staff?" --history "What did the 2011 letter say about supervision?"
+      inspection-qa ask "How has the use of agency staff changed?" --timeline
+      inspection-qa ask "What did inspectors say about caseloads?" --since 2015 --kind news
     """
     if top_k:
         ctx.obj["settings"] = _settings(ctx).replace(top_k=top_k)
     service = _service(ctx)
-    conv = service.conversation()
+    conv = service.conversation(search_filter=_filter(ctx, docs, kinds, since, until), timeline=timeline or None)
     for earlier in history:
         conv.ask(earlier)
     answer = conv.ask(question)
@@ -158,10 +179,11 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ..
 @click.option("--fail-under", default=None, envvar="INSPECTION_QA_FAIL_UNDER",
               help="Bars, e.g. hit@5=0.95,cited=0.8: exit 1 naming every metric that misses its bar "
                    "(for false_abstention and latency the bar is a ceiling).")
+@filter_options
 @click.pass_context
 @handle_errors
 def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | None, compare_to: Path | None,
-             fail_under: str | None) -> None:
+             fail_under: str | None, docs, kinds, since, until) -> None:
     """Run a question set (JSON Lines or CSV) and print its metrics.
 
     A malformed question set is refused before anything runs, naming file, line and field.
@@ -185,6 +207,9 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
     qs = load_questions(questions)
     old_records = load_records(compare_to) if compare_to else None
     service = _service(ctx)
+    search_filter = _filter(ctx, docs, kinds, since, until)
+    if search_filter is not None:
+        service.check_filter(search_filter)
     texts = {m.filename: service.index.docstore.text(m.doc_id) or "" for m in service.index.docstore.documents()}
     warnings = unmatched_evidence(qs, texts)
     for w in warnings:
@@ -206,7 +231,7 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
     interrupted = False
     records: list[dict] = []
     try:
-        records = run_eval(service, qs, output=output, on_record=on_record)
+        records = run_eval(service, qs, output=output, on_record=on_record, search_filter=search_filter)
     except KeyboardInterrupt:
         interrupted = True
         from evaluation.runner import load_records as _reload

@@ -9,8 +9,9 @@ def citation_line(c: Citation) -> str:
     pages = ", ".join(str(p) for p in c.pages) if c.pages else "n/a"
     where = f"p. {pages}" if c.pages else "no page"
     section = f", section “{c.section}”" if c.section else ""
-    source = "" if c.primary else " (secondary source)"
-    return f"[{c.marker}] {c.title}{source}, {c.date or 'undated'}, {where}{section} — {c.document} chars {c.start}-{c.end}"
+    source = "" if c.primary else ", secondary source"
+    return (f"[{c.marker}] {c.title} ({c.kind_label}{source}), {c.date or 'undated'}, {where}{section} — "
+            f"{c.document} chars {c.start}-{c.end}")
 
 
 def answer_as_text(answer: Answer, nearest: int = 3) -> str:

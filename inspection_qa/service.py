@@ -40,14 +40,30 @@ class QAService:
             self.index.rebuild_lexical()
         return meta
 
-    def ask(self, question: str, history: list[str] | None = None, search_filter: SearchFilter | None = None) -> Answer:
+    def ask(self, question: str, history: list[str] | None = None, search_filter: SearchFilter | None = None,
+            timeline: bool | None = None) -> Answer:
         if self.index.docstore.counts()["documents"] == 0:
             raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
         self.index.check_model()
-        return self.answerer.run(question, history=history, search_filter=search_filter)
+        if search_filter is not None and not search_filter.empty:
+            self.check_filter(search_filter)
+        return self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline)
 
-    def conversation(self, search_filter: SearchFilter | None = None) -> "Conversation":
-        return Conversation(self, search_filter=search_filter)
+    def make_filter(self, docs=(), kinds=(), since: str | None = None, until: str | None = None) -> SearchFilter | None:
+        """A filter from user input; document names may be ids or file names."""
+        ids = tuple(self.index.resolve(d).doc_id for d in docs)
+        f = SearchFilter(doc_ids=ids, kinds=tuple(kinds), since=since, until=until)
+        return None if f.empty else f
+
+    def check_filter(self, search_filter: SearchFilter) -> None:
+        if not self.index.matching_documents(search_filter):
+            raise NotFoundError(
+                f"no ingested document matches the filter ({search_filter.describe()}); "
+                "`inspection-qa status` lists the documents with their kinds and dates"
+            )
+
+    def conversation(self, search_filter: SearchFilter | None = None, timeline: bool | None = None) -> "Conversation":
+        return Conversation(self, search_filter=search_filter, timeline=timeline)
 
     def status(self) -> dict:
         return self.index.status()
@@ -61,8 +77,10 @@ class Conversation:
     search_filter: SearchFilter | None = None
     turns: list[Answer] = field(default_factory=list)
 
+    timeline: bool | None = None
+
     def ask(self, question: str) -> Answer:
         history = [t.searched_question for t in self.turns]
-        answer = self.service.ask(question, history=history, search_filter=self.search_filter)
+        answer = self.service.ask(question, history=history, search_filter=self.search_filter, timeline=self.timeline)
         self.turns.append(answer)
         return answer

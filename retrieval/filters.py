@@ -42,6 +42,21 @@ class SearchFilter:
     def empty(self) -> bool:
         return not (self.doc_ids or self.kinds or self.since or self.until)
 
+    def describe(self) -> str:
+        parts = []
+        if self.doc_ids:
+            parts.append("document " + " or ".join(self.doc_ids))
+        if self.kinds:
+            parts.append("kind " + " or ".join(self.kinds))
+        if self.since:
+            parts.append(f"since {self.since}")
+        if self.until:
+            parts.append(f"until {self.until}")
+        return ", ".join(parts) or "no filter"
+
+    def to_dict(self) -> dict:
+        return {"doc": list(self.doc_ids), "kind": list(self.kinds), "since": self.since, "until": self.until}
+
     def matches(self, meta: DocumentMeta) -> bool:
         if self.doc_ids and meta.doc_id not in self.doc_ids:
             return False

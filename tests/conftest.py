@@ -50,3 +50,17 @@ def corpus_copy(tmp_path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(CORPUS, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def bare_corpus_service(tmp_path_factory, real_embedder):
+    """The corpus under unseen file names and with no sidecars: dates must come from the text."""
+    from inspection_qa.service import QAService
+    from inspection_qa.settings import Settings
+
+    folder = tmp_path_factory.mktemp("bare-corpus")
+    for i, f in enumerate(sorted(p for p in CORPUS.iterdir() if not p.name.endswith(".meta.toml"))):
+        shutil.copy(f, folder / f"document-{i}{f.suffix}")
+    service = QAService(Settings(data_dir=tmp_path_factory.mktemp("bare-index")), embedder=real_embedder)
+    assert not service.ingest([folder]).failures
+    return service
