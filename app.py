@@ -21,7 +21,10 @@ from answering.types import Answer, Citation  # noqa: E402
 from inspection_qa.errors import InspectionQAError  # noqa: E402
 from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, highlight  # noqa: E402
 from inspection_qa.service import Conversation, QAService  # noqa: E402
+from inspection_qa.records import KINDS  # noqa: E402
 from inspection_qa.settings import Settings  # noqa: E402
+from inspection_qa.transcript import conversation_markdown  # noqa: E402
+from retrieval.filters import SearchFilter  # noqa: E402
 
 CONTEXT_MARGIN = 150  # characters either side of a quote: a window of about 300 around it
 NEAREST = 3
@@ -112,6 +115,19 @@ def new_conversation(service: QAService) -> None:
     st.session_state.conversation = service.conversation()
 
 
+def sidebar_filter(service: QAService, documents) -> "SearchFilter | None":
+    """Document, kind and date filters; the same filter reaches dense and lexical search."""
+    with st.expander("Filters", icon=":material/filter_alt:"):
+        names = {m.doc_id: f"{m.title} ({m.date or 'undated'})" for m in documents}
+        docs = st.multiselect("Documents", options=list(names), format_func=lambda d: names[d], key="f_docs")
+        kinds = sorted({m.kind for m in documents})
+        chosen_kinds = st.multiselect("Kinds", options=kinds, format_func=lambda k: KINDS.get(k, k), key="f_kinds")
+        since = st.text_input("Since (YYYY[-MM[-DD]])", key="f_since").strip() or None
+        until = st.text_input("Until (YYYY[-MM[-DD]])", key="f_until").strip() or None
+        st.toggle("Answer as a timeline", key="f_timeline", help="Oldest source first, closing with what changed.")
+    return service.make_filter(docs, chosen_kinds, since, until)
+
+
 # -- the service ---------------------------------------------------------------------------
 try:
     settings = Settings.from_env(os.environ)
@@ -149,6 +165,18 @@ with st.sidebar:
             f"{escape_line(meta.kind_label)} · {escape_line(meta.date or 'undated')}  \n"
             f"{escape_line(meta.filename)}"
         )
+    try:
+        search_filter = sidebar_filter(service, documents)
+        if search_filter is not None:
+            service.check_filter(search_filter)
+    except InspectionQAError as exc:
+        show_error(exc)
+        search_filter = None
+    turns = [m["answer"] for m in st.session_state.messages if "answer" in m]
+    st.download_button(
+        "Download this conversation", data=conversation_markdown(turns), file_name="conversation.md",
+        mime="text/markdown", icon=":material/download:", disabled=not turns, width="stretch",
+    )
     st.divider()
     st.caption(
         f"{plural(status['documents'], 'document')} · {plural(status['chunks'], 'passage')} · "
@@ -183,7 +211,10 @@ if question and question.strip():
     try:
         with st.spinner("Searching the documents…"):
             service.index.refresh()
-            answer = st.session_state.conversation.ask(question)
+            conversation = st.session_state.conversation
+            conversation.search_filter = search_filter
+            conversation.timeline = True if st.session_state.get("f_timeline") else None
+            answer = conversation.ask(question)
             reply = {
                 "role": "assistant",
                 "answer": answer,

@@ -172,3 +172,32 @@ def test_document_text_is_never_rendered_as_markup(tmp_path, monkeypatch, real_e
         for seq in ("![", "<", "](", "://", "javascript:"):
             assert seq not in rest, (seq, source)
     assert all(not getattr(el.proto, "allow_html", False) for el in at.markdown)
+
+
+@pytest.mark.app
+@pytest.mark.slow
+def test_conversation_markdown_holds_every_answer_and_citation(corpus_service):
+    from inspection_qa.transcript import conversation_markdown
+
+    conv = corpus_service.conversation()
+    first = conv.ask("What did the 2011 letter say about supervision?")
+    second = conv.ask("And for newly qualified staff?")
+    md = conversation_markdown(conv.turns)
+    for answer in (first, second):
+        for c in answer.citations:
+            assert c.document.replace(".", "\\.").replace("-", "\\-") in md or c.document in md
+            assert f"characters {c.start}–{c.end}" in md
+    assert md.count("## ") == 2 and "Searched as" in md
+
+
+def test_sidebar_date_filter_and_timeline(corpus_data_dir):
+    at = run_app()
+    at.text_input(key="f_since").set_value("2015")
+    at = at.run()
+    at = ask(at, "What did inspectors say about caseloads?")
+    assert_ran_cleanly(at)
+    labels = [unescape(e.label) for e in at.expander if e.label.startswith("\\[")]
+    assert labels and all("2019" in label and "2011" not in label for label in labels)
+    at.text_input(key="f_since").set_value("2030")
+    at = at.run()
+    assert any("no ingested document matches the filter" in t for t in texts(at.sidebar))
