@@ -38,11 +38,18 @@ class Settings:
     quote_passage_chars: int = 300  # a passage this short is quoted whole
     # concurrency
     lock_timeout_s: float = 600.0
+    # hostile input: each file is parsed in a child process under these limits
+    parse_timeout_s: float = 60.0
+    parse_memory_mb: int = 1024
+    max_upload_mb: int = 50
+    # audit trail: a JSON Lines file of every question and its evidence ("" = off)
+    audit_log: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
-        for name in ("top_k", "candidates", "rrf_k", "chunk_target_chars", "chunk_max_chars", "max_quotes", "answer_chunks", "quote_passage_chars"):
+        for name in ("top_k", "candidates", "rrf_k", "chunk_target_chars", "chunk_max_chars", "max_quotes", "answer_chunks", "quote_passage_chars",
+                     "parse_memory_mb", "max_upload_mb"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"setting {name}={value!r} must be a positive integer")
@@ -50,6 +57,8 @@ class Settings:
             raise ConfigError(
                 f"chunk_max_chars={self.chunk_max_chars} is below chunk_target_chars={self.chunk_target_chars}; raise it"
             )
+        if self.parse_timeout_s <= 0:
+            raise ConfigError(f"parse_timeout_s={self.parse_timeout_s!r} must be positive")
         if not 0.0 <= self.abstain_threshold <= 1.0:
             raise ConfigError(f"abstain_threshold={self.abstain_threshold!r} must lie between 0 and 1")
         if not self.embedding_model:
