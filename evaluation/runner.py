@@ -39,6 +39,7 @@ def run_eval(service: QAService, questions: list[Question], output: Path | None 
     """Answers every question, appending each record to `output` as it comes: an interrupted run
     (Ctrl-C) keeps what was answered, and KeyboardInterrupt is re-raised for the caller."""
     records: list[dict] = []
+    service.warm_up()  # latency is measured with the model loaded, as FORMAT.md says
     if output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
     handle = open(output, "w", encoding="utf-8") if output else None

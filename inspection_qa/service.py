@@ -13,17 +13,23 @@ from retrieval.embedders import Embedder
 from retrieval.filters import SearchFilter
 from retrieval.index import Index
 
+from .audit import AuditLog
 from .errors import NotFoundError
 from .settings import Settings
+
+LOCAL_USER = "local"
 
 
 class QAService:
     """Everything a front end needs; heavy parts (the model) load on first use."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, user: str = LOCAL_USER) -> None:
         self.settings = settings
         self.index = Index(settings, embedder=embedder)
         self._answerer: ExtractiveAnswerer | None = None
+        # every question is recorded when settings.audit_log names a file; `user` is the default asker
+        self.audit = AuditLog(settings.audit_log) if settings.audit_log else None
+        self.user = user
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
@@ -41,13 +47,25 @@ class QAService:
         return meta
 
     def ask(self, question: str, history: list[str] | None = None, search_filter: SearchFilter | None = None,
-            timeline: bool | None = None) -> Answer:
+            timeline: bool | None = None, user: str | None = None) -> Answer:
         if self.index.docstore.counts()["documents"] == 0:
             raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
         self.index.check_model()
         if search_filter is not None and not search_filter.empty:
             self.check_filter(search_filter)
-        return self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline)
+        answer = self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline)
+        if self.audit is not None:
+            self.audit.record(answer, user or self.user, self.document_hashes(answer), search_filter=search_filter)
+        return answer
+
+    def document_hashes(self, answer: Answer) -> dict[str, str]:
+        """doc_id -> SHA-256 of the file each cited document was ingested from."""
+        hashes = {}
+        for doc_id in {c.doc_id for c in answer.citations}:
+            meta = self.index.docstore.meta(doc_id)
+            if meta is not None:
+                hashes[doc_id] = meta.sha256
+        return hashes
 
     def make_filter(self, docs=(), kinds=(), since: str | None = None, until: str | None = None) -> SearchFilter | None:
         """A filter from user input; document names may be ids or file names."""
@@ -62,8 +80,14 @@ class QAService:
                 "`inspection-qa status` lists the documents with their kinds and dates"
             )
 
-    def conversation(self, search_filter: SearchFilter | None = None, timeline: bool | None = None) -> "Conversation":
-        return Conversation(self, search_filter=search_filter, timeline=timeline)
+    def warm_up(self) -> None:
+        """Load the model and the indexes now, so the first question's latency is a question's."""
+        self.index.refresh()
+        self.index.embedder.embed_query("warm up")
+
+    def conversation(self, search_filter: SearchFilter | None = None, timeline: bool | None = None,
+                     user: str | None = None) -> "Conversation":
+        return Conversation(self, search_filter=search_filter, timeline=timeline, user=user)
 
     def status(self) -> dict:
         return self.index.status()
@@ -78,9 +102,11 @@ class Conversation:
     turns: list[Answer] = field(default_factory=list)
 
     timeline: bool | None = None
+    user: str | None = None  # who asks (the audit trail's user); None: the service's default
 
     def ask(self, question: str) -> Answer:
         history = [t.searched_question for t in self.turns]
-        answer = self.service.ask(question, history=history, search_filter=self.search_filter, timeline=self.timeline)
+        answer = self.service.ask(question, history=history, search_filter=self.search_filter, timeline=self.timeline,
+                                  user=self.user)
         self.turns.append(answer)
         return answer

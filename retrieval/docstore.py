@@ -87,7 +87,12 @@ class DocStore:
             )
 
     def mark_complete(self, doc_id: str) -> None:
-        self._conn().execute("UPDATE documents SET complete = 1 WHERE doc_id = ?", (doc_id,))
+        """The document becomes visible, and the generation moves on, in one transaction."""
+        conn = self._conn()
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE documents SET complete = 1 WHERE doc_id = ?", (doc_id,))
+            self._bump(conn)
 
     def delete(self, doc_id: str) -> None:
         conn = self._conn()
@@ -95,14 +100,22 @@ class DocStore:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            self._bump(conn)
+
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        row = conn.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
+        conn.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(int(row[0] if row else 0) + 1),))
 
     def bump_generation(self) -> int:
         conn = self._conn()
         with conn:
             conn.execute("BEGIN IMMEDIATE")
-            gen = self.generation() + 1
-            conn.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(gen),))
-        return gen
+            self._bump(conn)
+        return self.generation()
+
+    def complete_chunk_ids(self) -> set[str]:
+        return {r[0] for r in self._conn().execute(
+            "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.complete = 1")}
 
     def set_state(self, key: str, value: str) -> None:
         self._conn().execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))

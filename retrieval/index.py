@@ -67,34 +67,47 @@ class Index:
             lock.release()
 
     # -- writes (call inside write_lock) ---------------------------------------------------
+    def failpoint(self, name: str) -> None:
+        """Fault injection for the crash-safety tests: die here, as SIGKILL would, if asked to."""
+        if self.settings.extra.get("crash_at") == name:
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
+
     def repair(self) -> list[str]:
-        """Drop documents a crashed writer left half-written; bring BM25 in step."""
+        """Drop documents a killed writer left half-written, and vectors no document owns;
+        bring BM25 in step with the document store."""
         broken = self.docstore.incomplete()
+        lagging = self.lexical.stored_generation() != self.docstore.generation()
         for doc_id in broken:
-            ids = self.docstore.chunk_ids(doc_id)
-            self.dense.delete_ids(ids)
             self.docstore.delete(doc_id)
-        if broken:
-            self.docstore.bump_generation()
-        if broken or self.lexical.stored_generation() != self.docstore.generation():
+        if broken or lagging:
+            orphans = sorted(set(self.dense.all_ids()) - self.docstore.complete_chunk_ids())
+            self.dense.delete_ids(orphans)
             self.rebuild_lexical()
         return broken
 
     def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Replace any earlier version of the document with this one, in every store."""
+        """Replace any earlier version of the document with this one, in every store.
+
+        Order matters for crash safety: the document store first (not yet complete, so readers
+        skip it), then Chroma, then the flag that makes it visible; stale vectors go last."""
         old_ids = set(self.docstore.chunk_ids(doc.meta.doc_id))
-        self.docstore.put(doc, chunks)  # not yet complete: invisible to readers
-        stale = sorted(old_ids - {c.id for c in chunks})
-        self.dense.delete_ids(stale)
+        self.docstore.put(doc, chunks)
+        self.failpoint("after-docstore")
         self.dense.add(chunks, vectors, self.embedder.name)
+        self.failpoint("after-dense")
         self.docstore.mark_complete(doc.meta.doc_id)
-        self.docstore.bump_generation()
+        self.failpoint("after-complete")
+        self.dense.delete_ids(sorted(old_ids - {c.id for c in chunks}))
 
     def remove_document(self, doc_id: str) -> DocumentMeta:
         meta = self.resolve(doc_id)
-        self.dense.delete_ids(self.docstore.chunk_ids(meta.doc_id))
-        self.docstore.delete(meta.doc_id)
-        self.docstore.bump_generation()
+        ids = self.docstore.chunk_ids(meta.doc_id)
+        self.docstore.delete(meta.doc_id)  # absent for readers from here on
+        self.failpoint("after-remove-docstore")
+        self.dense.delete_ids(ids)
         return meta
 
     def rebuild_lexical(self) -> None:
@@ -127,9 +140,12 @@ class Index:
                 return
             if self._seen_generation != -1:
                 self.dense.reopen()
-            if self.lexical.stored_generation() != gen and self.docstore.counts()["chunks"]:
-                log.warning("the lexical index lags the document store; it is rebuilt at the next ingest")
-            self.lexical.load()
+            if self.lexical.stored_generation() == gen:
+                self.lexical.load()
+            else:  # a writer died before saving BM25, or is saving it now: index what is stored
+                log.info("the saved lexical index lags the document store; indexing in memory")
+                chunks = list(self.docstore.iter_chunks())
+                self.lexical.build_in_memory([c.id for c in chunks], [c.embedding_text() for c in chunks], gen)
             self._seen_generation = gen
 
     def check_model(self) -> None:
@@ -163,7 +179,8 @@ class Index:
             "data_dir": str(self.data_dir),
             "documents": counts["documents"],
             "chunks": counts["chunks"],
-            "dense_chunks": self.dense.count(),
+            "dense_chunks": len(set(self.dense.all_ids()) & self.docstore.complete_chunk_ids()),
+            "dense_entries": self.dense.count(),
             "lexical_chunks": len(self.lexical.ids),
             "model": self.dense.stored_model() or self.embedder.name,
             "generation": self.docstore.generation(),

@@ -26,6 +26,21 @@ class BM25Index:
         self._df: Counter[str] = Counter()
         self.generation = -1
 
+    def build_in_memory(self, ids: list[str], texts: list[str], generation: int) -> None:
+        """For a reader that finds the saved index behind the document store (a writer died
+        before saving it): search what the document store holds, without writing anything."""
+        import bm25s
+
+        corpus = [tokens(t) or ["_empty_"] for t in texts]
+        df: Counter[str] = Counter()
+        for toks in corpus:
+            df.update(set(toks))
+        retriever = None
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index(corpus, show_progress=False)
+        self._retriever, self._ids, self._df, self.generation = retriever, list(ids), df, generation
+
     def build(self, ids: list[str], texts: list[str], generation: int) -> None:
         import bm25s
 

@@ -1,0 +1,105 @@
+"""The Evaluation page (pages/1_Evaluation.py) driven through AppTest over the real corpus and model."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from evaluation.metrics import METRICS
+from tests.paths import EXAMPLE_QUESTIONS, ROOT
+
+PAGE = ROOT / "pages" / "1_Evaluation.py"
+TIMEOUT = 180
+
+
+def _get_service_source(path) -> str:
+    text = path.read_text("utf-8")
+    m = re.search(r"^@st\.cache_resource.*?\ndef get_service\(.*?\n    return QAService\(settings\)\n", text, re.S | re.M)
+    assert m, f"no get_service in {path}"
+    return m.group(0)
+
+
+def test_page_shares_the_chat_pages_cached_service():
+    """st.cache_resource keys on module, name and source: the copies must match to share one service."""
+    assert _get_service_source(PAGE) == _get_service_source(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def corpus_data_dir(corpus_service):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INSPECTION_QA_DATA_DIR", str(corpus_service.settings.data_dir))
+        yield corpus_service.settings.data_dir
+
+
+def open_page(questions_path) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    at.session_state["questions_path"] = str(questions_path)
+    return at.run()
+
+
+def assert_no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.slow
+@pytest.mark.app
+def test_run_evaluation_shows_metrics_and_downloads(corpus_data_dir):
+    at = open_page(EXAMPLE_QUESTIONS)
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    n = sum(1 for line in EXAMPLE_QUESTIONS.read_text("utf-8").splitlines() if line.strip())
+    assert any(f"{n} questions" in md.value for md in at.markdown)
+    assert len(at.get("download_button")) == 0
+
+    at.button(key="run_evaluation").click().run()
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+
+    metrics = at.dataframe[0].value
+    assert "hit@5" in metrics.index
+    assert list(metrics.index) == list(METRICS)
+    assert metrics.loc["hit@5", "value"] not in ("n/a", "")
+    questions = at.dataframe[2].value
+    assert len(questions) == n
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == [
+        "Download records (JSONL)", "Download HTML report", "Download summary (Markdown)"]
+
+    # results survive the next rerun (a download click reruns the page)
+    at.run()
+    assert_no_exception(at)
+    assert "hit@5" in at.dataframe[0].value.index
+    assert len(at.get("download_button")) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.app
+def test_a_malformed_question_set_is_one_error_line(corpus_data_dir, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "question": "ok?"}\n{"id": "1", "question": "again?"}\n', encoding="utf-8")
+    at = open_page(bad)
+    assert_no_exception(at)
+    assert len(at.error) == 1
+    assert "bad.jsonl:2: field 'id'" in at.error[0].value.replace("\\", "")
+    assert len(at.button) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.app
+def test_evidence_in_no_document_is_warned_about(corpus_data_dir, tmp_path):
+    qs = tmp_path / "odd.jsonl"
+    rows = [
+        {"id": "good", "question": "What did inspectors say about morale?",
+         "evidence": ["Workers express a sense of improving morale"]},
+        {"id": "typo", "question": "Where are the teams based?", "evidence": ["<b>nowhere</b> in these letters"]},
+    ]
+    qs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    at = open_page(qs)
+    assert_no_exception(at)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1
+    assert "typo" in warnings[0] and "good" not in warnings[0]
+    assert "<b>" not in warnings[0]  # escaped for Markdown
