@@ -136,6 +136,7 @@ class Ingestor:
                 if on_file:
                     on_file(outcome)
             if report.changed or report.repaired:
+                self.index.failpoint("before-lexical")
                 self.index.rebuild_lexical()
         return report
 
