@@ -52,13 +52,25 @@ def _service(ctx: click.Context):
     from .service import QAService
 
     if "service" not in ctx.obj:
-        ctx.obj["service"] = QAService(_settings(ctx))
+        ctx.obj["service"] = QAService(_settings(ctx), user=_user())
     return ctx.obj["service"]
+
+
+def _user() -> str:
+    """Who runs the command, for the audit trail."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "local"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="INSPECTION_QA_DATA_DIR",
               default=Path(".data"), show_default=True, help="Folder holding the index [env INSPECTION_QA_DATA_DIR].")
+@click.option("--chroma-url", envvar="INSPECTION_QA_CHROMA_URL", default=None, metavar="http://HOST:PORT",
+              help="Keep the index on a Chroma server shared by several app instances [env INSPECTION_QA_CHROMA_URL].")
 @click.option("--model", envvar="INSPECTION_QA_MODEL", default=None,
               help="Embedding model: all-MiniLM-L6-v2 (packaged) or a local model folder [env INSPECTION_QA_MODEL].")
 @click.option("--embedder", envvar="INSPECTION_QA_EMBEDDER", default=None, hidden=True,
@@ -67,7 +79,8 @@ def _service(ctx: click.Context):
 @click.version_option(package_name="inspection-qa")
 @click.pass_context
 @handle_errors
-def main(ctx: click.Context, data_dir: Path, model: str | None, embedder: str | None, verbose: bool) -> None:
+def main(ctx: click.Context, data_dir: Path, chroma_url: str | None, model: str | None, embedder: str | None,
+         verbose: bool) -> None:
     """Ask questions of inspection letters and reports; every answer quotes its sources.
 
     \b
@@ -83,7 +96,8 @@ def main(ctx: click.Context, data_dir: Path, model: str | None, embedder: str | 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=model, embedder=embedder)
+    ctx.obj["settings"] = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=model, embedder=embedder,
+                                            chroma_url=chroma_url)
 
 
 @main.command()
@@ -307,6 +321,69 @@ def remove(ctx: click.Context, document: str) -> None:
     """
     meta = _service(ctx).remove(document)
     click.echo(f"Removed {meta.doc_id} ({meta.title}).")
+
+
+@main.command()
+@click.option("--last", "last", type=click.IntRange(min=1), default=None, metavar="N", help="Only the last N entries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON Lines, as stored.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The audit log to read [default: INSPECTION_QA_AUDIT_LOG].")
+@click.pass_context
+@handle_errors
+def audit(ctx: click.Context, last: int | None, as_json: bool, log_path: Path | None) -> None:
+    """Show the audit trail: who asked what, when, and the quotes each answer cited.
+
+    The trail is kept when INSPECTION_QA_AUDIT_LOG names a file (one JSON line per question,
+    from the CLI and the app alike).
+
+    \b
+    Examples:
+      INSPECTION_QA_AUDIT_LOG=audit.jsonl inspection-qa ask "What did inspectors find about assessments?"
+      inspection-qa audit --last 5
+      inspection-qa audit --json --log /var/log/inspection-qa/audit.jsonl
+    """
+    from .audit import AuditLog, format_entry
+    from .errors import ConfigError
+
+    path = log_path or _settings(ctx).audit_log
+    if not path:
+        raise ConfigError("the audit trail is off; set INSPECTION_QA_AUDIT_LOG=/path/audit.jsonl (or pass --log)")
+    log = AuditLog(path)
+    if not log.path.exists():
+        click.echo(f"No audit entries yet ({log.path} does not exist).", err=True)
+        return
+    bad: list = []
+    entries = log.last(last, bad)
+    for b in bad:
+        click.echo(f"Warning: {log.path}, line {b.number}: {b.reason}; skipped", err=True)
+    if as_json:
+        for entry in entries:
+            click.echo(json.dumps(entry, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo(f"No audit entries in {log.path}.")
+        return
+    click.echo("\n\n".join(format_entry(e) for e in entries))
+
+
+@main.command(name="hash-password")
+@click.argument("user")
+@click.password_option("--password", prompt="Password", help="The password (asked for, hidden, when not given).")
+@handle_errors
+def hash_password_cmd(user: str, password: str) -> None:
+    """Print a [passwords] line for USER to paste into .streamlit/secrets.toml (app login).
+
+    \b
+    Example:
+      inspection-qa hash-password alice >> .streamlit/secrets.toml   # under a [passwords] table
+    """
+    from .access import hash_password, valid_username
+
+    if not valid_username(user):
+        raise click.BadParameter("use letters, digits, '.', '_', '-' or '@' (at most 64)", param_hint="USER")
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    click.echo(f"{json.dumps(user)} = {json.dumps(hash_password(password))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ class Settings:
     """Every tunable of the pipeline, with defaults calibrated on the dev question set."""
 
     data_dir: Path = Path(".data")
+    chroma_url: str = ""  # http://HOST:PORT: keep the index on a Chroma server instead of the data folder
     embedding_model: str = DEFAULT_MODEL
     embedder: str = "sentence-transformers"
     device: str = "cpu"

@@ -57,10 +57,18 @@ class ChromaDenseStore:
                 parsed = urlparse(self.url)
                 if not parsed.hostname or parsed.scheme not in ("http", "https"):
                     raise ConfigError(f"Chroma URL {self.url!r} must look like http://HOST:PORT")
-                self._client = chromadb.HttpClient(
-                    host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                    ssl=parsed.scheme == "https", settings=chroma_settings,
-                )
+                try:
+                    self._client = chromadb.HttpClient(
+                        host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                        ssl=parsed.scheme == "https", settings=chroma_settings,
+                    )
+                    self._client.heartbeat()
+                except Exception as exc:  # noqa: BLE001 - connection errors come in many types
+                    self._client = None
+                    raise ConfigError(
+                        f"cannot reach the Chroma server at {self.url} ({type(exc).__name__}); "
+                        "start one with `chroma run --path DIR --host 127.0.0.1 --port PORT`"
+                    ) from None
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 try:
@@ -68,6 +76,10 @@ class ChromaDenseStore:
                 except Exception as exc:  # noqa: BLE001
                     raise CorruptIndexError(f"{self.path}: the Chroma store cannot be opened ({exc})") from exc
         return self._client
+
+    def client(self):
+        """The Chroma client (shared with the server-side document store)."""
+        return self._client_()
 
     def collection(self, model: str | None = None, create: bool = True):
         """The collection; created for `model` if missing; a different model is an error."""

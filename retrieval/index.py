@@ -21,6 +21,7 @@ from inspection_qa.settings import Settings
 
 from .dense import ChromaDenseStore
 from .docstore import DocStore
+from .docstore_chroma import ChromaDocStore
 from .embedders import Embedder, make_embedder
 from .filters import SearchFilter
 from .lexical import BM25Index
@@ -33,9 +34,12 @@ class Index:
         self.settings = settings
         self.data_dir = Path(settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.docstore = DocStore(self.data_dir / "documents.sqlite3")
-        url = settings.extra.get("chroma_url") if settings.extra else None
-        self.dense = ChromaDenseStore(url=url) if url else ChromaDenseStore(path=self.data_dir / "chroma")
+        if settings.chroma_url:  # a shared server: documents and vectors live there, BM25 is rebuilt locally
+            self.dense = ChromaDenseStore(url=settings.chroma_url)
+            self.docstore = ChromaDocStore(self.dense.client)
+        else:
+            self.dense = ChromaDenseStore(path=self.data_dir / "chroma")
+            self.docstore = DocStore(self.data_dir / "documents.sqlite3")
         self.lexical = BM25Index(self.data_dir / "bm25")
         self._embedder = embedder
         self._seen_generation = -1

@@ -1,0 +1,70 @@
+"""One contract for every document-store backend: SQLite in the data folder, and a Chroma server."""
+
+import uuid
+
+import pytest
+
+from ingest.chunking import Chunker
+from ingest.pipeline import DocumentBuilder
+from retrieval.docstore import DocStore
+from retrieval.docstore_chroma import ChromaDocStore
+from tests.paths import LETTER_PDF, NEWS_TXT
+
+
+@pytest.fixture(params=["sqlite", "chroma-server"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        return DocStore(tmp_path / "docs.sqlite3")
+    import chromadb
+
+    url = request.getfixturevalue("chroma_server")
+    host, port = url.removeprefix("http://").split(":")
+    client = chromadb.HttpClient(host=host, port=int(port))
+    return ChromaDocStore(lambda: client, collection=f"contract-{uuid.uuid4().hex[:8]}")
+
+
+def _doc(path):
+    doc = DocumentBuilder().run(path)
+    return doc, Chunker().run(doc)
+
+
+def test_put_is_invisible_until_complete(store):
+    doc, chunks = _doc(LETTER_PDF)
+    g0 = store.generation()
+    store.put(doc, chunks)
+    assert store.meta(doc.meta.doc_id) is None and store.incomplete() == [doc.meta.doc_id]
+    assert store.chunks([c.id for c in chunks]) == []
+    store.mark_complete(doc.meta.doc_id)
+    assert store.generation() > g0
+    assert store.meta(doc.meta.doc_id) == doc.meta
+    assert store.text(doc.meta.doc_id) == doc.text
+    assert store.pages(doc.meta.doc_id) == doc.pages
+    got = store.chunks([chunks[3].id, chunks[0].id])
+    assert [c.id for c in got] == [chunks[3].id, chunks[0].id] and got[0] == chunks[3]
+    assert store.counts() == {"documents": 1, "chunks": len(chunks)}
+    assert store.complete_chunk_ids() == {c.id for c in chunks}
+    assert store.find_by_sha(doc.meta.sha256) == doc.meta
+
+
+def test_documents_sorted_by_date_and_delete(store):
+    for path in (NEWS_TXT, LETTER_PDF):
+        doc, chunks = _doc(path)
+        store.put(doc, chunks)
+        store.mark_complete(doc.meta.doc_id)
+    assert [m.date for m in store.documents()] == ["2011-11-09", "2019-01"]
+    assert len(list(store.iter_chunks())) == store.counts()["chunks"]
+    g = store.generation()
+    store.delete(NEWS_TXT.name.lower())
+    assert store.generation() > g
+    assert [m.doc_id for m in store.documents()] == [LETTER_PDF.name.lower()]
+    assert store.chunk_ids(NEWS_TXT.name.lower()) == []
+
+
+def test_replacing_a_document(store):
+    doc, chunks = _doc(LETTER_PDF)
+    store.put(doc, chunks)
+    store.mark_complete(doc.meta.doc_id)
+    store.put(doc, chunks[:2])  # a new version, not yet complete
+    assert store.meta(doc.meta.doc_id) is None
+    store.mark_complete(doc.meta.doc_id)
+    assert store.counts()["chunks"] == 2
