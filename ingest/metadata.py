@@ -165,9 +165,24 @@ def kind_from_text(text: str, filename: str) -> str:
 
 
 def title_from_text(text: str, embedded: str | None, filename: str) -> str:
+    """The PDF's own title; else a letter's subject line (after 'Dear ...'); else a descriptive file
+    name; else the opening words of the text."""
     if embedded and len(embedded.strip()) > 3 and embedded.strip().lower() not in {"untitled", "(unspecified)"}:
         return embedded.strip()
+    paras = [p.strip() for p in text.split("\n\n") if p.strip()]
+    for i, para in enumerate(paras[:25]):
+        if re.match(r"Dear\b", para) and i + 1 < len(paras):
+            subject = paras[i + 1]
+            if 3 <= len(subject.split()) <= 30 and not subject.endswith("."):
+                return subject
     stem = re.sub(r"[-_]+", " ", Path(filename).stem).strip()
+    words = [w for w in stem.split() if not w.isdigit()]
+    if len(words) >= 3:
+        return stem[:1].upper() + stem[1:]
+    for para in paras[:5]:
+        words = para.split()
+        if len(words) >= 6 and not re.match(r"By\s", para):
+            return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
     return stem[:1].upper() + stem[1:] if stem else filename
 
 

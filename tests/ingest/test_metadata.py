@@ -42,8 +42,16 @@ def test_bad_sidecar_names_file_and_reason(tmp_path):
     assert "a.txt.meta.toml" in str(err.value) and "YYYY" in str(err.value)
 
 
-def test_news_without_sidecar_is_news_and_undated(tmp_path):
+def test_news_without_sidecar_is_news_bounded_by_its_latest_date(tmp_path):
     copy = tmp_path / "story-0042.txt"
     shutil.copy(NEWS_TXT, copy)
     meta = DocumentBuilder().run(copy).meta
-    assert meta.kind == "news" and meta.date is None and meta.date_source == "none"
+    assert meta.kind == "news" and meta.date == "2018-04" and meta.date_source == "latest mentioned"
+    assert meta.title.startswith("Birmingham Social Services are enjoying")
+
+
+def test_letter_without_pdf_title_takes_its_subject_line(tmp_path):
+    from ingest.metadata import title_from_text
+
+    text = "Some Street\n\n9 November 2011\n\nDear Ms Brazil\n\nAnnual unannounced inspection of X\n\nThis letter."
+    assert title_from_text(text, None, "doc-1.pdf") == "Annual unannounced inspection of X"
