@@ -17,6 +17,7 @@ from .followups import FollowUpRewriter
 from .selection import (
     Candidate, SentenceScorer, candidates_from, has_quantity, is_change_question, is_quantity_question,
     near_duplicate, query_terms, unknown_names, answer_type_terms, topic_of_change_question,
+    is_when_question, has_date,
 )
 from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
@@ -48,6 +49,8 @@ class AbstentionPolicy:
             return f"the documents never mention {', '.join(unknown)}"
         if is_quantity_question(question) and not has_quantity(best[0].text):
             return "the question asks for a number and the best evidence holds none"
+        if is_when_question(question) and not any(has_date(c.text) for c in best[:2]):
+            return "the question asks when, and the best evidence holds no date"
         return ""
 
 

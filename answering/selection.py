@@ -135,6 +135,18 @@ def topic_of_change_question(question: str) -> str:
     return topic if len(tokens(topic)) >= 1 else question
 
 
+WHEN_QUESTION = re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b|by when\b)", re.I)
+HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTHS})\b", re.I)
+
+
+def is_when_question(question: str) -> bool:
+    return bool(WHEN_QUESTION.match(question))
+
+
+def has_date(text: str) -> bool:
+    return bool(HAS_DATE.search(text))
+
+
 def is_change_question(question: str) -> bool:
     return bool(CHANGE_QUESTION.search(question))
 
