@@ -18,6 +18,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import streamlit as st  # noqa: E402
 
 from answering.types import Answer, Citation  # noqa: E402
+from inspection_qa.access import logout_button, require_user  # noqa: E402
 from inspection_qa.errors import InspectionQAError  # noqa: E402
 from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, highlight  # noqa: E402
 from inspection_qa.service import Conversation, QAService  # noqa: E402
@@ -31,6 +32,8 @@ NEAREST = 3
 NEAREST_CHARS = 600
 
 st.set_page_config(page_title="Inspection QA", page_icon=":material/search:", layout="wide")
+# Off unless .streamlit/secrets.toml has [auth] or [passwords]: then nothing below runs until a login.
+user = require_user()
 
 
 @st.cache_resource(show_spinner="Opening the index…")
@@ -112,7 +115,7 @@ def show_message(message: dict) -> None:
 
 def new_conversation(service: QAService) -> None:
     st.session_state.messages = []
-    st.session_state.conversation = service.conversation()
+    st.session_state.conversation = service.conversation(user=user)
 
 
 def sidebar_filter(service: QAService, documents) -> "SearchFilter | None":
@@ -141,8 +144,10 @@ except InspectionQAError as exc:
 if "messages" not in st.session_state:
     st.session_state.messages = []
 conversation = st.session_state.get("conversation")
-if not isinstance(conversation, Conversation) or conversation.service is not service:
-    st.session_state.conversation = service.conversation()
+if not isinstance(conversation, Conversation) or conversation.service is not service or conversation.user != user:
+    if isinstance(conversation, Conversation) and conversation.user != user:
+        st.session_state.messages = []  # another user logged in on this browser session: not their chat
+    st.session_state.conversation = service.conversation(user=user)
 
 # -- sidebar -------------------------------------------------------------------------------
 with st.sidebar:
@@ -150,6 +155,9 @@ with st.sidebar:
     st.caption("Answers quote the ingested documents verbatim, with document, date and page.")
     if st.button("New conversation", icon=":material/add_comment:", width="stretch"):
         new_conversation(service)
+    if user != "local":
+        st.caption("Logged in as " + escape_line(user))
+    logout_button()
     try:
         documents = service.index.docstore.documents()
         status = service.status()

@@ -53,15 +53,15 @@ def normalise_chars(text: str) -> str:
     return text
 
 
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ue000-\uf8ff"
+    + re.escape("".join(sorted(BULLET_GLYPHS))) + "]"
+)
+
+
 def strip_controls(line: str) -> str:
-    out = []
-    for ch in line:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Co", "Cf", "Cs") or ch in BULLET_GLYPHS:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return re.sub(r"\s+", " ", "".join(out)).strip()
+    """Control, format and private-use characters and bullet glyphs become spaces (regex: linear, fast)."""
+    return re.sub(r"\s+", " ", _CONTROLS.sub(" ", line)).strip()
 
 
 @dataclass

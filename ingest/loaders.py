@@ -23,9 +23,20 @@ class RawDocument:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+def _limit_reason(exc: Exception) -> str:
+    """A reason for pypdf's LimitReachedError: one of its safety limits stopped a hostile PDF."""
+    detail = str(exc)[:120] or "no detail"
+    if "decompress" in detail.lower():
+        return ("a compressed stream in the PDF unpacks to more than pypdf's safety limit "
+                "(a decompression bomb?); too large to read")
+    return f"the PDF exceeds a safety limit of the PDF reader; too large or too deeply nested to read ({detail})"
+
+
 def load_pdf(path: Path) -> RawDocument:
+    """Text per page. pypdf's own limits (75 MB per decompressed stream, page-tree depth and
+    cycles, array sizes) stop hostile PDFs; the sandbox's time and memory limits stop the rest."""
     import pypdf
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     try:
         reader = pypdf.PdfReader(str(path), strict=False)
@@ -47,6 +58,10 @@ def load_pdf(path: Path) -> RawDocument:
             title = None
     except UnreadableFileError:
         raise
+    except LimitReachedError as exc:
+        raise UnreadableFileError(path, _limit_reason(exc)) from exc
+    except MemoryError:
+        raise  # the sandbox reports it against its memory limit
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
         raise UnreadableFileError(path, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120] or 'no detail'})") from exc
     except Exception as exc:  # noqa: BLE001 - a broken PDF must never stop a batch
@@ -56,10 +71,28 @@ def load_pdf(path: Path) -> RawDocument:
     return RawDocument(path=path, pages=pages, fmt="pdf", embedded_title=title)
 
 
+BINARY = "binary data, not text; only PDF, plain text and Markdown can be ingested"
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1b")
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes, or many C0 control bytes (text has almost none), in the first 8 KiB."""
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
+    return controls > max(8, len(head) // 10)
+
+
 def _read_text(path: Path) -> str:
+    """Decoded text: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252, else Latin-1."""
     data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise UnreadableFileError(path, "binary data, not text; only PDF, plain text and Markdown can be ingested")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableFileError(path, BINARY) from None
+    if _looks_binary(data[:8192]):
+        raise UnreadableFileError(path, BINARY)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)

@@ -19,7 +19,10 @@ from inspection_qa.records import Document, DocumentMeta
 from .chunking import Chunker
 from .cleaning import TextCleaner
 from .loaders import LOADERS, load_file
-from .metadata import date_from_text, latest_mentioned_date, is_sidecar, kind_from_text, read_sidecar, title_from_text
+from .metadata import (
+    date_from_text, is_sidecar, kind_from_text, latest_mentioned_date, read_sidecar, sidecar_path, title_from_text,
+)
+from .sandbox import SandboxedParser
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +54,25 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return unique
 
 
+def content_hash(path: Path) -> str:
+    """The file's bytes and its sidecar's: editing a sidecar's date or kind re-ingests the document."""
+    digest = hashlib.sha256(path.read_bytes())
+    side = sidecar_path(path)
+    if side is not None:
+        digest.update(b"\x00sidecar\x00" + side.read_bytes())
+    return digest.hexdigest()
+
+
 class DocumentBuilder:
-    """Loads, cleans and describes one file; the result carries its clean text and provenance."""
+    """Loads, cleans and describes one file; the result carries its clean text and provenance.
+
+    This is the in-process worker: `Ingestor` runs it inside a `SandboxedParser` child process,
+    under the time and memory limits of the settings.
+    """
 
     def run(self, path: Path) -> Document:
         raw = load_file(path)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        sha = content_hash(path)
         sidecar = read_sidecar(path)
         clean = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None).run(raw.pages)
         if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
@@ -119,11 +135,14 @@ class IngestReport:
 class Ingestor:
     """Runs the pipeline into an `Index` under its write lock."""
 
-    def __init__(self, index, chunker: Chunker | None = None, builder: DocumentBuilder | None = None) -> None:
+    def __init__(self, index, chunker: Chunker | None = None, builder: DocumentBuilder | None = None,
+                 parser: SandboxedParser | None = None) -> None:
+        """Files are parsed by `parser`, by default a `SandboxedParser` with the settings' limits;
+        a `builder` given instead parses in this process, unguarded."""
         self.index = index
         s = index.settings
         self.chunker = chunker or Chunker(s.chunk_target_chars, s.chunk_max_chars)
-        self.builder = builder or DocumentBuilder()
+        self.parser = parser or builder or SandboxedParser.from_settings(s)
 
     def run(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
         files = collect_files(paths)
@@ -145,7 +164,7 @@ class Ingestor:
             if path.suffix.lower() not in LOADERS and path.exists():
                 raise UnreadableFileError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: "
                                           + ", ".join(sorted(LOADERS)))
-            doc = self.builder.run(path)
+            doc = self.parser.run(path)
             existing = self.index.docstore.meta(doc.meta.doc_id)
             if existing is not None and existing.sha256 == doc.meta.sha256:
                 return FileOutcome(str(path), "unchanged", doc.meta.doc_id, reason="already ingested, unchanged")

@@ -11,7 +11,7 @@ ABBREVIATIONS = {
     "fig", "para", "paras", "ref", "approx", "inc", "ltd", "co", "jan", "feb", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "oct", "nov", "dec", "cf", "al", "op", "p", "pp", "sec", "s", "ss",
 }
-BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
@@ -21,7 +21,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     spans: list[Span] = []
     cursor = 0
     for m in BOUNDARY.finditer(segment):
-        before = segment[cursor:m.start() + 1]
+        before = segment[max(cursor, m.start() - 63):m.start() + 1]  # bounded look-back: linear time
         word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", before.rstrip("!?"))
         if word and m.group(0).startswith("."):
             token = word.group(1).lower().rstrip(".")

@@ -34,11 +34,22 @@ def escape_markdown(text: str) -> str:
     return _protect_indentation(_escape_characters(text))
 
 
+# The browser's Markdown renderer turns bare addresses into links after escapes are undone
+# (GFM "autolink literals"); an invisible WORD JOINER inside them leaves the text as read but
+# stops the match: "http:\u2060//", "www\u2060.", "name\u2060@host".
+_AUTOLINK = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,15}:)(?=//)|\b(www)(?=\.)|(?<=[\w.+-])(?=@)")
+WORD_JOINER = "\u2060"
+
+
+def _break_autolinks(text: str) -> str:
+    return _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + WORD_JOINER, text)
+
+
 def _escape_characters(text: str) -> str:
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    return text.translate(_ESCAPE)
+    return _break_autolinks(text).translate(_ESCAPE)
 
 
 def _protect_indentation(markdown: str) -> str:

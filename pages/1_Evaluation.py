@@ -34,6 +34,7 @@ from evaluation.metrics import METRICS, EvalResult, format_value, score, score_r
 from evaluation.questions import Question, load_questions, unmatched_evidence  # noqa: E402
 from evaluation.report import KIND_CHART_METRICS, ordered, render_html, render_markdown  # noqa: E402
 from evaluation.runner import question_dicts, run_question  # noqa: E402
+from inspection_qa.access import require_user  # noqa: E402
 from inspection_qa.errors import InspectionQAError, QuestionSetError  # noqa: E402
 from inspection_qa.markdown_safe import escape_line, escape_markdown  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
@@ -43,6 +44,7 @@ MAX_WARNINGS_SHOWN = 20
 RESULT_KEY = "evaluation_run"
 
 st.set_page_config(page_title="Evaluation · Inspection QA", page_icon=":material/fact_check:", layout="wide")
+user = require_user()  # with a login configured, this page is closed to anyone not logged in
 
 
 @st.cache_resource(show_spinner="Opening the index…")

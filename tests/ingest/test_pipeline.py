@@ -119,3 +119,16 @@ def test_half_written_document_is_repaired(fake_service, corpus_copy):
     assert report.repaired == ["extra.txt"]
     docs, chunks_n, dense, lexical = _counts(fake_service)
     assert docs == 2 and chunks_n == dense == lexical
+
+
+def test_editing_a_sidecar_replaces_the_document(fake_service, tmp_path):
+    doc = tmp_path / "note.txt"
+    doc.write_text("Inspectors found caseloads were high. Supervision was irregular.\n")
+    side = tmp_path / "note.txt.meta.toml"
+    side.write_text('date = "2020"\n')
+    fake_service.ingest([doc])
+    side.write_text('date = "2021"\nkind = "monitoring_visit"\n')
+    report = fake_service.ingest([doc])
+    assert report.count("replaced") == 1
+    meta = fake_service.index.docstore.meta("note.txt")
+    assert (meta.date, meta.kind) == ("2021", "monitoring_visit")

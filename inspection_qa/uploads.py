@@ -1,0 +1,254 @@
+"""Files uploaded through the app's Documents page: checked, named safely, saved with a sidecar.
+
+Everything here is plain functions over names and bytes, so the page (pages/2_Documents.py)
+holds no file-handling logic of its own:
+
+* `check_upload` refuses a file by extension (PDF, text, Markdown only), size
+  (`settings.max_upload_mb`) and content (a `.pdf` must start with `%PDF-`; text must not be
+  binary), raising `UnreadableFileError` with the reason;
+* `sanitize_filename` keeps the last path component only, in `[A-Za-z0-9._-]`, with no leading
+  dot, and adds a suffix rather than take a name another document already holds (names are
+  compared as the index compares them: by `doc_id_for`, so `Report.pdf` and `report.pdf` clash);
+* `write_sidecar` writes `NAME.meta.toml` (title, date, kind) after checking the values;
+* `save_upload` / `discard_upload` put a file (and its sidecar) into, or take it out of, the
+  uploads folder, `settings.data_dir / "uploads"`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import date as _date
+from pathlib import Path
+from typing import Collection, Iterable
+
+from ingest.metadata import DATE_VALUE, normalise_kind
+from ingest.pipeline import doc_id_for
+
+from .errors import UnreadableFileError
+from .records import KINDS, DocumentMeta
+
+ALLOWED_SUFFIXES = (".pdf", ".txt", ".md")
+PDF_MAGIC = b"%PDF-"
+SIDECAR_SUFFIX = ".meta.toml"
+MAX_STEM_CHARS = 120
+UPLOADS_FOLDER = "uploads"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RUNS = re.compile(r"([._-])[._-]+")
+
+
+def uploads_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / UPLOADS_FOLDER
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _suffix_of(name: str) -> str:
+    return Path(name.replace("\\", "/").rsplit("/", 1)[-1]).suffix.lower()
+
+
+def check_upload(name: str, data: bytes, max_mb: int) -> None:
+    """Refuse a file the app must not save or ingest; the error names the file and the reason."""
+    suffix = _suffix_of(name)
+    if suffix not in ALLOWED_SUFFIXES:
+        raise UnreadableFileError(
+            name, f"file type {suffix or '(none)'!r} is not accepted; upload {', '.join(ALLOWED_SUFFIXES)} files"
+        )
+    size = len(data)
+    if size > max_mb * 1024 * 1024:
+        raise UnreadableFileError(name, f"the file is {size / (1024 * 1024):.1f} MB, over the {max_mb} MB upload limit")
+    if size == 0:
+        raise UnreadableFileError(name, "the file is empty (0 bytes)")
+    if suffix == ".pdf":
+        if not data.startswith(PDF_MAGIC):
+            raise UnreadableFileError(name, "not a PDF: the file does not start with %PDF-")
+    elif b"\x00" in data[:65536] or data.startswith(PDF_MAGIC):
+        raise UnreadableFileError(name, f"binary data, not text; a {suffix} file must hold plain text")
+
+
+def _clean(text: str) -> str:
+    # é -> e, ß -> ss where a compatibility form exists; everything else outside the set -> "-"
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = _UNSAFE.sub("-", ascii_text)
+    return _RUNS.sub(r"\1", ascii_text)
+
+
+def sanitize_filename(name: str, existing: Collection[str] = ()) -> str:
+    """A safe file name for `name`, different (as a document id) from every name in `existing`.
+
+    Directories are dropped (`../../etc/passwd.pdf` -> `passwd.pdf`), characters outside
+    `[A-Za-z0-9._-]` become `-`, leading dots and dashes go, the extension is kept in lower
+    case; a taken name gets `-2`, `-3`, ... before its extension.
+    """
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")  # control characters
+    path = Path(base)
+    suffix = _clean(path.suffix).lower() if path.suffix else ""
+    if suffix and not re.fullmatch(r"\.[a-z0-9]+", suffix):
+        suffix = ""
+    stem = _clean(path.stem if suffix else base).strip("._-")
+    if len(stem) > MAX_STEM_CHARS:
+        stem = stem[:MAX_STEM_CHARS].rstrip("._-")
+    stem = stem or "document"
+    taken = {doc_id_for(Path(n)) for n in existing}
+    candidate = stem + suffix
+    number = 2
+    while doc_id_for(Path(candidate)) in taken or candidate.lower().endswith(SIDECAR_SUFFIX):
+        candidate = f"{stem}-{number}{suffix}"
+        number += 1
+    return candidate
+
+
+def names_taken(folder: Path, documents: Iterable[DocumentMeta], data: bytes) -> set[str]:
+    """Names a new upload with content `data` must not take: those of *other* documents.
+
+    Other documents are the ingested ones (any folder) and the files already in `folder`, whose
+    content differs from `data`; the same content under the same name is the same document.
+    """
+    sha = sha256_of(data)
+    taken = {m.filename for m in documents if m.sha256 != sha}
+    if folder.is_dir():
+        for f in folder.iterdir():
+            if f.is_file() and not f.name.endswith(SIDECAR_SUFFIX) and not f.name.startswith("."):
+                try:
+                    same = f.stat().st_size == len(data) and sha256_of(f.read_bytes()) == sha
+                except OSError:
+                    same = False
+                if not same:
+                    taken.add(f.name)
+    return taken
+
+
+def check_date(value: str | None) -> str | None:
+    """A sidecar date: YYYY, YYYY-MM or YYYY-MM-DD of a real day; None when empty."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    m = DATE_VALUE.match(value)
+    if not m:
+        raise ValueError(f"date {value!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    try:
+        _date(year, month, day)
+    except ValueError:
+        raise ValueError(f"date {value!r} is not a real date") from None
+    return value
+
+
+def check_kind(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    kind = normalise_kind(value)
+    if kind not in KINDS:
+        raise ValueError(f"kind {value!r} is not one of {', '.join(KINDS)}")
+    return kind
+
+
+def _toml_string(text: str) -> str:
+    # one line, no control characters; a JSON string is then a valid TOML basic string
+    text = " ".join("".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text).split())
+    return json.dumps(text, ensure_ascii=False)
+
+
+def sidecar_for(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def write_sidecar(path: Path, title: str | None = None, date: str | None = None, kind: str | None = None) -> Path:
+    """Write `NAME.meta.toml` beside `path` with the keys given (empty ones left to the text).
+
+    Always writes (an empty sidecar replaces a stale one); raises `UnreadableFileError` naming
+    the file when the date or kind is invalid, before anything is written.
+    """
+    path = Path(path)
+    try:
+        date = check_date(date)
+        kind = check_kind(kind)
+    except ValueError as exc:
+        raise UnreadableFileError(path.name, str(exc)) from None
+    lines = ["# written by the Documents page of the Inspection QA app"]
+    title = (title or "").strip()
+    if title:
+        lines.append(f"title = {_toml_string(title)}")
+    if date:
+        lines.append(f'date = "{date}"')
+    if kind:
+        lines.append(f'kind = "{kind}"')
+    side = sidecar_for(path)
+    _atomic_write(side, ("\n".join(lines) + "\n").encode("utf-8"))
+    return side
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_upload(folder: Path, name: str, data: bytes, documents: Iterable[DocumentMeta], max_mb: int,
+                title: str | None = None, date: str | None = None, kind: str | None = None) -> Path:
+    """Check, name, and write one upload (and its sidecar) into `folder`; returns the file's path.
+
+    Takes a lock on the folder so two sessions saving the same name never overwrite each other.
+    """
+    from filelock import FileLock
+
+    check_upload(name, data, max_mb)
+    try:  # refuse bad metadata before anything is written
+        check_date(date)
+        check_kind(kind)
+    except ValueError as exc:
+        raise UnreadableFileError(name, str(exc)) from None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".uploads.lock"), timeout=60):
+        safe = sanitize_filename(name, names_taken(folder, documents, data))
+        path = folder / safe
+        if path.is_file() and path.read_bytes() == data:
+            # the same document again: leave file and sidecar as ingested (ingest reports it unchanged;
+            # the index would not take new metadata for unchanged bytes anyway)
+            return path
+        write_sidecar(path, title=title, date=date, kind=kind)
+        _atomic_write(path, data)
+    return path
+
+
+def in_folder(path: str | Path, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def discard_upload(path: str | Path, folder: Path) -> bool:
+    """Delete an uploaded file and its sidecar, if (and only if) it lies in the uploads `folder`."""
+    path = Path(path)
+    if not in_folder(path, folder):
+        return False
+    removed = False
+    for p in (path, sidecar_for(path)):
+        try:
+            p.unlink()
+            removed = True
+        except FileNotFoundError:
+            pass
+    return removed

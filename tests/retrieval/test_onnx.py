@@ -1,0 +1,174 @@
+"""The ONNX backends: exported once from the packaged model, cached, and faithful to PyTorch."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from inspection_qa.errors import UnknownNameError
+from inspection_qa.settings import Settings
+from retrieval.embedders import OnnxEmbedder, make_embedder
+from tests.paths import CORPUS, LETTER_PDF, NEWS_TXT
+
+QUERIES = [
+    "What did inspectors find about the quality of assessments?",
+    "agency social workers and staff turnover",
+    "How long did children wait for a referral to be dealt with?",
+    "Was the trust's progress judged good or inadequate?",
+    "management oversight and supervision of front-line practice",
+]
+
+
+def corpus_sentences(n: int = 20) -> list[str]:
+    """About `n` real sentences, spread over both corpus documents."""
+    import pypdf
+
+    assert LETTER_PDF.parent == CORPUS
+    pdf_text = " ".join(page.extract_text() or "" for page in pypdf.PdfReader(str(LETTER_PDF)).pages)
+    picked: list[str] = []
+    for text in (NEWS_TXT.read_text(encoding="utf-8"), pdf_text):
+        sents = [s.strip() for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", text)) if 8 <= len(s.split()) <= 60]
+        step = max(1, len(sents) // (n // 2))
+        picked += sents[::step][: n // 2]
+    assert len(picked) >= n - 2, picked
+    return picked
+
+
+@pytest.fixture(scope="module")
+def sentences() -> list[str]:
+    return corpus_sentences()
+
+
+@pytest.fixture(scope="module")
+def onnx_data(tmp_path_factory):
+    return tmp_path_factory.mktemp("onnx-data")
+
+
+@pytest.fixture(scope="module")
+def onnx_embedders(onnx_data):
+    """Both ONNX backends, exported into one module-wide data folder (the export takes seconds)."""
+    out = {}
+    for backend in ("onnx", "onnx-int8"):
+        emb = make_embedder(Settings(data_dir=onnx_data, embedder=backend))
+        emb.embed_query("warm up")
+        out[backend] = emb
+    return out
+
+
+# -- fast: registry and the cache mechanics, with a stand-in export -----------------------------
+
+def test_unknown_embedder_lists_every_valid_name():
+    with pytest.raises(UnknownNameError) as info:
+        make_embedder(Settings(embedder="onnx-int4"))
+    for name in ("sentence-transformers", "onnx", "onnx-int8", "fake"):
+        assert repr(name) in str(info.value) or name in str(info.value).split(": ", 1)[1].split(", ")
+
+
+def test_names_differ_per_backend(tmp_path):
+    names = {make_embedder(Settings(data_dir=tmp_path, embedder=b)).name for b in ("sentence-transformers", "onnx", "onnx-int8")}
+    assert names == {"sentence-transformers/all-MiniLM-L6-v2", "onnx/all-MiniLM-L6-v2", "onnx-int8/all-MiniLM-L6-v2"}
+
+
+def test_construction_is_lazy(tmp_path):
+    emb = make_embedder(Settings(data_dir=tmp_path, embedder="onnx-int8"))
+    assert emb.folder == tmp_path / "models" / "all-MiniLM-L6-v2-onnx-int8"
+    assert not (tmp_path / "models").exists()
+
+
+class _CountingExport(OnnxEmbedder):
+    """The real cache logic around a stand-in export that writes a dummy file (no torch)."""
+
+    calls = 0
+    fail = False
+
+    def _export(self, source, out, wanted):
+        type(self).calls += 1
+        (out / "model.onnx").write_bytes(b"partial")
+        if self.fail:
+            raise RuntimeError("export died")
+        return {**wanted, "max_seq_length": 256}
+
+
+def test_export_is_cached_atomic_and_redone_when_stale(tmp_path, monkeypatch):
+    monkeypatch.setattr(_CountingExport, "calls", 0)
+    cache = tmp_path / "models"
+    failing = _CountingExport("all-MiniLM-L6-v2", cache)
+    failing.fail = True
+    with pytest.raises(RuntimeError, match="export died"):
+        failing.ensure_exported()
+    # nothing half-written is left where a later run would take it for a finished export
+    assert not failing.folder.exists()
+    assert [p.name for p in cache.iterdir() if p.is_dir()] == []
+
+    first = _CountingExport("all-MiniLM-L6-v2", cache)
+    first.ensure_exported()
+    assert first.exported and _CountingExport.calls == 2
+    second = _CountingExport("all-MiniLM-L6-v2", cache)
+    second.ensure_exported()
+    assert not second.exported and _CountingExport.calls == 2
+
+    manifest = json.loads((first.folder / "manifest.json").read_text())
+    (first.folder / "manifest.json").write_text(json.dumps({**manifest, "format": -1}))
+    third = _CountingExport("all-MiniLM-L6-v2", cache)
+    third.ensure_exported()
+    assert third.exported and _CountingExport.calls == 3
+    assert json.loads((first.folder / "manifest.json").read_text())["format"] == manifest["format"]
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == [first.folder.name]
+
+
+# -- slow: the real export against the real PyTorch model ---------------------------------------
+
+@pytest.mark.slow
+def test_export_happens_once_and_is_reused(onnx_embedders, onnx_data):
+    emb = onnx_embedders["onnx-int8"]
+    assert emb.exported
+    model_file = emb.folder / "model.onnx"
+    stamp = model_file.stat().st_mtime_ns
+    again = make_embedder(Settings(data_dir=onnx_data, embedder="onnx-int8"))
+    vec = again.embed_query("agency staff")
+    assert not again.exported
+    assert model_file.stat().st_mtime_ns == stamp
+    assert np.allclose(vec, emb.embed_query("agency staff"), atol=1e-6)
+    # int8 weights: a quarter of the float export's size
+    assert model_file.stat().st_size < 0.4 * (onnx_embedders["onnx"].folder / "model.onnx").stat().st_size
+    leftovers = [p.name for p in (onnx_data / "models").iterdir() if p.is_dir() and p.name.startswith(".")]
+    assert leftovers == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend,min_cos", [("onnx", 0.999), ("onnx-int8", 0.98)])
+def test_vectors_match_pytorch(onnx_embedders, real_embedder, sentences, backend, min_cos):
+    emb = onnx_embedders[backend]
+    vecs = emb.embed_documents(sentences)
+    assert vecs.shape == (len(sentences), 384) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    ref = real_embedder.embed_documents(sentences)
+    cos = (vecs * ref).sum(axis=1)
+    assert cos.min() >= min_cos, cos
+    # the batch path (length-sorted, padded) gives what one text alone gives
+    assert np.allclose(emb.embed_query(sentences[3]), vecs[3], atol=1e-3 if backend == "onnx-int8" else 1e-5)
+    assert emb.embed_documents([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_ranking_agrees_with_pytorch(onnx_embedders, real_embedder, sentences, backend):
+    emb = onnx_embedders[backend]
+    docs, ref_docs = emb.embed_documents(sentences), real_embedder.embed_documents(sentences)
+    overlaps = []
+    for q in QUERIES:
+        mine = set(np.argsort(-(docs @ emb.embed_query(q)))[:3])
+        theirs = set(np.argsort(-(ref_docs @ real_embedder.embed_query(q)))[:3])
+        overlaps.append(len(mine & theirs))
+    assert min(overlaps) >= 2, overlaps
+    assert sum(overlaps) >= 0.85 * 3 * len(QUERIES), overlaps
+
+
+@pytest.mark.slow
+def test_truncates_long_texts_like_pytorch(onnx_embedders, real_embedder, sentences):
+    long_text = " ".join(sentences * 5)  # far beyond 256 tokens
+    vec = onnx_embedders["onnx"].embed_query(long_text)
+    assert float(vec @ real_embedder.embed_query(long_text)) >= 0.999
