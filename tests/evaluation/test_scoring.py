@@ -136,3 +136,28 @@ def test_eval_cli_gate_compare_and_csv(corpus_service, tmp_path):
                         capture_output=True, text=True)
     assert ok.returncode == 0 and "All bars met" in ok.stdout
     assert re.search(r"hit@5\s+\d\.\d{3}", ok.stdout)
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_records_answered_so_far(corpus_service, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "partial.jsonl"
+    many = tmp_path / "many.jsonl"
+    lines = (ROOT / "questions" / "dev.jsonl").read_text().splitlines()
+    many.write_text("\n".join(line.replace('"id": "dev', f'"id": "r{i}-dev') for i in range(6) for line in lines) + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "inspection_qa.cli", "--data-dir", str(corpus_service.settings.data_dir),
+                             "eval", str(many), "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    for _ in range(600):
+        if out.exists() and len(out.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    kept = [json.loads(line) for line in out.read_text().splitlines()]
+    assert 3 <= len(kept) < 6 * len(lines)
+    assert f"{len(kept)} of {6 * len(lines)} questions answered and kept" in stderr
+    assert "hit@5" in stdout  # the metrics of what was answered are still printed
