@@ -99,9 +99,15 @@ class ChromaDenseStore:
                     return None
         stored = (self._collection.metadata or {}).get("embedding_model")
         if model and stored and stored != "unknown" and stored != model:
+            stored_backend, _, stored_name = stored.rpartition("/")
+            if stored_name == model.rpartition("/")[2] and stored_backend:
+                # same model, another backend (e.g. onnx-int8 vs sentence-transformers): vectors differ
+                fix = f"set INSPECTION_QA_EMBEDDER={stored_backend}"
+            else:
+                fix = f"use --model {stored_name}"
             raise ModelMismatchError(
                 f"the index was built with {stored!r} but the embedding model asked for is {model!r}; "
-                f"use --model {stored.split('/')[-1]} or ingest into another --data-dir"
+                f"{fix} or ingest into another --data-dir"
             )
         return self._collection
 

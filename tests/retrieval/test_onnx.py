@@ -103,8 +103,11 @@ def test_export_is_cached_atomic_and_redone_when_stale(tmp_path, monkeypatch):
     assert not failing.folder.exists()
     assert [p.name for p in cache.iterdir() if p.is_dir()] == []
 
+    killed = cache / f".{failing.folder.name}.tmp-killed"  # what a killed export leaves behind
+    killed.mkdir()
     first = _CountingExport("all-MiniLM-L6-v2", cache)
     first.ensure_exported()
+    assert not killed.exists()
     assert first.exported and _CountingExport.calls == 2
     second = _CountingExport("all-MiniLM-L6-v2", cache)
     second.ensure_exported()
@@ -139,17 +142,23 @@ def test_export_happens_once_and_is_reused(onnx_embedders, onnx_data):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend,min_cos", [("onnx", 0.999), ("onnx-int8", 0.98)])
-def test_vectors_match_pytorch(onnx_embedders, real_embedder, sentences, backend, min_cos):
+@pytest.mark.parametrize("backend,mean_cos,min_cos", [("onnx", 0.9999, 0.999), ("onnx-int8", 0.985, 0.975)])
+def test_vectors_match_pytorch(onnx_embedders, real_embedder, sentences, backend, mean_cos, min_cos):
     emb = onnx_embedders[backend]
     vecs = emb.embed_documents(sentences)
     assert vecs.shape == (len(sentences), 384) and vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     ref = real_embedder.embed_documents(sentences)
     cos = (vecs * ref).sum(axis=1)
-    assert cos.min() >= min_cos, cos
-    # the batch path (length-sorted, padded) gives what one text alone gives
-    assert np.allclose(emb.embed_query(sentences[3]), vecs[3], atol=1e-3 if backend == "onnx-int8" else 1e-5)
+    # int8 today: mean 0.990, worst 0.981 on these sentences
+    assert cos.mean() >= mean_cos and cos.min() >= min_cos, cos
+    # the batch path (length-sorted, padded) gives what one text alone gives; int8 activations are
+    # quantised per batch (dynamic ranges), so there the two agree closely rather than exactly
+    alone = np.stack([emb.embed_query(s) for s in sentences[:5]])
+    if backend == "onnx":
+        assert np.allclose(alone, vecs[:5], atol=1e-5)
+    else:
+        assert ((alone * vecs[:5]).sum(axis=1) >= 0.98).all(), (alone * vecs[:5]).sum(axis=1)
     assert emb.embed_documents([]).shape == (0, 384)
 
 
@@ -172,3 +181,13 @@ def test_truncates_long_texts_like_pytorch(onnx_embedders, real_embedder, senten
     long_text = " ".join(sentences * 5)  # far beyond 256 tokens
     vec = onnx_embedders["onnx"].embed_query(long_text)
     assert float(vec @ real_embedder.embed_query(long_text)) >= 0.999
+
+
+def test_index_of_another_backend_names_the_embedder_to_use(tmp_path):
+    from inspection_qa.errors import ModelMismatchError
+    from retrieval.dense import ChromaDenseStore
+
+    ChromaDenseStore(path=tmp_path / "chroma").collection("onnx-int8/all-MiniLM-L6-v2")
+    other = ChromaDenseStore(path=tmp_path / "chroma")
+    with pytest.raises(ModelMismatchError, match="INSPECTION_QA_EMBEDDER=onnx-int8"):
+        other.collection("sentence-transformers/all-MiniLM-L6-v2", create=False)
