@@ -7,8 +7,11 @@ nothing already indexed is touched unless a file replaces its own earlier versio
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -144,40 +147,81 @@ class Ingestor:
         self.chunker = chunker or Chunker(s.chunk_target_chars, s.chunk_max_chars)
         self.parser = parser or builder or SandboxedParser.from_settings(s)
 
+    EMBED_BATCH = 256  # chunks embedded together: whole batches, sorted by length inside the model call
+
     def run(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
+        """Parse the next file while this one embeds; embed chunks of several files in one call;
+        store each document on its own (so a crash leaves whole documents)."""
         files = collect_files(paths)
         report = IngestReport()
+
+        def emit(outcome: FileOutcome) -> None:
+            report.outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
+
         with self.index.write_lock():
             report.repaired = self.index.repair()
-            for path in files:
-                outcome = self._one(path)
-                report.outcomes.append(outcome)
-                if on_file:
-                    on_file(outcome)
+            pending: list[tuple[Path, Document, list, DocumentMeta | None]] = []
+
+            def flush() -> None:
+                if not pending:
+                    return
+                texts = [c.embedding_text() for _, _, chunks, _ in pending for c in chunks]
+                vectors = self.index.embedder.embed_documents(texts)
+                offset = 0
+                for path, doc, chunks, existing in pending:
+                    self.index.add_document(doc, chunks, vectors[offset:offset + len(chunks)])
+                    offset += len(chunks)
+                    emit(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks)))
+                pending.clear()
+
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+                window: deque = deque()
+                queue = iter(files)
+                for path in itertools.islice(queue, 2):
+                    window.append((path, pool.submit(self._prepare, path)))
+                while window:
+                    path, future = window.popleft()
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        window.append((nxt, pool.submit(self._prepare, nxt)))
+                    prepared = future.result()
+                    if isinstance(prepared, FileOutcome):
+                        emit(prepared)
+                        continue
+                    doc, chunks, existing = prepared
+                    twin = next((d for _, d, _, _ in pending if d.meta.sha256 == doc.meta.sha256), None)
+                    if twin is not None:
+                        emit(FileOutcome(str(path), "duplicate", twin.meta.doc_id,
+                                         reason=f"same content as {twin.meta.filename}"))
+                        continue
+                    pending.append((path, doc, chunks, existing))
+                    if sum(len(c) for _, _, c, _ in pending) >= self.EMBED_BATCH:
+                        flush()
+                flush()
             if report.changed or report.repaired:
                 self.index.failpoint("before-lexical")
                 self.index.rebuild_lexical()
         return report
 
-    def _one(self, path: Path) -> FileOutcome:
+    def _prepare(self, path: Path) -> "FileOutcome | tuple[Document, list, DocumentMeta | None]":
+        """A final outcome (failed, unchanged, duplicate), or a parsed, chunked document to embed."""
         try:
             if path.suffix.lower() not in LOADERS and path.exists():
                 raise UnreadableFileError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: "
                                           + ", ".join(sorted(LOADERS)))
+            existing = self.index.docstore.meta(doc_id_for(path)) if path.exists() else None
+            if existing is not None and path.is_file() and existing.sha256 == content_hash(path):
+                return FileOutcome(str(path), "unchanged", existing.doc_id, reason="already ingested, unchanged")
             doc = self.parser.run(path)
-            existing = self.index.docstore.meta(doc.meta.doc_id)
-            if existing is not None and existing.sha256 == doc.meta.sha256:
-                return FileOutcome(str(path), "unchanged", doc.meta.doc_id, reason="already ingested, unchanged")
             twin = self.index.docstore.find_by_sha(doc.meta.sha256)
             if twin is not None and twin.doc_id != doc.meta.doc_id:
                 return FileOutcome(str(path), "duplicate", twin.doc_id, reason=f"same content as {twin.filename}")
             chunks = self.chunker.run(doc)
             if not chunks:
                 raise UnreadableFileError(path, "no text to index after cleaning")
-            vectors = self.index.embedder.embed_documents([c.embedding_text() for c in chunks])
-            self.index.add_document(doc, chunks, vectors)
-            status = "replaced" if existing is not None else "added"
-            return FileOutcome(str(path), status, doc.meta.doc_id, len(chunks))
+            return doc, chunks, existing
         except UnreadableFileError as exc:
             return FileOutcome(str(path), "failed", reason=exc.reason)
         except InspectionQAError:
