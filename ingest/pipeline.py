@@ -58,12 +58,17 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def content_hash(path: Path) -> str:
-    """The file's bytes and its sidecar's: editing a sidecar's date or kind re-ingests the document."""
-    digest = hashlib.sha256(path.read_bytes())
-    side = sidecar_path(path)
-    if side is not None:
-        digest.update(b"\x00sidecar\x00" + side.read_bytes())
-    return digest.hexdigest()
+    """The file's bytes: two files with equal bytes are one document, whatever their sidecars say."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sidecar_changed(path: Path, existing: DocumentMeta) -> bool:
+    """True when the sidecar now says something else than what the index holds (or was removed)."""
+    side = read_sidecar(path)
+    given = {"title": side.title, "date": side.date, "kind": side.kind, "publisher": side.publisher}
+    if any(v is not None and v != getattr(existing, k) for k, v in given.items()):
+        return True
+    return existing.date_source == "sidecar" and side.date is None
 
 
 class DocumentBuilder:
@@ -212,7 +217,8 @@ class Ingestor:
                 raise UnreadableFileError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: "
                                           + ", ".join(sorted(LOADERS)))
             existing = self.index.docstore.meta(doc_id_for(path)) if path.exists() else None
-            if existing is not None and path.is_file() and existing.sha256 == content_hash(path):
+            if existing is not None and path.is_file() and existing.sha256 == content_hash(path) \
+                    and not sidecar_changed(path, existing):
                 return FileOutcome(str(path), "unchanged", existing.doc_id, reason="already ingested, unchanged")
             doc = self.parser.run(path)
             twin = self.index.docstore.find_by_sha(doc.meta.sha256)
