@@ -35,5 +35,9 @@ eval: install
 	$(BIN)/inspection-qa --data-dir $(DATA_DIR) eval questions/dev.jsonl --output results/dev-results.jsonl \
 		--report results/dev-report.html --fail-under $(EVAL_BARS)
 
+# Benchmarks on this machine's CPU (bench/results.json, bench/results.md); BENCH_ARGS=--quick for a ~3 minute run.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .data results

@@ -127,7 +127,10 @@ class ExtractiveAnswerer:
         self.scorer.run(cands, vectors, qvecs, query_terms(searched), self.index.lexical.idf)
 
     def _contexts(self, hits, qvec: np.ndarray) -> list[float]:
-        """Cosine of the question to each passage (from Chroma's answer, else recomputed)."""
+        """Cosine of the question to each passage (from Chroma's answer, else recomputed); skipped
+        while the scorer gives the passage context no weight (the calibrated default)."""
+        if self.scorer.context_weight == 0:
+            return [h.dense or 0.0 for h in hits]
         out = []
         for h in hits:
             if h.dense is None:
