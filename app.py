@@ -24,6 +24,7 @@ from inspection_qa.markdown_safe import context_window, escape_line, escape_mark
 from inspection_qa.service import Conversation, QAService  # noqa: E402
 from inspection_qa.records import KINDS  # noqa: E402
 from inspection_qa.settings import Settings  # noqa: E402
+from inspection_qa.app_service import get_service  # noqa: E402
 from inspection_qa.transcript import conversation_markdown  # noqa: E402
 from retrieval.filters import SearchFilter  # noqa: E402
 
@@ -34,13 +35,6 @@ NEAREST_CHARS = 600
 st.set_page_config(page_title="Inspection QA", page_icon=":material/search:", layout="wide")
 # Off unless .streamlit/secrets.toml has [auth] or [passwords]: then nothing below runs until a login.
 user = require_user()
-
-
-@st.cache_resource(show_spinner="Opening the index…")
-def get_service(data_dir: str, embedding_model: str, embedder: str) -> QAService:
-    """One service (index and, on first question, the model) per process and settings."""
-    settings = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=embedding_model, embedder=embedder)
-    return QAService(settings)
 
 
 def show_error(exc: Exception) -> None:

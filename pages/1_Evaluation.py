@@ -1,9 +1,7 @@
 """Evaluation: upload a question set (CSV or JSON Lines), run it, see the metrics, download the results.
 
 The second page of the Streamlit app (`streamlit run app.py`; Streamlit lists files in pages/).
-It shares the chat page's service through `get_service`, whose definition must stay identical,
-character for character, to the one in app.py: `st.cache_resource` keys a function on its module,
-name and source, so two identical copies share one cached service (index and model).
+It shares the chat page's service (index and model) through `inspection_qa.app_service.get_service`.
 
 Document text is untrusted: it reaches the page through dataframes (plain text) or through
 `escape_markdown` / `escape_line`, never through `unsafe_allow_html`.
@@ -39,19 +37,13 @@ from inspection_qa.errors import InspectionQAError, QuestionSetError  # noqa: E4
 from inspection_qa.markdown_safe import escape_line, escape_markdown  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
 from inspection_qa.settings import Settings  # noqa: E402
+from inspection_qa.app_service import get_service  # noqa: E402
 
 MAX_WARNINGS_SHOWN = 20
 RESULT_KEY = "evaluation_run"
 
 st.set_page_config(page_title="Evaluation · Inspection QA", page_icon=":material/fact_check:", layout="wide")
 user = require_user()  # with a login configured, this page is closed to anyone not logged in
-
-
-@st.cache_resource(show_spinner="Opening the index…")
-def get_service(data_dir: str, embedding_model: str, embedder: str) -> QAService:
-    """One service (index and, on first question, the model) per process and settings."""
-    settings = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=embedding_model, embedder=embedder)
-    return QAService(settings)
 
 
 # -- the work, as plain functions ------------------------------------------------------------

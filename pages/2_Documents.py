@@ -30,6 +30,7 @@ from inspection_qa.markdown_safe import escape_line  # noqa: E402
 from inspection_qa.records import KINDS  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
 from inspection_qa.settings import Settings  # noqa: E402
+from inspection_qa.app_service import get_service  # noqa: E402
 from inspection_qa.uploads import (  # noqa: E402
     ALLOWED_SUFFIXES, check_date, check_upload, discard_upload, in_folder, save_upload, uploads_dir,
 )
@@ -41,13 +42,6 @@ CONFIRM_KEY = "documents_confirm_remove"
 
 st.set_page_config(page_title="Documents · Inspection QA", page_icon=":material/folder_open:", layout="wide")
 user = require_user()
-
-
-@st.cache_resource(show_spinner="Opening the index…")
-def get_service(data_dir: str, embedding_model: str, embedder: str) -> QAService:
-    """One service (index and, on first question, the model) per process and settings."""
-    settings = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=embedding_model, embedder=embedder)
-    return QAService(settings)
 
 
 @dataclass

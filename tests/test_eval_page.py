@@ -15,16 +15,12 @@ PAGE = ROOT / "pages" / "1_Evaluation.py"
 TIMEOUT = 180
 
 
-def _get_service_source(path) -> str:
-    text = path.read_text("utf-8")
-    m = re.search(r"^@st\.cache_resource.*?\ndef get_service\(.*?\n    return QAService\(settings\)\n", text, re.S | re.M)
-    assert m, f"no get_service in {path}"
-    return m.group(0)
-
-
-def test_page_shares_the_chat_pages_cached_service():
-    """st.cache_resource keys on module, name and source: the copies must match to share one service."""
-    assert _get_service_source(PAGE) == _get_service_source(ROOT / "app.py")
+def test_every_page_shares_one_cached_service():
+    """One cached service (index and model) per process: every page takes it from the same function."""
+    for page in (PAGE, ROOT / "app.py", ROOT / "pages" / "2_Documents.py"):
+        text = page.read_text("utf-8")
+        assert "from inspection_qa.app_service import get_service" in text, page
+        assert "def get_service(" not in text, page
 
 
 @pytest.fixture(scope="module")
