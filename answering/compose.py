@@ -94,7 +94,6 @@ class ExtractiveAnswerer:
         self._score(cands, qvecs, query)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)
-        self.index.refresh()
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
         reason = self.policy.decide(question, ranked, unknown, terms, names)

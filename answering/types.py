@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from inspection_qa.records import KINDS, PRIMARY_KINDS
@@ -74,7 +74,3 @@ class Answer:
             "latency_ms": round(self.latency_ms, 2),
             "abstain_reason": self.reason,
         }
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    return asdict(obj)

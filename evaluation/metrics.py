@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -200,7 +200,3 @@ def format_by_kind(by_kind: dict[str, dict[str, Any]],
     for kind, s in by_kind.items():
         lines.append(f"{kind:<18}" + "".join(f"{format_value(k, s.get(k)):>18}" for k in keys))
     return "\n".join(lines)
-
-
-def by_kind(records: list[dict], questions: list[dict], kind_of: Callable | None = None, doc_texts=None):
-    return score(records, questions, doc_texts).by_kind

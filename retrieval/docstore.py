@@ -117,9 +117,6 @@ class DocStore:
         return {r[0] for r in self._conn().execute(
             "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.complete = 1")}
 
-    def set_state(self, key: str, value: str) -> None:
-        self._conn().execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
-
     # -- reads ---------------------------------------------------------------------------
     def get_state(self, key: str) -> str | None:
         row = self._conn().execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()

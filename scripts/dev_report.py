@@ -2,13 +2,14 @@
 import json
 import sys
 
-from evaluation.metrics import question_scores
+from evaluation.metrics import score_record
 
 qs = {json.loads(l)["id"]: json.loads(l) for l in open(sys.argv[1])}
 for line in open(sys.argv[2]):
     r = json.loads(line)
     q = qs[r["id"]]
-    s = question_scores(r, q)
+    res = score_record(r, q, None)
+    s = {"ranks": res.ranks, "cited": res.cited}
     flag = ""
     if q.get("answerable", True) and r["abstained"]:
         flag = "FALSE-ABSTAIN"
