@@ -66,7 +66,7 @@ class ExtractiveAnswerer:
         self.rewriter = FollowUpRewriter()
         self.scorer = SentenceScorer()
         self.policy = policy or AbstentionPolicy(threshold=settings.abstain_threshold)
-        self._sentence_cache: dict[tuple[str, int, int], np.ndarray] = {}
+        self._pooled_now: dict[str, np.ndarray] = {}  # chunks stored without sentence vectors, pooled here
 
     def run(self, question: str, history: list[str] | None = None, search_filter=None,
             timeline: bool | None = None) -> Answer:
@@ -117,13 +117,30 @@ class ExtractiveAnswerer:
     def _score(self, cands: list[Candidate], qvecs: list[np.ndarray], searched: str) -> None:
         if not cands:
             return
-        missing = [c for c in cands if (c.chunk.id, c.span.start, c.span.end) not in self._sentence_cache]
-        if missing:
-            vecs = self.index.embedder.embed_documents([m.text for m in missing])
-            for m, v in zip(missing, vecs):
-                self._sentence_cache[(m.chunk.id, m.span.start, m.span.end)] = v
-        vectors = np.stack([self._sentence_cache[(c.chunk.id, c.span.start, c.span.end)] for c in cands])
+        self._attach_vectors(cands)
+        vectors = np.stack([c.vector for c in cands])
         self.scorer.run(cands, vectors, qvecs, query_terms(searched), self.index.lexical.idf)
+
+    def _attach_vectors(self, cands: list[Candidate]) -> None:
+        """Each sentence's vector as ingestion stored it; a chunk of an index built before sentence
+        vectors were stored is embedded here, once, the same way."""
+        ids = list(dict.fromkeys(c.chunk.id for c in cands))
+        stored = self.index.docstore.sentence_vectors(ids)
+        chunks = {c.chunk.id: c.chunk for c in cands}
+        lacking = [chunks[i] for i in ids
+                   if len(stored.get(i, ())) != len(chunks[i].sentences) and i not in self._pooled_now]
+        if lacking:
+            _, pooled = self.index.embedder.embed_with_spans(
+                [c.embedding_text() for c in lacking], [c.embedding_spans() for c in lacking]
+            )
+            if len(self._pooled_now) > 20000:
+                self._pooled_now.clear()
+            self._pooled_now.update({c.id: v for c, v in zip(lacking, pooled)})
+        for cand in cands:
+            vecs = stored.get(cand.chunk.id)
+            if vecs is None or len(vecs) != len(cand.chunk.sentences):
+                vecs = self._pooled_now[cand.chunk.id]
+            cand.vector = vecs[cand.chunk.sentences.index(cand.span)]
 
     def _contexts(self, hits, qvec: np.ndarray) -> list[float]:
         """Cosine of the question to each passage (from Chroma's answer, else recomputed); skipped
@@ -183,9 +200,7 @@ class ExtractiveAnswerer:
         return keep
 
     def _same(self, a: Candidate, b: Candidate) -> bool:
-        va = self._sentence_cache.get((a.chunk.id, a.span.start, a.span.end))
-        vb = self._sentence_cache.get((b.chunk.id, b.span.start, b.span.end))
-        if va is not None and vb is not None and float(va @ vb) >= 0.92:
+        if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True
         return near_duplicate(a, b)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,7 @@ class Candidate:
     prior: float = 0.0  # the fused retrieval score of its chunk, relative to the best chunk
     context: float = 0.0  # cosine of the question to the whole passage: the sentence's context
     score: float = 0.0
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # pooled from its passage
 
     @property
     def key(self) -> tuple[str, int, int]:

@@ -90,6 +90,15 @@ class Composer:
         v = v / np.linalg.norm(v) + self.rng.normal(0.0, self.noise, size=v.shape)
         return (v / np.linalg.norm(v)).astype(np.float32)
 
+    def sentence_vectors(self, chunk, chunk_vector: np.ndarray) -> np.ndarray:
+        """Stand-ins for the pooled sentence vectors ingestion stores: the real embedding of the
+        pool sentence each was made from, else the chunk's own vector."""
+        rows = []
+        for span in chunk.sentences:
+            v = self.by_key.get(sentence_key(chunk.text[span.start - chunk.start: span.end - chunk.start]))
+            rows.append(chunk_vector if v is None else v)
+        return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+
     def vectors(self, chunks: list, start: int = 0) -> np.ndarray:
         if not chunks:
             return np.zeros((0, self.base.shape[1]), dtype=np.float32)

@@ -153,6 +153,8 @@ class Ingestor:
         self.parser = parser or builder or SandboxedParser.from_settings(s)
 
     EMBED_BATCH = 256  # chunks embedded together: whole batches, sorted by length inside the model call
+    # Each chunk is embedded once; its sentences' vectors are pooled from that same pass
+    # (retrieval/pooling.py), so answering a question embeds the question alone.
 
     def run(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
         """Parse the next file while this one embeds; embed chunks of several files in one call;
@@ -172,12 +174,15 @@ class Ingestor:
             def flush() -> None:
                 if not pending:
                     return
-                texts = [c.embedding_text() for _, _, chunks, _ in pending for c in chunks]
-                vectors = self.index.embedder.embed_documents(texts)
+                batch = [c for _, _, chunks, _ in pending for c in chunks]
+                vectors, sentence_vectors = self.index.embedder.embed_with_spans(
+                    [c.embedding_text() for c in batch], [c.embedding_spans() for c in batch]
+                )
                 offset = 0
                 for path, doc, chunks, existing in pending:
-                    self.index.add_document(doc, chunks, vectors[offset:offset + len(chunks)])
-                    offset += len(chunks)
+                    end = offset + len(chunks)
+                    self.index.add_document(doc, chunks, vectors[offset:end], sentence_vectors[offset:end])
+                    offset = end
                     emit(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks)))
                 pending.clear()
 

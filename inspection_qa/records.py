@@ -112,3 +112,8 @@ class Chunk:
     def embedding_text(self) -> str:
         """What the dense side embeds: the section heading gives a bullet its context."""
         return f"{self.section}: {self.text}" if self.section else self.text
+
+    def embedding_spans(self) -> list[tuple[int, int]]:
+        """Its sentences as character ranges of `embedding_text()`: where their vectors are pooled from."""
+        shift = len(self.embedding_text()) - len(self.text) - self.start
+        return [(s.start + shift, s.end + shift) for s in self.sentences]

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from inspection_qa.errors import CorruptIndexError
 from inspection_qa.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
 
@@ -29,6 +31,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     section TEXT NOT NULL, sentences TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, dim INTEGER NOT NULL, data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -67,8 +72,9 @@ class DocStore:
             self._local.conn = None
 
     # -- writes --------------------------------------------------------------------------
-    def put(self, doc: Document, chunks: list[Chunk]) -> None:
-        """Store a document and its chunks, not yet complete; replaces any earlier version."""
+    def put(self, doc: Document, chunks: list[Chunk], sentence_vectors: list[np.ndarray] | None = None) -> None:
+        """Store a document and its chunks, not yet complete; replaces any earlier version.
+        `sentence_vectors`: per chunk, one vector per sentence (kept as float16)."""
         m = doc.meta
         conn = self._conn()
         with conn:
@@ -85,6 +91,11 @@ class DocStore:
                 [(c.id, c.doc_id, c.ordinal, c.start, c.end, json.dumps(list(c.pages)), c.section,
                   json.dumps([[s.start, s.end] for s in c.sentences])) for c in chunks],
             )
+            if sentence_vectors is not None:
+                conn.executemany(
+                    "INSERT INTO sentence_vectors VALUES (?,?,?)",
+                    [(c.id, int(v.shape[1]), encode_vectors(v)) for c, v in zip(chunks, sentence_vectors) if len(v)],
+                )
 
     def mark_complete(self, doc_id: str) -> None:
         """The document becomes visible, and the generation moves on, in one transaction."""
@@ -190,6 +201,17 @@ class DocStore:
     def chunk_ids(self, doc_id: str) -> list[str]:
         return [r[0] for r in self._conn().execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
 
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """chunk id -> (sentences, dim) float32; chunks stored without them are absent."""
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i:i + 500]
+            for cid, dim, data in self._conn().execute(
+                f"SELECT chunk_id, dim, data FROM sentence_vectors WHERE chunk_id IN ({','.join('?' * len(part))})", part
+            ):
+                out[cid] = decode_vectors(data, dim)
+        return out
+
     def counts(self) -> dict[str, int]:
         conn = self._conn()
         docs = conn.execute("SELECT count(*) FROM documents WHERE complete = 1").fetchone()[0]
@@ -197,6 +219,15 @@ class DocStore:
             "SELECT count(*) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.complete = 1"
         ).fetchone()[0]
         return {"documents": docs, "chunks": chunks}
+
+
+def encode_vectors(vectors: np.ndarray) -> bytes:
+    """float16: a quarter of the float32 size; cosines move by ~1e-3, far below the scorer's margins."""
+    return np.asarray(vectors, dtype="<f2").tobytes()
+
+
+def decode_vectors(data: bytes, dim: int) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f2").reshape(-1, dim).astype(np.float32)
 
 
 def _chunk(row: tuple) -> Chunk:

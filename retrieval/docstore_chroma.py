@@ -10,10 +10,13 @@ from one place at a time (the README's "running for a team" says so).
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 from typing import Iterator
+
+import numpy as np
 
 from inspection_qa.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
 
@@ -30,6 +33,7 @@ class ChromaDocStore:
         self._client_factory = client_factory
         self.collection_name = collection
         self._col = None
+        self._sentences = None
         self._lock = threading.Lock()
         self._generation = -1
         self._docs: dict[str, dict] = {}
@@ -41,6 +45,14 @@ class ChromaDocStore:
                 self.collection_name, embedding_function=None, metadata={"role": "inspection-qa documents"}
             )
         return self._col
+
+    def _sentence_collection(self):
+        if self._sentences is None:
+            self._sentences = self._client_factory().get_or_create_collection(
+                f"{self.collection_name}-sentences",  # per chunk, its sentences' vectors (float16, base64)
+                embedding_function=None, metadata={"role": "inspection-qa sentence vectors"},
+            )
+        return self._sentences
 
     def generation(self) -> int:
         got = self._collection().get(ids=[STATE_ID], include=["metadatas"])
@@ -65,6 +77,7 @@ class ChromaDocStore:
 
     def close(self) -> None:
         self._col = None
+        self._sentences = None
 
     # -- writes ----------------------------------------------------------------------------------
     def _bump(self) -> None:
@@ -75,8 +88,20 @@ class ChromaDocStore:
         self._bump()
         return self.generation()
 
-    def put(self, doc: Document, chunks: list[Chunk]) -> None:
+    def put(self, doc: Document, chunks: list[Chunk], sentence_vectors: list[np.ndarray] | None = None) -> None:
         m = doc.meta
+        self._sentence_collection().delete(where={"doc_id": m.doc_id})
+        if sentence_vectors is not None:
+            rows = [(c.id, v) for c, v in zip(chunks, sentence_vectors) if len(v)]
+            batch = max(1, min(1000, self._client_factory().get_max_batch_size()))
+            for i in range(0, len(rows), batch):
+                part = rows[i:i + batch]
+                self._sentence_collection().upsert(
+                    ids=[cid for cid, _ in part], embeddings=[_DUMMY] * len(part), documents=[""] * len(part),
+                    metadatas=[{"doc_id": m.doc_id, "dim": int(v.shape[1]),
+                                "data": base64.b64encode(np.asarray(v, dtype="<f2").tobytes()).decode("ascii")}
+                               for _, v in part],
+                )
         meta = {f: (getattr(m, f) or "") for f in _META_FIELDS}
         meta.update(
             doc_id=m.doc_id, complete=0, ingested_at=time.time(), n_chunks=len(chunks),
@@ -94,6 +119,7 @@ class ChromaDocStore:
 
     def delete(self, doc_id: str) -> None:
         self._collection().delete(ids=[doc_id])
+        self._sentence_collection().delete(where={"doc_id": doc_id})
         self._bump()
 
     # -- reads -----------------------------------------------------------------------------------
@@ -164,6 +190,15 @@ class ChromaDocStore:
     def chunk_ids(self, doc_id: str) -> list[str]:
         rec = self._fresh().get(doc_id)
         return [c[0] for c in json.loads(rec["chunks"])] if rec is not None else []
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        got = self._sentence_collection().get(ids=list(chunk_ids), include=["metadatas"])
+        return {
+            cid: np.frombuffer(base64.b64decode(meta["data"]), dtype="<f2").reshape(-1, int(meta["dim"])).astype(np.float32)
+            for cid, meta in zip(got["ids"], got["metadatas"])
+        }
 
     def complete_chunk_ids(self) -> set[str]:
         return {c[0] for r in self._fresh().values() if r["complete"] for c in json.loads(r["chunks"])}

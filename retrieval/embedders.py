@@ -20,6 +20,7 @@ import numpy as np
 from inspection_qa.errors import ConfigError, ModelLoadError, UnknownNameError
 from inspection_qa.settings import Settings
 
+from .pooling import Span, fill_missing, normalise, pool_spans
 from .text import tokens
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ class Embedder(Protocol):
     def embed_documents(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, and a vector per character span of it (its sentences), from one pass."""
+        ...
 
 
 def resolve_model_path(model: str) -> str:
@@ -98,6 +103,30 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One `encode` returning token embeddings too; the tokenizer's offsets place the spans."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32), []
+        model = self.model
+        outs = model.encode(list(texts), batch_size=self.batch_size, output_value=None, normalize_embeddings=True,
+                            show_progress_bar=False)
+        enc = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length,
+                              return_offsets_mapping=True)
+        vectors = np.stack([o["sentence_embedding"].float().cpu().numpy() for o in outs]).astype(np.float32)
+        pooled: list[np.ndarray] = []
+        missing: list[tuple[int, int]] = []
+        for t, (out, ids, offsets) in enumerate(zip(outs, enc["input_ids"], enc["offset_mapping"])):
+            mask = out["attention_mask"].bool()
+            if out["input_ids"][mask].tolist() != list(ids):  # tokenised otherwise (stripped): embed alone
+                pooled.append(np.zeros((len(spans[t]), vectors.shape[1]), dtype=np.float32))
+                missing.extend((t, i) for i in range(len(spans[t])))
+                continue
+            vecs, miss = pool_spans(out["token_embeddings"][mask].float().cpu().numpy(), np.asarray(offsets), spans[t])
+            pooled.append(vecs)
+            missing.extend((t, i) for i in miss)
+        fill_missing(self.embed_documents, texts, spans, pooled, missing)
+        return vectors, pooled
 
 
 def _quiet_transformers() -> None:
@@ -340,23 +369,26 @@ class OnnxEmbedder:
                     ) from exc
             return self._session, self._tokenizer
 
-    def _encode_batch(self, session, tokenizer, batch: list[str]) -> np.ndarray:
-        enc = tokenizer(batch, padding=True, truncation=True, max_length=self._max_seq_length, return_tensors="np")
+    def _forward(self, session, tokenizer, batch: list[str], offsets: bool = False):
+        enc = tokenizer(batch, padding=True, truncation=True, max_length=self._max_seq_length, return_tensors="np",
+                        return_offsets_mapping=offsets)
         feeds = {k: np.asarray(enc[k], dtype=np.int64) for k in ONNX_INPUTS}
         hidden = session.run(None, feeds)[0]
         mask = feeds["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        pooled = normalise((hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9))
+        return pooled, hidden, (np.asarray(enc["offset_mapping"]) if offsets else None)
+
+    def _batches(self, texts: list[str]) -> list[list[int]]:
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths share a batch
+        return [order[s:s + self.batch_size] for s in range(0, len(order), self.batch_size)]
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         session, tokenizer = self._load()
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths share a batch
         out: np.ndarray | None = None
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            vecs = self._encode_batch(session, tokenizer, [texts[i] for i in idx])
+        for idx in self._batches(texts):
+            vecs = self._forward(session, tokenizer, [texts[i] for i in idx])[0]
             if out is None:
                 out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
             out[idx] = vecs
@@ -364,6 +396,24 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32), []
+        session, tokenizer = self._load()
+        out: np.ndarray | None = None
+        pooled: list[np.ndarray] = [np.zeros(0)] * len(texts)
+        missing: list[tuple[int, int]] = []
+        for idx in self._batches(texts):
+            vecs, hidden, offsets = self._forward(session, tokenizer, [texts[i] for i in idx], offsets=True)
+            if out is None:
+                out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[idx] = vecs
+            for row, t in enumerate(idx):
+                pooled[t], miss = pool_spans(hidden[row], offsets[row], spans[t])
+                missing.extend((t, i) for i in miss)
+        fill_missing(self.embed_documents, texts, spans, pooled, missing)
+        return out, pooled
 
 
 class HashingEmbedder:
@@ -395,6 +445,13 @@ class HashingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
+
+    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """No tokens to pool: each span is embedded as a text of its own."""
+        return self.embed_documents(texts), [
+            self.embed_documents([t[a:b] for a, b in s]) if s else np.zeros((0, self.dim), dtype=np.float32)
+            for t, s in zip(texts, spans)
+        ]
 
 
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {

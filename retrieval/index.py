@@ -92,13 +92,14 @@ class Index:
             self.rebuild_lexical()
         return broken
 
-    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray,
+                     sentence_vectors: list[np.ndarray] | None = None) -> None:
         """Replace any earlier version of the document with this one, in every store.
 
         Order matters for crash safety: the document store first (not yet complete, so readers
         skip it), then Chroma, then the flag that makes it visible; stale vectors go last."""
         old_ids = set(self.docstore.chunk_ids(doc.meta.doc_id))
-        self.docstore.put(doc, chunks)
+        self.docstore.put(doc, chunks, sentence_vectors)
         self.failpoint("after-docstore")
         self.dense.add(chunks, vectors, self.embedder.name)
         self.failpoint("after-dense")
