@@ -79,8 +79,9 @@ class ExtractiveAnswerer:
         change = is_change_question(question) if timeline is None else timeline
         query = topic_of_change_question(searched) if change else searched
         embedder = self.index.embedder
-        qvec = embedder.embed_query(query)
-        qvecs = [qvec] if query == question else [qvec, embedder.embed_query(question)]
+        # the searched text and the question as asked, when they differ, in one model call
+        qvecs = [embedder.embed_query(query)] if query == question else list(embedder.embed_documents([query, question]))
+        qvec = qvecs[0]
         k = max(self.settings.top_k, 10)
         hits = self.retriever.run(query, k=2 * k if change else k, query_vector=qvec, search_filter=search_filter)
         if change:  # a change spans documents: let each of the leading documents put its best passages up front

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -42,6 +43,11 @@ class Candidate:
     context: float = 0.0  # cosine of the question to the whole passage: the sentence's context
     score: float = 0.0
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # pooled from its passage
+
+    @functools.cached_property
+    def folded(self) -> str:
+        """Its text as evaluation compares text; compared pairwise, so folded once."""
+        return fold(self.text)
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -188,5 +194,5 @@ class SentenceScorer:
 
 
 def near_duplicate(a: Candidate, b: Candidate) -> bool:
-    fa, fb = fold(a.text), fold(b.text)
+    fa, fb = a.folded, b.folded
     return fa == fb or fa in fb or fb in fa

@@ -11,7 +11,7 @@ import itertools
 import logging
 import re
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -157,8 +157,9 @@ class Ingestor:
     # (retrieval/pooling.py), so answering a question embeds the question alone.
 
     def run(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
-        """Parse the next file while this one embeds; embed chunks of several files in one call;
-        store each document on its own (so a crash leaves whole documents)."""
+        """Three stages overlap: the next file is parsed and the previous batch stored while this
+        batch embeds. Chunks of several files share a model call; each document is stored on its
+        own and in order (so a crash leaves whole documents)."""
         files = collect_files(paths)
         report = IngestReport()
 
@@ -170,23 +171,28 @@ class Ingestor:
         with self.index.write_lock():
             report.repaired = self.index.repair()
             pending: list[tuple[Path, Document, list, DocumentMeta | None]] = []
+            accepted: dict[str, Document] = {}  # sha256 -> document taken in this run (stored or on its way)
+            storing: list[Future] = []  # at most one batch being stored
 
-            def flush() -> None:
+            def collect() -> None:
+                while storing:
+                    for outcome in storing.pop().result():
+                        emit(outcome)
+
+            def flush(store_pool: ThreadPoolExecutor) -> None:
                 if not pending:
                     return
-                batch = [c for _, _, chunks, _ in pending for c in chunks]
-                vectors, sentence_vectors = self.index.embedder.embed_with_spans(
-                    [c.embedding_text() for c in batch], [c.embedding_spans() for c in batch]
-                )
-                offset = 0
-                for path, doc, chunks, existing in pending:
-                    end = offset + len(chunks)
-                    self.index.add_document(doc, chunks, vectors[offset:end], sentence_vectors[offset:end])
-                    offset = end
-                    emit(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks)))
+                batch = list(pending)
                 pending.clear()
+                chunks = [c for _, _, cs, _ in batch for c in cs]
+                vectors, sentence_vectors = self.index.embedder.embed_with_spans(
+                    [c.embedding_text() for c in chunks], [c.embedding_spans() for c in chunks]
+                )
+                collect()  # the previous batch is stored before this one starts: documents go in in order
+                storing.append(store_pool.submit(self._store, batch, vectors, sentence_vectors))
 
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool, \
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as store_pool:
                 window: deque = deque()
                 queue = iter(files)
                 for path in itertools.islice(queue, 2):
@@ -201,19 +207,31 @@ class Ingestor:
                         emit(prepared)
                         continue
                     doc, chunks, existing = prepared
-                    twin = next((d for _, d, _, _ in pending if d.meta.sha256 == doc.meta.sha256), None)
+                    twin = accepted.get(doc.meta.sha256)
                     if twin is not None:
                         emit(FileOutcome(str(path), "duplicate", twin.meta.doc_id,
                                          reason=f"same content as {twin.meta.filename}"))
                         continue
+                    accepted[doc.meta.sha256] = doc
                     pending.append((path, doc, chunks, existing))
                     if sum(len(c) for _, _, c, _ in pending) >= self.EMBED_BATCH:
-                        flush()
-                flush()
+                        flush(store_pool)
+                flush(store_pool)
+                collect()
             if report.changed or report.repaired:
                 self.index.failpoint("before-lexical")
                 self.index.rebuild_lexical()
         return report
+
+    def _store(self, batch: list, vectors, sentence_vectors: list) -> list[FileOutcome]:
+        outcomes = []
+        offset = 0
+        for path, doc, chunks, existing in batch:
+            end = offset + len(chunks)
+            self.index.add_document(doc, chunks, vectors[offset:end], sentence_vectors[offset:end])
+            offset = end
+            outcomes.append(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks)))
+        return outcomes
 
     def _prepare(self, path: Path) -> "FileOutcome | tuple[Document, list, DocumentMeta | None]":
         """A final outcome (failed, unchanged, duplicate), or a parsed, chunked document to embed."""

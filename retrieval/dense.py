@@ -174,11 +174,9 @@ class ChromaDenseStore:
         col = self.collection(model, create=False)
         if col is None:
             return []
-        total = col.count()
-        if total == 0:
-            return []
+        # no count() first: Chroma returns what it holds when that is fewer than n (one round trip less)
         res = col.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(n, total), where=where or None,
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n, where=where or None,
             include=["distances"],
         )
         ids = res["ids"][0]

@@ -105,26 +105,34 @@ class SentenceTransformerEmbedder:
         return self.embed_documents([text])[0]
 
     def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One `encode` returning token embeddings too; the tokenizer's offsets place the spans."""
+        """`encode` returning token embeddings too, one length-sorted batch at a time (so only one
+        batch's token embeddings are held); the tokenizer's offsets place the spans."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32), []
         model = self.model
-        outs = model.encode(list(texts), batch_size=self.batch_size, output_value=None, normalize_embeddings=True,
-                            show_progress_bar=False)
-        enc = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length,
-                              return_offsets_mapping=True)
-        vectors = np.stack([o["sentence_embedding"].float().cpu().numpy() for o in outs]).astype(np.float32)
-        pooled: list[np.ndarray] = []
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # as `encode` sorts: little padding
+        vectors: np.ndarray | None = None
+        pooled: list[np.ndarray] = [np.zeros(0)] * len(texts)
         missing: list[tuple[int, int]] = []
-        for t, (out, ids, offsets) in enumerate(zip(outs, enc["input_ids"], enc["offset_mapping"])):
-            mask = out["attention_mask"].bool()
-            if out["input_ids"][mask].tolist() != list(ids):  # tokenised otherwise (stripped): embed alone
-                pooled.append(np.zeros((len(spans[t]), vectors.shape[1]), dtype=np.float32))
-                missing.extend((t, i) for i in range(len(spans[t])))
-                continue
-            vecs, miss = pool_spans(out["token_embeddings"][mask].float().cpu().numpy(), np.asarray(offsets), spans[t])
-            pooled.append(vecs)
-            missing.extend((t, i) for i in miss)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            batch = [texts[i] for i in idx]
+            outs = model.encode(batch, batch_size=self.batch_size, output_value=None, normalize_embeddings=True,
+                                show_progress_bar=False)
+            enc = model.tokenizer(batch, truncation=True, max_length=model.max_seq_length, return_offsets_mapping=True)
+            for t, out, ids, offsets in zip(idx, outs, enc["input_ids"], enc["offset_mapping"]):
+                vec = out["sentence_embedding"].float().cpu().numpy()
+                if vectors is None:
+                    vectors = np.empty((len(texts), vec.shape[0]), dtype=np.float32)
+                vectors[t] = vec
+                mask = out["attention_mask"].bool()
+                if out["input_ids"][mask].tolist() != list(ids):  # tokenised otherwise (stripped): embed alone
+                    pooled[t] = np.zeros((len(spans[t]), vec.shape[0]), dtype=np.float32)
+                    missing.extend((t, i) for i in range(len(spans[t])))
+                    continue
+                pooled[t], miss = pool_spans(out["token_embeddings"][mask].float().cpu().numpy(), np.asarray(offsets),
+                                             spans[t])
+                missing.extend((t, i) for i in miss)
         fill_missing(self.embed_documents, texts, spans, pooled, missing)
         return vectors, pooled
 
@@ -249,7 +257,8 @@ class OnnxEmbedder:
                 return manifest
             for stale in self.cache_dir.glob(f".{self.folder.name}.tmp-*"):  # left by a killed export
                 shutil.rmtree(stale, ignore_errors=True)
-            log.info("exporting %s to ONNX (%s) under %s; this happens once", self.model_name, self.backend, self.folder)
+            log.warning("preparing the embedding model: exporting %s to ONNX (%s) under %s, once (~10 s)",
+                        self.model_name, self.backend, self.folder)
             tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.tmp-", dir=self.cache_dir))
             try:
                 tmp.chmod(0o755)  # mkdtemp makes it private; the export is no secret
@@ -456,8 +465,8 @@ class HashingEmbedder:
 
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "sentence-transformers": lambda s: SentenceTransformerEmbedder(s.embedding_model, device=s.device),
-    "onnx": lambda s: OnnxEmbedder(s.embedding_model, Path(s.data_dir) / "models", quantize=False),
-    "onnx-int8": lambda s: OnnxEmbedder(s.embedding_model, Path(s.data_dir) / "models", quantize=True),
+    "onnx": lambda s: OnnxEmbedder(s.embedding_model, s.model_cache, quantize=False),
+    "onnx-int8": lambda s: OnnxEmbedder(s.embedding_model, s.model_cache, quantize=True),
     "fake": lambda s: HashingEmbedder(),
 }
 

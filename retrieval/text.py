@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 FOLD = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "\u00a0": " "})
@@ -17,13 +18,16 @@ STOPWORDS = frozenset(
 BULLETS = "•●○◦▪▫■□‣⁃∙\x7f"
 
 
+_FOLD_BULLETS = str.maketrans({**{ord(k) if isinstance(k, str) else k: v for k, v in FOLD.items()},
+                               **{ord(ch): " " for ch in BULLETS}})
+
+
 def fold(text: str) -> str:
     """Fold whitespace, case, curly quotes and bullet glyphs, as evaluation compares text."""
-    text = text.translate(FOLD)
-    text = "".join(" " if ch in BULLETS else ch for ch in text)
-    return re.sub(r"\s+", " ", text).strip().lower()
+    return re.sub(r"\s+", " ", text.translate(_FOLD_BULLETS)).strip().lower()
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to meet 'assessments'/'assessment', 'improve'/'improving'."""
     if word.isdigit() or len(word) <= 3:

@@ -11,6 +11,23 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+
+def pytest_configure(config):
+    """One ONNX export per session, shared by every data folder the tests make (the CLI and app
+    subprocesses read it from the environment): the default backend exports on first use."""
+    import tempfile
+
+    if not os.environ.get("INSPECTION_QA_MODELS_DIR"):
+        config._models_dir = tempfile.mkdtemp(prefix="inspection-qa-test-models-")
+        os.environ["INSPECTION_QA_MODELS_DIR"] = config._models_dir
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_models_dir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("INSPECTION_QA_MODELS_DIR", None)
+
 from tests.paths import CORPUS  # noqa: E402
 
 
@@ -24,13 +41,28 @@ def real_embedder():
 
 
 @pytest.fixture(scope="session")
-def corpus_service(tmp_path_factory, real_embedder):
-    """The real corpus ingested with the real model into a session-wide data folder."""
+def default_embedder():
+    """The backend a user gets by default (onnx-int8), exported once into the session's models folder."""
+    from inspection_qa.settings import Settings
+    from retrieval.embedders import make_embedder
+
+    settings = Settings(models_dir=os.environ["INSPECTION_QA_MODELS_DIR"])
+    emb = make_embedder(settings)
+    assert settings.embedder == "onnx-int8" and emb.name.startswith("onnx-int8/")
+    emb.embed_query("warm up")
+    return emb
+
+
+@pytest.fixture(scope="session")
+def corpus_service(tmp_path_factory, default_embedder):
+    """The real corpus ingested with the real model, as the default backend runs it (onnx-int8),
+    into a session-wide data folder (CLI subprocesses on it use the same default)."""
     from inspection_qa.service import QAService
     from inspection_qa.settings import Settings
 
     data = tmp_path_factory.mktemp("corpus-index")
-    service = QAService(Settings(data_dir=data), embedder=real_embedder)
+    service = QAService(Settings(data_dir=data, models_dir=os.environ["INSPECTION_QA_MODELS_DIR"]),
+                        embedder=default_embedder)
     report = service.ingest([CORPUS])
     assert not report.failures, report.failures
     return service
@@ -53,7 +85,7 @@ def corpus_copy(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bare_corpus_service(tmp_path_factory, real_embedder):
+def bare_corpus_service(tmp_path_factory, default_embedder):
     """The corpus under unseen file names and with no sidecars: dates must come from the text."""
     from inspection_qa.service import QAService
     from inspection_qa.settings import Settings
@@ -61,7 +93,8 @@ def bare_corpus_service(tmp_path_factory, real_embedder):
     folder = tmp_path_factory.mktemp("bare-corpus")
     for i, f in enumerate(sorted(p for p in CORPUS.iterdir() if not p.name.endswith(".meta.toml"))):
         shutil.copy(f, folder / f"document-{i}{f.suffix}")
-    service = QAService(Settings(data_dir=tmp_path_factory.mktemp("bare-index")), embedder=real_embedder)
+    service = QAService(Settings(data_dir=tmp_path_factory.mktemp("bare-index"),
+                                 models_dir=os.environ["INSPECTION_QA_MODELS_DIR"]), embedder=default_embedder)
     assert not service.ingest([folder]).failures
     return service
 

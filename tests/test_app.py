@@ -149,7 +149,7 @@ Inspectors found caseload <img src=x onerror=alert(1)> records were late [click]
 """
 
 
-def test_document_text_is_never_rendered_as_markup(tmp_path, monkeypatch, real_embedder):
+def test_document_text_is_never_rendered_as_markup(tmp_path, monkeypatch, default_embedder):
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "hostile <b>letter<b> [x](y).txt").write_text(HOSTILE_TEXT, "utf-8")
@@ -157,7 +157,7 @@ def test_document_text_is_never_rendered_as_markup(tmp_path, monkeypatch, real_e
         f"title = {HOSTILE_TITLE!r}\ndate = \"2020-01-01\"\nkind = \"inspection_letter\"\n".replace("'", '"'), "utf-8"
     )
     data_dir = tmp_path / "data"
-    service = QAService(Settings(data_dir=data_dir), embedder=real_embedder)
+    service = QAService(Settings(data_dir=data_dir), embedder=default_embedder)
     assert not service.ingest([folder]).failures
     service.index.docstore.close()
     monkeypatch.setenv("INSPECTION_QA_DATA_DIR", str(data_dir))

@@ -142,7 +142,7 @@ class Rendered:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, real_embedder) -> Rendered:
+def rendered(tmp_path_factory, default_embedder) -> Rendered:
     """One run of the real app in headless Chromium, shared by the checks below."""
     if not browser_available():
         pytest.skip(SKIP_REASON)
@@ -159,7 +159,7 @@ def rendered(tmp_path_factory, real_embedder) -> Rendered:
         docs.mkdir()
         (docs / "hostile-letter.txt").write_text(hostile_text(canary.port), "utf-8")
         data = tmp_path / "data"
-        service = QAService(Settings(data_dir=data), embedder=real_embedder)  # the real model
+        service = QAService(Settings(data_dir=data), embedder=default_embedder)  # the real model
         assert not service.ingest([docs]).failures
         stored = service.index.docstore.text("hostile-letter.txt")
         assert "<script>window.__pwned=1" in stored and "javascript:window.__pwned=3" in stored

@@ -94,7 +94,7 @@ def test_bad_file_gives_nonzero_exit_and_keeps_the_rest(cli_data, tmp_path):
     assert st["documents"] == 2
 
 
-def test_reader_sees_documents_ingested_by_another_process(tmp_path, real_embedder):
+def test_reader_sees_documents_ingested_by_another_process(tmp_path, default_embedder):
     """The app keeps its index open while the CLI ingests: it must see the new document."""
     from inspection_qa.service import QAService
     from inspection_qa.settings import Settings
@@ -105,7 +105,7 @@ def test_reader_sees_documents_ingested_by_another_process(tmp_path, real_embedd
     for f in CORPUS.glob("ofsted-*"):
         shutil.copy(f, letter_only / f.name)
     assert run(["ingest", "--quiet", str(letter_only)], data).returncode == 0
-    reader = QAService(Settings(data_dir=data), embedder=real_embedder)
+    reader = QAService(Settings(data_dir=data), embedder=default_embedder)
     assert reader.ask("What did the minister Nadhim Zahawi say?").abstained  # the letter never names him
     assert run(["ingest", "--quiet", str(NEWS_TXT)], data).returncode == 0
     answer = reader.ask("What did the minister Nadhim Zahawi say?")

@@ -20,13 +20,13 @@ def cli(args, data_dir, url):
                           capture_output=True, text=True, timeout=300)
 
 
-def test_ingest_ask_remove_on_a_server_shared_by_two_processes(chroma_server, tmp_path, real_embedder):
+def test_ingest_ask_remove_on_a_server_shared_by_two_processes(chroma_server, tmp_path, default_embedder):
     writer_dir, reader_dir = tmp_path / "writer", tmp_path / "reader"
     out = cli(["ingest", "--quiet", str(CORPUS)], writer_dir, chroma_server)
     assert out.returncode == 0, out.stderr
     assert not (writer_dir / "documents.sqlite3").exists()  # the documents live on the server
     # another app instance, with a data folder of its own, sees the same documents
-    reader = QAService(Settings(data_dir=reader_dir, chroma_url=chroma_server), embedder=real_embedder)
+    reader = QAService(Settings(data_dir=reader_dir, chroma_url=chroma_server), embedder=default_embedder)
     st = reader.status()
     assert st["documents"] == 2 and st["chunks"] == st["dense_chunks"] == st["lexical_chunks"]
     answer = reader.ask("How regularly is supervision held?")

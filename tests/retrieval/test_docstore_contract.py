@@ -2,6 +2,8 @@
 
 import uuid
 
+import numpy as np
+
 import pytest
 
 from ingest.chunking import Chunker
@@ -68,3 +70,39 @@ def test_replacing_a_document(store):
     assert store.meta(doc.meta.doc_id) is None
     store.mark_complete(doc.meta.doc_id)
     assert store.counts()["chunks"] == 2
+
+
+def _sentence_vectors(chunks, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for c in chunks:
+        v = rng.normal(size=(len(c.sentences), 8)).astype(np.float32)
+        out.append(v / np.linalg.norm(v, axis=1, keepdims=True))
+    return out
+
+
+def test_sentence_vectors_round_trip_and_go_with_their_document(store):
+    doc, chunks = _doc(LETTER_PDF)
+    vecs = _sentence_vectors(chunks)
+    store.put(doc, chunks, vecs)
+    store.mark_complete(doc.meta.doc_id)
+    got = store.sentence_vectors([chunks[2].id, chunks[0].id, "no-such-chunk"])
+    assert set(got) == {chunks[0].id, chunks[2].id}
+    for i in (0, 2):
+        assert got[chunks[i].id].shape == vecs[i].shape
+        assert np.abs(got[chunks[i].id] - vecs[i]).max() < 2e-3  # kept as float16
+    new_vecs = _sentence_vectors(chunks[:2], seed=1)
+    store.put(doc, chunks[:2], new_vecs)  # a new version replaces the old vectors
+    store.mark_complete(doc.meta.doc_id)
+    got = store.sentence_vectors([c.id for c in chunks])
+    assert set(got) == {chunks[0].id, chunks[1].id}
+    assert np.abs(got[chunks[1].id] - new_vecs[1]).max() < 2e-3
+    store.delete(doc.meta.doc_id)
+    assert store.sentence_vectors([c.id for c in chunks]) == {}
+
+
+def test_documents_stored_without_sentence_vectors_have_none(store):
+    doc, chunks = _doc(NEWS_TXT)
+    store.put(doc, chunks)
+    store.mark_complete(doc.meta.doc_id)
+    assert store.sentence_vectors([c.id for c in chunks]) == {}
