@@ -243,7 +243,7 @@ def bench_ingest(embedder, embedder_name: str, paths: list[Path], work: Path, ru
             timers.wrap(parse_step, "run", "parse")
         timers.wrap(ingestor.chunker, "run", "chunk")
         timers.wrap(embedder, "embed_with_spans", "embed")  # chunk vectors and their sentences', one pass
-        timers.wrap(service.index, "add_document", "store")
+        timers.wrap(service.index, "add_documents", "store")
         timers.wrap(service.index, "rebuild_lexical", "bm25")
         log(f"[{embedder_name}] ingest {len(paths)} files ({pages} pages), run {run} of {runs}")
         try:

@@ -152,7 +152,9 @@ class Ingestor:
         self.chunker = chunker or Chunker(s.chunk_target_chars, s.chunk_max_chars)
         self.parser = parser or builder or SandboxedParser.from_settings(s)
 
-    EMBED_BATCH = 256  # chunks embedded together: whole batches, sorted by length inside the model call
+    EMBED_BATCH = 1024  # chunks embedded together, sorted by length across files (less padding than per file)
+    PARSE_AHEAD = 4  # files parsed ahead of the one being chunked
+    PARSE_WORKERS = 2  # files parsed at once (each in its own sandboxed worker process)
     # Each chunk is embedded once; its sentences' vectors are pooled from that same pass
     # (retrieval/pooling.py), so answering a question embeds the question alone.
 
@@ -191,11 +193,11 @@ class Ingestor:
                 collect()  # the previous batch is stored before this one starts: documents go in in order
                 storing.append(store_pool.submit(self._store, batch, vectors, sentence_vectors))
 
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool, \
+            with ThreadPoolExecutor(max_workers=self.PARSE_WORKERS, thread_name_prefix="parse") as pool, \
                     ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as store_pool:
                 window: deque = deque()
                 queue = iter(files)
-                for path in itertools.islice(queue, 2):
+                for path in itertools.islice(queue, self.PARSE_AHEAD):
                     window.append((path, pool.submit(self._prepare, path)))
                 while window:
                     path, future = window.popleft()
@@ -224,13 +226,13 @@ class Ingestor:
         return report
 
     def _store(self, batch: list, vectors, sentence_vectors: list) -> list[FileOutcome]:
-        outcomes = []
-        offset = 0
+        parts, outcomes, offset = [], [], 0
         for path, doc, chunks, existing in batch:
             end = offset + len(chunks)
-            self.index.add_document(doc, chunks, vectors[offset:end], sentence_vectors[offset:end])
+            parts.append((doc, chunks, vectors[offset:end], sentence_vectors[offset:end]))
             offset = end
             outcomes.append(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks)))
+        self.index.add_documents(parts)
         return outcomes
 
     def _prepare(self, path: Path) -> "FileOutcome | tuple[Document, list, DocumentMeta | None]":

@@ -30,12 +30,12 @@ import logging
 import math
 import os
 import pickle
+import queue
 import select
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -201,37 +201,56 @@ class _Helper:
                     pass
 
 
-class _HelperPool:
-    """The process-wide helper, started on first use and restarted if it dies; one request at a time."""
+class _HelperSlot:
+    """One helper process, started on first use and restarted if it dies; used by one thread at a time."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._helper: _Helper | None = None
 
     def request(self, message: dict, deadline_s: float) -> dict:
-        with self._lock:
-            for _attempt in range(2):
-                if self._helper is None or not self._helper.alive():
-                    if self._helper is not None:
-                        self._helper.close(kill=True)
-                    try:
-                        self._helper = _Helper()
-                    except OSError as exc:
-                        raise SandboxError(f"cannot start the parser helper process ({exc})") from exc
-                reply = self._helper.request(message, deadline_s)
-                if reply is not None:
-                    if reply.get("status") == "helper-timeout":
-                        self._helper = None
-                    return reply
-                self._helper.close(kill=True)
-                self._helper = None
-            raise SandboxError("the parser helper process keeps dying; see the messages above it on stderr")
+        for _attempt in range(2):
+            if self._helper is None or not self._helper.alive():
+                if self._helper is not None:
+                    self._helper.close(kill=True)
+                try:
+                    self._helper = _Helper()
+                except OSError as exc:
+                    raise SandboxError(f"cannot start the parser helper process ({exc})") from exc
+            reply = self._helper.request(message, deadline_s)
+            if reply is not None:
+                if reply.get("status") == "helper-timeout":
+                    self._helper = None
+                return reply
+            self._helper.close(kill=True)
+            self._helper = None
+        raise SandboxError("the parser helper process keeps dying; see the messages above it on stderr")
 
     def close(self) -> None:
-        with self._lock:
-            if self._helper is not None:
-                self._helper.close()
-                self._helper = None
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None
+
+
+class _HelperPool:
+    """The process-wide helpers: up to `size` files parse at once, each in a worker of its own
+    helper. A lone caller always gets the same slot back, so it starts one helper only."""
+
+    def __init__(self, size: int = 2) -> None:
+        self._slots: queue.LifoQueue[_HelperSlot] = queue.LifoQueue()
+        self._all = [_HelperSlot() for _ in range(size)]
+        for slot in reversed(self._all):
+            self._slots.put(slot)
+
+    def request(self, message: dict, deadline_s: float) -> dict:
+        slot = self._slots.get()
+        try:
+            return slot.request(message, deadline_s)
+        finally:
+            self._slots.put(slot)
+
+    def close(self) -> None:
+        for slot in self._all:
+            slot.close()
 
 
 _HELPERS = _HelperPool()

@@ -92,20 +92,29 @@ class Index:
             self.rebuild_lexical()
         return broken
 
-    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray,
-                     sentence_vectors: list[np.ndarray] | None = None) -> None:
-        """Replace any earlier version of the document with this one, in every store.
+    def add_documents(self, batch: list[tuple[Document, list[Chunk], np.ndarray, list[np.ndarray] | None]]) -> None:
+        """Replace any earlier version of each document with this one, in every store.
 
         Order matters for crash safety: the document store first (not yet complete, so readers
-        skip it), then Chroma, then the flag that makes it visible; stale vectors go last."""
-        old_ids = set(self.docstore.chunk_ids(doc.meta.doc_id))
-        self.docstore.put(doc, chunks, sentence_vectors)
+        skip them), then Chroma (one write for the whole batch), then the flags that make each
+        visible; stale vectors go last. A crash leaves whole documents or none (`repair`)."""
+        old_ids: set[str] = set()
+        for doc, chunks, _, sentence_vectors in batch:
+            old_ids.update(self.docstore.chunk_ids(doc.meta.doc_id))
+            self.docstore.put(doc, chunks, sentence_vectors)
         self.failpoint("after-docstore")
-        self.dense.add(chunks, vectors, self.embedder.name)
+        all_chunks = [c for _, chunks, _, _ in batch for c in chunks]
+        if all_chunks:
+            self.dense.add(all_chunks, np.concatenate([v for _, _, v, _ in batch]), self.embedder.name)
         self.failpoint("after-dense")
-        self.docstore.mark_complete(doc.meta.doc_id)
+        for doc, _, _, _ in batch:
+            self.docstore.mark_complete(doc.meta.doc_id)
         self.failpoint("after-complete")
-        self.dense.delete_ids(sorted(old_ids - {c.id for c in chunks}))
+        self.dense.delete_ids(sorted(old_ids - {c.id for c in all_chunks}))
+
+    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray,
+                     sentence_vectors: list[np.ndarray] | None = None) -> None:
+        self.add_documents([(doc, chunks, vectors, sentence_vectors)])
 
     def remove_document(self, doc_id: str) -> DocumentMeta:
         meta = self.resolve(doc_id)

@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -142,11 +143,28 @@ def test_a_killed_helper_is_replaced():
 
     parser = SandboxedParser(30, 256)
     parser.run(NEWS_TXT)
-    helper = sandbox._HELPERS._helper
-    os.kill(helper.proc.pid, signal.SIGKILL)
-    helper.proc.wait()
+    killed = [slot._helper for slot in sandbox._HELPERS._all if slot._helper is not None]
+    assert killed
+    for helper in killed:
+        os.kill(helper.proc.pid, signal.SIGKILL)
+        helper.proc.wait()
     assert parser.run(NEWS_TXT).meta.filename == NEWS_TXT.name
-    assert sandbox._HELPERS._helper is not helper
+    alive = [slot._helper for slot in sandbox._HELPERS._all if slot._helper is not None and slot._helper.alive()]
+    assert alive and not any(h is k for h in alive for k in killed)
+
+
+def test_two_files_parse_at_once_in_separate_helpers(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for f in files:
+        shutil.copy(NEWS_TXT, f)
+    parser = SandboxedParser(30, 512, builder="tests.support.hostile:SlowBuilder")
+    with ThreadPoolExecutor(2) as pool:
+        docs = list(pool.map(parser.run, files))
+    assert [d.meta.filename for d in docs] == ["a.txt", "b.txt"]
+    a, b = ({k: float(Path(f"{f}.{k}").read_text()) for k in ("start", "end")} for f in files)
+    assert a["start"] < b["end"] and b["start"] < a["end"]  # the second did not wait for the first
 
 
 @pytest.mark.parametrize("timeout_s, memory_mb", [

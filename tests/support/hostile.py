@@ -286,3 +286,20 @@ class Broken:
 
     def run(self, path):
         raise ValueError("unexpected structure")
+
+
+class SlowBuilder:
+    """Parses as usual after a pause, noting when it started and ended beside the file
+    (PATH.start, PATH.end): two such parses overlap only if they ran at once."""
+
+    def run(self, path):
+        import time
+        from pathlib import Path
+
+        from ingest.pipeline import DocumentBuilder
+
+        Path(f"{path}.start").write_text(repr(time.time()))
+        time.sleep(1.0)
+        doc = DocumentBuilder().run(path)
+        Path(f"{path}.end").write_text(repr(time.time()))
+        return doc
