@@ -23,8 +23,8 @@ class Settings:
     data_dir: Path = Path(".data")
     chroma_url: str = ""  # http://HOST:PORT: keep the index on a Chroma server instead of the data folder
     embedding_model: str = DEFAULT_MODEL
-    # onnx-int8 by the speed issue's rule: on the dev set its evidence hit@5 equals PyTorch's and it
-    # answers ~2x faster; "sentence-transformers" runs the PyTorch model (cited 0.796 vs 0.759 on dev)
+    # onnx-int8 by the speed issue's rule: on the dev set its evidence hit@5 equals PyTorch's (0.815)
+    # and it answers ~2x faster; "sentence-transformers" runs the PyTorch model, "onnx" the float export
     embedder: str = "onnx-int8"
     models_dir: str = ""  # where ONNX exports are cached ("" = DATA_DIR/models); several folders may share one
     device: str = "cpu"

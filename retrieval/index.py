@@ -44,6 +44,7 @@ class Index:
         self._embedder = embedder
         self._seen_generation = -1
         self._refresh_lock = threading.Lock()
+        self._status: dict | None = None
 
     # -- parts -----------------------------------------------------------------------------
     @property
@@ -187,9 +188,15 @@ class Index:
         return [m for m in self.docstore.documents() if search_filter.matches(m)]
 
     def status(self) -> dict:
+        """Counts for the CLI and the app's sidebar; computed once per generation, as listing
+        every vector id costs O(chunks)."""
         self.refresh()
+        gen = self.docstore.generation()
+        cached = self._status
+        if cached is not None and cached["generation"] == gen:
+            return dict(cached)
         counts = self.docstore.counts()
-        return {
+        self._status = {
             "data_dir": str(self.data_dir),
             "documents": counts["documents"],
             "chunks": counts["chunks"],
@@ -197,5 +204,6 @@ class Index:
             "dense_entries": self.dense.count(),
             "lexical_chunks": len(self.lexical.ids),
             "model": self.dense.stored_model() or self.embedder.name,
-            "generation": self.docstore.generation(),
+            "generation": gen,
         }
+        return dict(self._status)
