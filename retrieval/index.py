@@ -113,10 +113,6 @@ class Index:
         self.failpoint("after-complete")
         self.dense.delete_ids(sorted(old_ids - {c.id for c in all_chunks}))
 
-    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray,
-                     sentence_vectors: list[np.ndarray] | None = None) -> None:
-        self.add_documents([(doc, chunks, vectors, sentence_vectors)])
-
     def remove_document(self, doc_id: str) -> DocumentMeta:
         meta = self.resolve(doc_id)
         ids = self.docstore.chunk_ids(meta.doc_id)
