@@ -126,10 +126,10 @@ class ExtractiveAnswerer:
         """Each sentence's vector as ingestion stored it; a chunk of an index built before sentence
         vectors were stored is embedded here, once, the same way."""
         ids = list(dict.fromkeys(c.chunk.id for c in cands))
-        stored = self.index.docstore.sentence_vectors(ids)
         chunks = {c.chunk.id: c.chunk for c in cands}
-        lacking = [chunks[i] for i in ids
-                   if len(stored.get(i, ())) != len(chunks[i].sentences) and i not in self._pooled_now]
+        stored = {i: v for i, v in self.index.docstore.sentence_vectors(ids).items()
+                  if len(v) == len(chunks[i].sentences)}
+        lacking = [chunks[i] for i in ids if i not in stored and i not in self._pooled_now]
         if lacking:
             _, pooled = self.index.embedder.embed_with_spans(
                 [c.embedding_text() for c in lacking], [c.embedding_spans() for c in lacking]
@@ -139,7 +139,7 @@ class ExtractiveAnswerer:
             self._pooled_now.update({c.id: v for c, v in zip(lacking, pooled)})
         for cand in cands:
             vecs = stored.get(cand.chunk.id)
-            if vecs is None or len(vecs) != len(cand.chunk.sentences):
+            if vecs is None:
                 vecs = self._pooled_now[cand.chunk.id]
             cand.vector = vecs[cand.chunk.sentences.index(cand.span)]
 

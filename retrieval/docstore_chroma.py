@@ -20,6 +20,8 @@ import numpy as np
 
 from inspection_qa.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
 
+from .docstore import decode_vectors, encode_vectors
+
 COLLECTION = "inspection-qa-documents"
 STATE_ID = "__state__"
 _DUMMY = [1.0]  # Chroma wants a vector per record; these records are looked up by id, never searched
@@ -99,7 +101,7 @@ class ChromaDocStore:
                 self._sentence_collection().upsert(
                     ids=[cid for cid, _ in part], embeddings=[_DUMMY] * len(part), documents=[""] * len(part),
                     metadatas=[{"doc_id": m.doc_id, "dim": int(v.shape[1]),
-                                "data": base64.b64encode(np.asarray(v, dtype="<f2").tobytes()).decode("ascii")}
+                                "data": base64.b64encode(encode_vectors(v)).decode("ascii")}
                                for _, v in part],
                 )
         meta = {f: (getattr(m, f) or "") for f in _META_FIELDS}
@@ -196,7 +198,7 @@ class ChromaDocStore:
             return {}
         got = self._sentence_collection().get(ids=list(chunk_ids), include=["metadatas"])
         return {
-            cid: np.frombuffer(base64.b64decode(meta["data"]), dtype="<f2").reshape(-1, int(meta["dim"])).astype(np.float32)
+            cid: decode_vectors(base64.b64decode(meta["data"]), int(meta["dim"]))
             for cid, meta in zip(got["ids"], got["metadatas"])
         }
 
