@@ -19,11 +19,11 @@ import streamlit as st  # noqa: E402
 
 from answering.types import Answer, Citation  # noqa: E402
 from inspection_qa.access import logout_button, require_user  # noqa: E402
-from inspection_qa.errors import InspectionQAError  # noqa: E402
+from core.errors import InspectionQAError  # noqa: E402
 from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, highlight  # noqa: E402
 from inspection_qa.service import Conversation, QAService  # noqa: E402
-from inspection_qa.records import KINDS  # noqa: E402
-from inspection_qa.settings import Settings  # noqa: E402
+from core.kinds import SOURCE_KINDS  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from inspection_qa.app_service import get_service  # noqa: E402
 from inspection_qa.transcript import conversation_markdown  # noqa: E402
 from retrieval.filters import SearchFilter  # noqa: E402
@@ -118,7 +118,7 @@ def sidebar_filter(service: QAService, documents) -> "SearchFilter | None":
         names = {m.doc_id: f"{m.title} ({m.date or 'undated'})" for m in documents}
         docs = st.multiselect("Documents", options=list(names), format_func=lambda d: names[d], key="f_docs")
         kinds = sorted({m.kind for m in documents})
-        chosen_kinds = st.multiselect("Kinds", options=kinds, format_func=lambda k: KINDS.get(k, k), key="f_kinds")
+        chosen_kinds = st.multiselect("Kinds", options=kinds, format_func=lambda k: SOURCE_KINDS.get(k, k), key="f_kinds")
         since = st.text_input("Since (YYYY[-MM[-DD]])", key="f_since").strip() or None
         until = st.text_input("Until (YYYY[-MM[-DD]])", key="f_until").strip() or None
         st.toggle("Answer as a timeline", key="f_timeline", help="Oldest source first, closing with what changed.")

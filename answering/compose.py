@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inspection_qa.errors import ConfigError
-from inspection_qa.records import PRIMARY_KINDS, Span
-from inspection_qa.settings import Settings
+from core.errors import ConfigError
+from core.kinds import PRIMARY_SOURCE_KINDS
+from core.records import Span
+from core.settings import Settings
 from retrieval.hybrid import HybridRetriever
 
 from .followups import FollowUpRewriter
@@ -196,7 +197,7 @@ class ExtractiveAnswerer:
             twin = next((c for c in keep if c.chunk.doc_id != cand.chunk.doc_id and self._same(c, cand)), None)
             if twin is None:
                 keep.append(cand)
-            elif cand.chunk.kind in PRIMARY_KINDS and twin.chunk.kind not in PRIMARY_KINDS:
+            elif cand.chunk.kind in PRIMARY_SOURCE_KINDS and twin.chunk.kind not in PRIMARY_SOURCE_KINDS:
                 keep[keep.index(twin)] = cand
         return keep
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.text import tokens
+from core.text import tokens
 
 FOLLOWUP_OPENERS = re.compile(
     r"^\s*(and|also|but|so|what about|how about|what of|and what|and how|same for|likewise|then)\b", re.I

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inspection_qa.records import Chunk, Span
-from retrieval.text import STOPWORDS, fold, tokens
+from core.records import Chunk, Span
+from core.text import STOPWORDS, fold, tokens
 
 GENERIC_TERMS = frozenset(tokens(
     "inspector inspectors inspection inspections ofsted report reports letter letters say said find found finding "

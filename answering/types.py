@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from inspection_qa.records import KINDS, PRIMARY_KINDS
+from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from retrieval.hybrid import Hit
 
 ABSTAIN_TEXT = "The ingested documents don't answer this."
@@ -29,11 +29,11 @@ class Citation:
 
     @property
     def primary(self) -> bool:
-        return self.kind in PRIMARY_KINDS
+        return self.kind in PRIMARY_SOURCE_KINDS
 
     @property
     def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
+        return SOURCE_KINDS.get(self.kind, self.kind)
 
     def to_record(self) -> dict[str, Any]:
         return {

@@ -7,8 +7,9 @@ import calendar
 import re
 from typing import Callable
 
-from inspection_qa.records import KINDS, PRIMARY_KINDS, DocumentMeta, PageSpan
-from retrieval.text import tokens
+from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
+from core.records import DocumentMeta, PageSpan
+from core.text import tokens
 
 from .selection import Candidate
 from .types import Citation
@@ -34,9 +35,9 @@ def date_label(meta: DocumentMeta | None, date: str | None) -> str:
 
 def source_phrase(cand: Candidate, meta: DocumentMeta | None) -> str:
     chunk = cand.chunk
-    label = KINDS.get(chunk.kind, "document")
+    label = SOURCE_KINDS.get(chunk.kind, "document")
     phrase = f"The {label} “{chunk.title}” ({date_label(meta, chunk.date)})"
-    if chunk.kind not in PRIMARY_KINDS:
+    if chunk.kind not in PRIMARY_SOURCE_KINDS:
         phrase += ", a secondary source,"
     return phrase + " says"
 

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -172,7 +172,7 @@ def child_calib(args) -> dict:
         import torch
 
         torch.set_num_threads(args.torch_threads)
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
     from retrieval.embedders import make_embedder
 
     emb = make_embedder(Settings(data_dir=Path(args.data), embedder=args.embedder))
@@ -215,7 +215,7 @@ def bench_ingest(embedder, embedder_name: str, paths: list[Path], work: Path, ru
     from ingest.chunking import Chunker
     from ingest.pipeline import DocumentBuilder, Ingestor
     from inspection_qa.service import QAService
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
 
     pages = page_count(paths)
     # the chunk texts the ingest will embed, computed up front for the raw-model runs
@@ -308,7 +308,7 @@ def bench_ingest(embedder, embedder_name: str, paths: list[Path], work: Path, ru
 # -- the project on the real corpus: hit@5 and latency ---------------------------------------
 def bench_project_corpus(embedder, embedder_name: str, work: Path, questions: list, models: Path | None) -> dict:
     from inspection_qa.service import QAService
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
 
     data = work / f"corpus-{embedder_name}"
     shutil.rmtree(data, ignore_errors=True)
@@ -493,7 +493,7 @@ def child_build(args) -> dict:
     import numpy as np
 
     from bench.vectors import Composer, load_table
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
     from retrieval.embedders import make_embedder
     from retrieval.index import Index
 
@@ -546,7 +546,7 @@ def child_build(args) -> dict:
 
 def child_serve(args) -> dict:
     from inspection_qa.service import QAService
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
 
     questions = load_questions(args.questions)
     t0 = time.perf_counter()
@@ -617,7 +617,7 @@ def child_tutorial(args) -> dict:
     import numpy as np
     from langchain_chroma import Chroma
 
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
     from retrieval.embedders import make_embedder
 
     questions = load_questions(args.questions)
@@ -802,7 +802,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
 
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
     from retrieval.embedders import EMBEDDERS, make_embedder
 
     if args.embedders:

@@ -5,7 +5,7 @@ For metrics where lower is better (false_abstention, latency) the bar is a ceili
 
 from __future__ import annotations
 
-from inspection_qa.errors import ConfigError
+from core.errors import ConfigError
 
 from .metrics import LOWER_IS_BETTER, METRICS
 

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from retrieval.text import fold
+from core.text import fold
 
 # name -> one-line definition (the README's table is generated from the same words)
 METRICS: dict[str, str] = {

@@ -8,7 +8,7 @@ import io
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from inspection_qa.errors import QuestionSetError
+from core.errors import QuestionSetError
 
 
 @dataclass
@@ -155,7 +155,7 @@ def load_csv(path: Path) -> list[Question]:
 
 def unmatched_evidence(questions: list[Question], doc_texts: dict[str, str]) -> list[str]:
     """Evidence strings that stand in no ingested document: the question set is wrong, not the tool."""
-    from retrieval.text import fold
+    from core.text import fold
 
     folded = [fold(t) for t in doc_texts.values()]
     out = []

@@ -59,7 +59,7 @@ def run_eval(service: QAService, questions: list[Question], output: Path | None 
 
 
 def load_records(path: Path) -> list[dict]:
-    from inspection_qa.errors import QuestionSetError
+    from core.errors import QuestionSetError
 
     records = []
     for lineno, line in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from inspection_qa.errors import ConfigError
-from inspection_qa.records import Block, Chunk, Document, Span
+from core.errors import ConfigError
+from core.records import Block, Chunk, Document, Span
 
 from .sentences import split_sentences
 

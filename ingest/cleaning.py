@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from inspection_qa.records import Block, PageSpan
+from core.records import Block, PageSpan
 
 BULLET_GLYPHS = set("•●○◦▪▫■□‣⁃∙➢➤►▶✓✔❖♦◆→\x7f")
 DASH_BULLET = re.compile(r"^([-*–—+])\s+(?=\S)")

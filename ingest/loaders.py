@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from inspection_qa.errors import UnknownNameError, UnreadableFileError
+from core.errors import UnknownNameError, UnreadableFileError
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,12 @@ LOADERS: dict[str, Callable[[Path], RawDocument]] = {
 }
 
 
+# The one list of file types accepted anywhere (ingest, uploads, folders).
+ACCEPTED_SUFFIXES: tuple[str, ...] = tuple(sorted(LOADERS))
+
+
 def supported_suffixes() -> list[str]:
-    return sorted(LOADERS)
+    return list(ACCEPTED_SUFFIXES)
 
 
 def loader_for(path: Path) -> Callable[[Path], RawDocument]:

@@ -1,22 +1,12 @@
-"""Document metadata: sidecar files, and dates, kinds and titles found in the text itself.
-
-A sidecar sits beside its document as `NAME.meta.toml` (or `NAME.meta.json`) with keys
-`title`, `date` (YYYY, YYYY-MM or YYYY-MM-DD), `kind` and `publisher`; every key is optional.
-"""
+"""Document metadata found in the text itself: dates, source kinds and titles (sidecars: `ingest.sidecars`)."""
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
-from dataclasses import dataclass
 from datetime import date as _date
 from pathlib import Path
 
-from inspection_qa.errors import UnreadableFileError
-from inspection_qa.records import KINDS
 
-SIDECAR_SUFFIXES = (".meta.toml", ".meta.json")
 MONTHS = {
     m: i
     for i, names in enumerate(
@@ -31,65 +21,6 @@ _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+((?:19|20)\d\d)\b", re.I)
 MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
 ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
-DATE_VALUE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-@dataclass
-class Sidecar:
-    title: str | None = None
-    date: str | None = None
-    kind: str | None = None
-    publisher: str | None = None
-
-
-def sidecar_path(path: Path) -> Path | None:
-    for suffix in SIDECAR_SUFFIXES:
-        candidate = path.with_name(path.name + suffix)
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def is_sidecar(path: Path) -> bool:
-    return path.name.endswith(SIDECAR_SUFFIXES)
-
-
-def read_sidecar(path: Path) -> Sidecar:
-    """The sidecar of `path`, or an empty one; a malformed sidecar names itself and the fault."""
-    side = sidecar_path(path)
-    if side is None:
-        return Sidecar()
-    try:
-        data = tomllib.loads(side.read_text("utf-8")) if side.suffix == ".toml" else json.loads(side.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UnreadableFileError(side, f"malformed sidecar ({exc})") from exc
-    if not isinstance(data, dict):
-        raise UnreadableFileError(side, "a sidecar must be a table of keys title, date, kind, publisher")
-    unknown = set(data) - {"title", "date", "kind", "publisher"}
-    if unknown:
-        raise UnreadableFileError(side, f"unknown sidecar keys {sorted(unknown)}; use title, date, kind, publisher")
-    date = data.get("date")
-    if isinstance(date, _date):
-        date = date.isoformat()
-    if date is not None:
-        date = str(date)
-        if not DATE_VALUE.match(date):
-            raise UnreadableFileError(side, f"date {date!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
-    kind = data.get("kind")
-    if kind is not None:
-        kind = normalise_kind(str(kind))
-        if kind not in KINDS:
-            raise UnreadableFileError(side, f"unknown kind {data['kind']!r}; use one of {', '.join(KINDS)}")
-    return Sidecar(
-        title=data.get("title"), date=date, kind=kind, publisher=data.get("publisher")
-    )
-
-
-def normalise_kind(kind: str) -> str:
-    key = kind.strip().lower().replace("-", "_").replace(" ", "_")
-    aliases = {"letter": "inspection_letter", "report": "inspection_report", "news_report": "news",
-               "monitoring_visit_letter": "monitoring_visit", "press": "news"}
-    return aliases.get(key, key)
 
 
 def _iso(year: str, month: int, day: str | int) -> str | None:

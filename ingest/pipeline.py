@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from inspection_qa.errors import InspectionQAError, UnreadableFileError
-from inspection_qa.records import Document, DocumentMeta
+from core.errors import InspectionQAError, UnreadableFileError
+from core.records import Document, DocumentMeta
 
 from .chunking import Chunker
 from .cleaning import TextCleaner
 from .loaders import LOADERS, load_file
-from .metadata import (
-    date_from_text, is_sidecar, kind_from_text, latest_mentioned_date, read_sidecar, sidecar_path, title_from_text,
-)
+from .metadata import date_from_text, kind_from_text, latest_mentioned_date, title_from_text
+from .sidecars import is_sidecar, read_sidecar
 from .sandbox import SandboxedParser
 
 log = logging.getLogger(__name__)

@@ -40,8 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from inspection_qa.errors import ConfigError, InspectionQAError, UnreadableFileError
-from inspection_qa.records import Document
+from core.errors import ConfigError, InspectionQAError, UnreadableFileError
+from core.records import Document
 
 log = logging.getLogger(__name__)
 

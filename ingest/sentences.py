@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from inspection_qa.records import Span
+from core.records import Span
 
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "st", "no", "nos", "vs", "etc", "e.g", "i.e", "cllr", "prof", "rev", "hon",

@@ -10,7 +10,7 @@ import os
 import streamlit as st
 
 from .service import QAService
-from .settings import Settings
+from core.settings import Settings
 
 
 @st.cache_resource(show_spinner="Opening the index…")

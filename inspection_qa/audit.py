@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping
 
 from answering.types import Answer
 
-from .errors import InspectionQAError
+from core.errors import InspectionQAError
 
 LOCK_TIMEOUT_S = 30.0
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from .errors import InspectionQAError
-from .settings import Settings
+from core.errors import InspectionQAError
+from core.settings import Settings
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -343,7 +343,7 @@ def audit(ctx: click.Context, last: int | None, as_json: bool, log_path: Path | 
       inspection-qa audit --json --log /var/log/inspection-qa/audit.jsonl
     """
     from .audit import AuditLog, format_entry
-    from .errors import ConfigError
+    from core.errors import ConfigError
 
     path = log_path or _settings(ctx).audit_log
     if not path:

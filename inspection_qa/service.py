@@ -14,8 +14,8 @@ from retrieval.filters import SearchFilter
 from retrieval.index import Index
 
 from .audit import AuditLog
-from .errors import NotFoundError
-from .settings import Settings
+from core.errors import NotFoundError
+from core.settings import Settings
 
 LOCAL_USER = "local"
 

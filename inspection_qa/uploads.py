@@ -17,24 +17,19 @@ holds no file-handling logic of its own:
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-import tempfile
 import unicodedata
-from datetime import date as _date
 from pathlib import Path
 from typing import Collection, Iterable
 
-from ingest.metadata import DATE_VALUE, normalise_kind
+from core.errors import UnreadableFileError
+from core.files import atomic_write
+from core.records import DocumentMeta
+from ingest.loaders import ACCEPTED_SUFFIXES
 from ingest.pipeline import doc_id_for
+from ingest.sidecars import SIDECAR_SUFFIX, check_date, check_kind, sidecar_for, write_sidecar
 
-from .errors import UnreadableFileError
-from .records import KINDS, DocumentMeta
-
-ALLOWED_SUFFIXES = (".pdf", ".txt", ".md")
 PDF_MAGIC = b"%PDF-"
-SIDECAR_SUFFIX = ".meta.toml"
 MAX_STEM_CHARS = 120
 UPLOADS_FOLDER = "uploads"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -56,9 +51,9 @@ def _suffix_of(name: str) -> str:
 def check_upload(name: str, data: bytes, max_mb: int) -> None:
     """Refuse a file the app must not save or ingest; the error names the file and the reason."""
     suffix = _suffix_of(name)
-    if suffix not in ALLOWED_SUFFIXES:
+    if suffix not in ACCEPTED_SUFFIXES:
         raise UnreadableFileError(
-            name, f"file type {suffix or '(none)'!r} is not accepted; upload {', '.join(ALLOWED_SUFFIXES)} files"
+            name, f"file type {suffix or '(none)'!r} is not accepted; upload {', '.join(ACCEPTED_SUFFIXES)} files"
         )
     size = len(data)
     if size > max_mb * 1024 * 1024:
@@ -125,82 +120,6 @@ def names_taken(folder: Path, documents: Iterable[DocumentMeta], data: bytes) ->
     return taken
 
 
-def check_date(value: str | None) -> str | None:
-    """A sidecar date: YYYY, YYYY-MM or YYYY-MM-DD of a real day; None when empty."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    m = DATE_VALUE.match(value)
-    if not m:
-        raise ValueError(f"date {value!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
-    try:
-        _date(year, month, day)
-    except ValueError:
-        raise ValueError(f"date {value!r} is not a real date") from None
-    return value
-
-
-def check_kind(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    kind = normalise_kind(value)
-    if kind not in KINDS:
-        raise ValueError(f"kind {value!r} is not one of {', '.join(KINDS)}")
-    return kind
-
-
-def _toml_string(text: str) -> str:
-    # one line, no control characters; a JSON string is then a valid TOML basic string
-    text = " ".join("".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text).split())
-    return json.dumps(text, ensure_ascii=False)
-
-
-def sidecar_for(path: Path) -> Path:
-    return path.with_name(path.name + SIDECAR_SUFFIX)
-
-
-def write_sidecar(path: Path, title: str | None = None, date: str | None = None, kind: str | None = None) -> Path:
-    """Write `NAME.meta.toml` beside `path` with the keys given (empty ones left to the text).
-
-    Always writes (an empty sidecar replaces a stale one); raises `UnreadableFileError` naming
-    the file when the date or kind is invalid, before anything is written.
-    """
-    path = Path(path)
-    try:
-        date = check_date(date)
-        kind = check_kind(kind)
-    except ValueError as exc:
-        raise UnreadableFileError(path.name, str(exc)) from None
-    lines = ["# written by the Documents page of the Inspection QA app"]
-    title = (title or "").strip()
-    if title:
-        lines.append(f"title = {_toml_string(title)}")
-    if date:
-        lines.append(f'date = "{date}"')
-    if kind:
-        lines.append(f'kind = "{kind}"')
-    side = sidecar_for(path)
-    _atomic_write(side, ("\n".join(lines) + "\n").encode("utf-8"))
-    return side
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def save_upload(folder: Path, name: str, data: bytes, documents: Iterable[DocumentMeta], max_mb: int,
@@ -227,7 +146,7 @@ def save_upload(folder: Path, name: str, data: bytes, documents: Iterable[Docume
             # the index would not take new metadata for unchanged bytes anyway)
             return path
         write_sidecar(path, title=title, date=date, kind=kind)
-        _atomic_write(path, data)
+        atomic_write(path, data)
     return path
 
 

@@ -25,14 +25,14 @@ from pathlib import Path  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from inspection_qa.access import logout_button, require_user  # noqa: E402
-from inspection_qa.errors import InspectionQAError, UnreadableFileError  # noqa: E402
+from core.errors import InspectionQAError, UnreadableFileError  # noqa: E402
 from inspection_qa.markdown_safe import escape_line  # noqa: E402
-from inspection_qa.records import KINDS  # noqa: E402
+from core.kinds import SOURCE_KINDS  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
-from inspection_qa.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from inspection_qa.app_service import get_service  # noqa: E402
 from inspection_qa.uploads import (  # noqa: E402
-    ALLOWED_SUFFIXES, check_date, check_upload, discard_upload, in_folder, save_upload, uploads_dir,
+    ACCEPTED_SUFFIXES, check_date, check_upload, discard_upload, in_folder, save_upload, uploads_dir,
 )
 
 OUTCOMES_KEY = "documents_outcomes"
@@ -146,7 +146,7 @@ st.caption(
 )
 generation = st.session_state.setdefault(UPLOADER_GEN_KEY, 0)
 uploaded = st.file_uploader(
-    "Files", type=[s.lstrip(".") for s in ALLOWED_SUFFIXES], accept_multiple_files=True,
+    "Files", type=[s.lstrip(".") for s in ACCEPTED_SUFFIXES], accept_multiple_files=True,
     key=f"uploader_{generation}", max_upload_size=settings.max_upload_mb,
 ) or []
 
@@ -165,8 +165,8 @@ for i, f in enumerate(uploaded):
         title = left.text_input("Title", key=f"title_{generation}_{i}", placeholder="from the document")
         date = middle.text_input("Date (YYYY[-MM[-DD]])", key=f"date_{generation}_{i}", placeholder="from the text")
         kind = right.selectbox(
-            "Kind", options=[""] + list(KINDS), key=f"kind_{generation}_{i}",
-            format_func=lambda k: KINDS.get(k, "guess from the text"),
+            "Kind", options=[""] + list(SOURCE_KINDS), key=f"kind_{generation}_{i}",
+            format_func=lambda k: SOURCE_KINDS.get(k, "guess from the text"),
         )
         try:
             check_date(date)

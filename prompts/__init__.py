@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from string import Template
 
-from inspection_qa.errors import UnknownNameError
+from core.errors import UnknownNameError
 
 HERE = Path(__file__).parent
 

@@ -12,8 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from inspection_qa.errors import ConfigError, CorruptIndexError, ModelMismatchError
-from inspection_qa.records import Chunk
+from core.errors import ConfigError, CorruptIndexError, ModelMismatchError
+from core.records import Chunk
 
 log = logging.getLogger(__name__)
 COLLECTION = "inspection-qa-chunks"

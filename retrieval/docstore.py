@@ -15,8 +15,8 @@ from typing import Iterator
 
 import numpy as np
 
-from inspection_qa.errors import CorruptIndexError
-from inspection_qa.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
+from core.errors import CorruptIndexError
+from core.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from inspection_qa.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
+from core.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
 
 from .docstore import decode_vectors, encode_vectors
 

@@ -17,11 +17,11 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from inspection_qa.errors import ConfigError, ModelLoadError, UnknownNameError
-from inspection_qa.settings import Settings
+from core.errors import ConfigError, ModelLoadError, UnknownNameError
+from core.settings import Settings
 
 from .pooling import Span, fill_missing, normalise, pool_spans
-from .text import tokens
+from core.text import tokens
 
 log = logging.getLogger(__name__)
 

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from inspection_qa.errors import ConfigError
-from inspection_qa.records import KINDS, DocumentMeta
-
-from ingest.metadata import normalise_kind
+from core.dates import date_bound
+from core.errors import ConfigError
+from core.kinds import SOURCE_KINDS, normalise_source_kind
+from core.records import DocumentMeta
 
 
 def _date_bound(value: str, upper: bool) -> int:
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value.strip())
-    if not m:
-        raise ConfigError(f"date {value!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    if upper:
-        return int(f"{year}{int(month or 12):02d}{int(day or 31):02d}")
-    return int(f"{year}{int(month or 1):02d}{int(day or 1):02d}")
+    try:
+        return date_bound(value, upper)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -29,10 +25,10 @@ class SearchFilter:
     until: str | None = None
 
     def __post_init__(self) -> None:
-        kinds = tuple(normalise_kind(k) for k in self.kinds)
+        kinds = tuple(normalise_source_kind(k) for k in self.kinds)
         for k in kinds:
-            if k not in KINDS:
-                raise ConfigError(f"unknown kind {k!r}; choose one of: {', '.join(KINDS)}")
+            if k not in SOURCE_KINDS:
+                raise ConfigError(f"unknown kind {k!r}; choose one of: {', '.join(SOURCE_KINDS)}")
         object.__setattr__(self, "kinds", kinds)
         for bound, upper in ((self.since, False), (self.until, True)):
             if bound:

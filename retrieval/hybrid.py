@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inspection_qa.errors import ConfigError
-from inspection_qa.records import Chunk
+from core.errors import ConfigError
+from core.records import Chunk
 
 
 @dataclass

@@ -15,9 +15,9 @@ from typing import Iterator
 
 import numpy as np
 
-from inspection_qa.errors import IndexBusyError, NotFoundError
-from inspection_qa.records import Chunk, Document, DocumentMeta
-from inspection_qa.settings import Settings
+from core.errors import IndexBusyError, NotFoundError
+from core.records import Chunk, Document, DocumentMeta
+from core.settings import Settings
 
 from .dense import ChromaDenseStore
 from .docstore import DocStore

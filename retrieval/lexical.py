@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import tokens
+from core.text import tokens
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)

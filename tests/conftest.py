@@ -43,7 +43,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def default_embedder():
     """The backend a user gets by default (onnx-int8), exported once into the session's models folder."""
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
     from retrieval.embedders import make_embedder
 
     settings = Settings(models_dir=os.environ["INSPECTION_QA_MODELS_DIR"])
@@ -58,7 +58,7 @@ def corpus_service(tmp_path_factory, default_embedder):
     """The real corpus ingested with the real model, as the default backend runs it (onnx-int8),
     into a session-wide data folder (CLI subprocesses on it use the same default)."""
     from inspection_qa.service import QAService
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
 
     data = tmp_path_factory.mktemp("corpus-index")
     service = QAService(Settings(data_dir=data, models_dir=os.environ["INSPECTION_QA_MODELS_DIR"]),
@@ -72,7 +72,7 @@ def corpus_service(tmp_path_factory, default_embedder):
 def fake_service(tmp_path):
     """A fresh index with the deterministic hashing embedder: fast, for pipeline mechanics."""
     from inspection_qa.service import QAService
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
 
     return QAService(Settings(data_dir=tmp_path / "data", embedder="fake"))
 
@@ -88,7 +88,7 @@ def corpus_copy(tmp_path) -> Path:
 def bare_corpus_service(tmp_path_factory, default_embedder):
     """The corpus under unseen file names and with no sidecars: dates must come from the text."""
     from inspection_qa.service import QAService
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
 
     folder = tmp_path_factory.mktemp("bare-corpus")
     for i, f in enumerate(sorted(p for p in CORPUS.iterdir() if not p.name.endswith(".meta.toml"))):

@@ -104,7 +104,7 @@ def test_exposed_without_login_warns_once(monkeypatch, caplog):
 def app_env(tmp_path, monkeypatch):
     """A one-document index (fake embedder: this is about the gate, not answers), audit on."""
     from inspection_qa.service import QAService
-    from inspection_qa.settings import Settings
+    from core.settings import Settings
 
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from answering.types import ABSTAIN_TEXT
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
+from core.settings import Settings
 from tests.paths import CORPUS, ROOT
 
 APP = ROOT / "app.py"  # AppTest resolves a relative path against this test file, not the cwd

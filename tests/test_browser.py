@@ -24,7 +24,7 @@ import pytest
 
 from inspection_qa.audit import AuditLog
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
+from core.settings import Settings
 from tests.paths import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

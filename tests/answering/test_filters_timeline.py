@@ -32,7 +32,7 @@ def test_date_filters_never_cite_outside_the_range(bare_corpus_service, since, u
 
 
 def test_filter_matching_nothing_says_so(corpus_service):
-    from inspection_qa.errors import NotFoundError
+    from core.errors import NotFoundError
 
     with pytest.raises(NotFoundError, match="no ingested document matches the filter"):
         corpus_service.ask("What about caseloads?", search_filter=corpus_service.make_filter(since="2030"))

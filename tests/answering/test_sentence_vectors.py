@@ -5,8 +5,7 @@ import sqlite3
 import pytest
 
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
-from tests.paths import CORPUS
+from core.settings import Settings
 
 
 class CountingEmbedder:

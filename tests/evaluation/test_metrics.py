@@ -2,7 +2,7 @@ import pytest
 
 from evaluation.metrics import summarise
 from evaluation.questions import load_questions
-from inspection_qa.errors import QuestionSetError
+from core.errors import QuestionSetError
 
 
 def _record(qid, retrieved, quotes, abstained=False, latency=10.0):

@@ -19,8 +19,8 @@ from ingest.chunking import Chunker
 from ingest.cleaning import TextCleaner
 from ingest.loaders import load_file
 from ingest.sentences import split_sentences
-from inspection_qa.errors import UnreadableFileError
-from inspection_qa.records import Document, DocumentMeta
+from core.errors import UnreadableFileError
+from core.records import Document, DocumentMeta
 from tests.paths import LETTER_PDF
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))

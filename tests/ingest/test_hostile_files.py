@@ -11,9 +11,9 @@ import pytest
 
 from ingest.pipeline import DocumentBuilder
 from ingest.sandbox import SandboxedParser
-from inspection_qa.errors import ConfigError, UnreadableFileError
+from core.errors import ConfigError, UnreadableFileError
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
+from core.settings import Settings
 from tests.paths import LETTER_PDF, NEWS_TXT
 from tests.support import hostile
 

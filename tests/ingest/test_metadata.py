@@ -2,8 +2,9 @@ import shutil
 
 import pytest
 
-from inspection_qa.errors import UnreadableFileError
-from ingest.metadata import date_from_text, kind_from_text, read_sidecar
+from core.errors import UnreadableFileError
+from ingest.metadata import date_from_text, kind_from_text
+from ingest.sidecars import read_sidecar
 from ingest.pipeline import DocumentBuilder
 from tests.paths import LETTER_PDF, NEWS_TXT
 

@@ -87,14 +87,14 @@ def test_remove_deletes_from_every_store(fake_service, corpus_copy):
     fake_service.remove(NEWS_TXT.name)
     docs, chunks, dense, lexical = _counts(fake_service)
     assert docs == 1 and chunks == dense == lexical
-    from inspection_qa.errors import NotFoundError
+    from core.errors import NotFoundError
 
     with pytest.raises(NotFoundError, match="no document"):
         fake_service.remove("nope.pdf")
 
 
 def test_second_writer_waits_then_is_refused(fake_service, tmp_path):
-    from inspection_qa.errors import IndexBusyError
+    from core.errors import IndexBusyError
     from inspection_qa.service import QAService
 
     other = QAService(fake_service.settings.replace(lock_timeout_s=0.2))

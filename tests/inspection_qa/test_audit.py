@@ -17,7 +17,7 @@ from answering.types import Answer, Citation
 from inspection_qa.audit import AuditLog, AuditLogError, entry_for, format_entry
 from inspection_qa.cli import main
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
+from core.settings import Settings
 from retrieval.filters import SearchFilter
 from tests.paths import NEWS_TXT, ROOT
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest.metadata import read_sidecar
+from ingest.sidecars import read_sidecar
 from ingest.pipeline import doc_id_for
-from inspection_qa.errors import UnreadableFileError
-from inspection_qa.records import DocumentMeta
+from core.errors import UnreadableFileError
+from core.records import DocumentMeta
 from inspection_qa.uploads import (
     check_upload, discard_upload, names_taken, sanitize_filename, save_upload, sidecar_for, write_sidecar,
 )

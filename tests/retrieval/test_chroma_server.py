@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
+from core.settings import Settings
 from tests.paths import CORPUS, NEWS_TXT, ROOT
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
+from core.settings import Settings
 from tests.paths import CORPUS, LETTER_PDF, NEWS_TXT, ROOT
 
 POINTS = ["after-docstore", "after-dense", "after-complete", "before-lexical"]
@@ -20,7 +20,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from inspection_qa.service import QAService
-from inspection_qa.settings import Settings
+from core.settings import Settings
 data, point, action, target = sys.argv[1:5]
 svc = QAService(Settings(data_dir=Path(data), embedder="fake", extra={"crash_at": point}))
 if action == "ingest":

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from inspection_qa.errors import UnknownNameError
-from inspection_qa.settings import Settings
+from core.errors import UnknownNameError
+from core.settings import Settings
 from retrieval.embedders import OnnxEmbedder, make_embedder
 from tests.paths import CORPUS, LETTER_PDF, NEWS_TXT
 
@@ -184,7 +184,7 @@ def test_truncates_long_texts_like_pytorch(onnx_embedders, real_embedder, senten
 
 
 def test_index_of_another_backend_names_the_embedder_to_use(tmp_path):
-    from inspection_qa.errors import ModelMismatchError
+    from core.errors import ModelMismatchError
     from retrieval.dense import ChromaDenseStore
 
     ChromaDenseStore(path=tmp_path / "chroma").collection("onnx-int8/all-MiniLM-L6-v2")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from evaluation.metrics import contains
-from inspection_qa.errors import ModelMismatchError, UnknownNameError
-from inspection_qa.settings import Settings
+from core.errors import ModelMismatchError, UnknownNameError
+from core.settings import Settings
 from retrieval.embedders import HashingEmbedder, make_embedder
 from retrieval.hybrid import rrf
 from tests.paths import EXAMPLE_QUESTIONS

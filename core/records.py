@@ -9,16 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Kinds of source. Primary sources are the inspectorate's own words.
-KINDS: dict[str, str] = {
-    "inspection_letter": "inspection letter",
-    "inspection_report": "inspection report",
-    "monitoring_visit": "monitoring visit",
-    "council_report": "council report",
-    "news": "news report",
-    "other": "document",
-}
-PRIMARY_KINDS = frozenset({"inspection_letter", "inspection_report", "monitoring_visit"})
+from .kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 
 
 @dataclass(frozen=True)
@@ -60,11 +51,11 @@ class DocumentMeta:
 
     @property
     def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
+        return SOURCE_KINDS.get(self.kind, self.kind)
 
     @property
     def is_primary(self) -> bool:
-        return self.kind in PRIMARY_KINDS
+        return self.kind in PRIMARY_SOURCE_KINDS
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
