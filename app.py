@@ -18,13 +18,18 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import streamlit as st  # noqa: E402
 
 from answering.types import Answer, Citation  # noqa: E402
-from inspection_qa.access import logout_button, require_user  # noqa: E402
 from core.errors import InspectionQAError  # noqa: E402
-from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, highlight  # noqa: E402
-from inspection_qa.service import Conversation, QAService  # noqa: E402
 from core.kinds import SOURCE_KINDS  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from inspection_qa.access import logout_button, require_user  # noqa: E402
 from inspection_qa.app_service import get_service  # noqa: E402
+from inspection_qa.markdown_safe import (  # noqa: E402
+    context_window,
+    escape_line,
+    escape_markdown,
+    highlight,
+)
+from inspection_qa.service import Conversation, QAService  # noqa: E402
 from inspection_qa.transcript import conversation_markdown  # noqa: E402
 from retrieval.filters import SearchFilter  # noqa: E402
 

@@ -16,9 +16,19 @@ from retrieval.hybrid import HybridRetriever
 
 from .followups import FollowUpRewriter
 from .selection import (
-    Candidate, SentenceScorer, candidates_from, has_quantity, is_change_question, is_quantity_question,
-    near_duplicate, query_terms, unknown_names, answer_type_terms, topic_of_change_question,
-    is_when_question, has_date,
+    Candidate,
+    SentenceScorer,
+    answer_type_terms,
+    candidates_from,
+    has_date,
+    has_quantity,
+    is_change_question,
+    is_quantity_question,
+    is_when_question,
+    near_duplicate,
+    query_terms,
+    topic_of_change_question,
+    unknown_names,
 )
 from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations

@@ -85,7 +85,8 @@ def load_pool(corpus_dir: Path = CORPUS_DIR) -> Pool:
     global _POOL
     if _POOL is not None and corpus_dir == CORPUS_DIR:
         return _POOL
-    from ingest.pipeline import DocumentBuilder, collect_files
+    from ingest.builder import DocumentBuilder
+    from ingest.pipeline import collect_files
     from ingest.sentences import split_sentences
 
     sentences: list[str] = []

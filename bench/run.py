@@ -213,7 +213,8 @@ def bench_ingest(embedder, embedder_name: str, paths: list[Path], work: Path, ru
     a raw run and the ingest beside it see the same conditions, so the target uses the median of
     these paired ratios (the best-of and mean ratios are reported beside it)."""
     from ingest.chunking import Chunker
-    from ingest.pipeline import DocumentBuilder, Ingestor
+    from ingest.builder import DocumentBuilder
+    from ingest.pipeline import Ingestor
     from inspection_qa.service import QAService
     from core.settings import Settings
 
@@ -443,7 +444,8 @@ def scale_chunks(size: int, docs_dir: Path, seed: int, cache: Path | None = None
             return pickle.load(fh)
     from bench.corpus import CorpusGenerator, write_markdown, write_text
     from ingest.chunking import Chunker
-    from ingest.pipeline import DocumentBuilder, collect_files
+    from ingest.builder import DocumentBuilder
+    from ingest.pipeline import collect_files
 
     builder, chunker = DocumentBuilder(), Chunker()
     docs, chunk_lists, total = [], [], 0

@@ -14,8 +14,13 @@ from .kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 
 @dataclass(frozen=True)
 class Span:
+    """Characters [start, end) of a document's clean text."""
+
     start: int
     end: int
+
+
+CharRange = tuple[int, int]  # characters [start, end) of some other string (e.g. a chunk's embedded text)
 
 
 @dataclass(frozen=True)

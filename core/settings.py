@@ -6,7 +6,7 @@ Library modules never read `os.environ`; they receive a `Settings`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -48,7 +48,6 @@ class Settings:
     max_upload_mb: int = 50
     # audit trail: a JSON Lines file of every question and its evidence ("" = off)
     audit_log: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -74,8 +73,6 @@ class Settings:
         values: dict[str, Any] = {}
         types = {f.name: f.type for f in dataclasses.fields(cls)}
         for name in types:
-            if name == "extra":
-                continue
             raw = env.get(ENV_PREFIX + name.upper())
             if raw is None or raw == "":
                 continue

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import csv
 import io
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 

@@ -6,7 +6,6 @@ import re
 from datetime import date as _date
 from pathlib import Path
 
-
 MONTHS = {
     m: i
     for i, names in enumerate(

@@ -6,10 +6,8 @@ nothing already indexed is touched unless a file replaces its own earlier versio
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
-import re
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,21 +15,16 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from core.errors import InspectionQAError, UnreadableFileError
+from core.protocols import IndexWriter
 from core.records import Document, DocumentMeta
 
+from .builder import DocumentBuilder, content_hash, doc_id_for
 from .chunking import Chunker
-from .cleaning import TextCleaner
-from .loaders import LOADERS, load_file
-from .metadata import date_from_text, kind_from_text, latest_mentioned_date, title_from_text
-from .sidecars import is_sidecar, read_sidecar
+from .loaders import LOADERS
 from .sandbox import SandboxedParser
+from .sidecars import is_sidecar, read_sidecar
 
 log = logging.getLogger(__name__)
-
-
-def doc_id_for(path: Path) -> str:
-    """A stable id from the file name, so a changed file replaces its earlier version."""
-    return re.sub(r"[^a-z0-9._-]+", "-", path.name.lower()).strip("-") or "document"
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -56,11 +49,6 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return unique
 
 
-def content_hash(path: Path) -> str:
-    """The file's bytes: two files with equal bytes are one document, whatever their sidecars say."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def sidecar_changed(path: Path, existing: DocumentMeta) -> bool:
     """True when the sidecar now says something else than what the index holds (or was removed)."""
     side = read_sidecar(path)
@@ -68,41 +56,6 @@ def sidecar_changed(path: Path, existing: DocumentMeta) -> bool:
     if any(v is not None and v != getattr(existing, k) for k, v in given.items()):
         return True
     return existing.date_source == "sidecar" and side.date is None
-
-
-class DocumentBuilder:
-    """Loads, cleans and describes one file; the result carries its clean text and provenance.
-
-    This is the in-process worker: `Ingestor` runs it inside a `SandboxedParser` child process,
-    under the time and memory limits of the settings.
-    """
-
-    def run(self, path: Path) -> Document:
-        raw = load_file(path)
-        sha = content_hash(path)
-        sidecar = read_sidecar(path)
-        clean = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None).run(raw.pages)
-        if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
-            raise UnreadableFileError(path, "no extractable text after cleaning (a scan? run OCR first)")
-        date, date_source = sidecar.date, "sidecar"
-        if date is None:
-            date = date_from_text(clean.text)
-            date_source = "text" if date else "none"
-        if date is None:
-            date = latest_mentioned_date(clean.text)
-            date_source = "latest mentioned" if date else "none"
-        meta = DocumentMeta(
-            doc_id=doc_id_for(path),
-            filename=path.name,
-            title=sidecar.title or title_from_text(clean.text, raw.embedded_title, path.name),
-            date=date,
-            kind=sidecar.kind or kind_from_text(clean.text, path.name),
-            publisher=sidecar.publisher,
-            sha256=sha,
-            source_path=str(path.resolve()),
-            date_source=date_source,
-        )
-        return Document(meta=meta, text=clean.text, pages=clean.pages, blocks=clean.blocks)
 
 
 @dataclass
@@ -142,7 +95,7 @@ class IngestReport:
 class Ingestor:
     """Runs the pipeline into an `Index` under its write lock."""
 
-    def __init__(self, index, chunker: Chunker | None = None, builder: DocumentBuilder | None = None,
+    def __init__(self, index: IndexWriter, chunker: Chunker | None = None, builder: DocumentBuilder | None = None,
                  parser: SandboxedParser | None = None) -> None:
         """Files are parsed by `parser`, by default a `SandboxedParser` with the settings' limits;
         a `builder` given instead parses in this process, unguarded."""
@@ -220,7 +173,7 @@ class Ingestor:
                 flush(store_pool)
                 collect()
             if report.changed or report.repaired:
-                self.index.failpoint("before-lexical")
+                self.index.crash_point("before-lexical")
                 self.index.rebuild_lexical()
         return report
 
@@ -240,12 +193,12 @@ class Ingestor:
             if path.suffix.lower() not in LOADERS and path.exists():
                 raise UnreadableFileError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: "
                                           + ", ".join(sorted(LOADERS)))
-            existing = self.index.docstore.meta(doc_id_for(path)) if path.exists() else None
+            existing = self.index.document_meta(doc_id_for(path)) if path.exists() else None
             if existing is not None and path.is_file() and existing.sha256 == content_hash(path) \
                     and not sidecar_changed(path, existing):
                 return FileOutcome(str(path), "unchanged", existing.doc_id, reason="already ingested, unchanged")
             doc = self.parser.run(path)
-            twin = self.index.docstore.find_by_sha(doc.meta.sha256)
+            twin = self.index.find_by_sha(doc.meta.sha256)
             if twin is not None and twin.doc_id != doc.meta.doc_id:
                 return FileOutcome(str(path), "duplicate", twin.doc_id, reason=f"same content as {twin.filename}")
             chunks = self.chunker.run(doc)

@@ -3,7 +3,7 @@
 A hostile or broken file (a decompression bomb, a structure that makes the parser loop or
 recurse, a 50 MB line) must cost at most `timeout_s` seconds and `memory_mb` MiB, and must
 never take the ingesting process down with it. So `SandboxedParser.run(path)` does what
-`DocumentBuilder.run` does (load, clean, describe) in a worker process and returns the
+`ingest.builder.build_document` does (load, clean, describe) in a worker process and returns the
 `Document`, or raises `UnreadableFileError` with a short reason.
 
 How the worker is made. The caller may be multi-threaded (Streamlit, Chroma, torch) and large
@@ -11,7 +11,7 @@ How the worker is made. The caller may be multi-threaded (Streamlit, Chroma, tor
 meaningless; multiprocessing's 'spawn' and 'forkserver' re-import the caller's `__main__` in
 every child, which under `streamlit run app.py` is the app itself. Instead one small helper
 process is started per process, on first use, with `python -c`: it imports only the parsing
-code (pypdf and ingest/), stays single-threaded, and forks one worker per file (about 10 ms).
+code (pypdf and `ingest.builder`), stays single-threaded, and forks one worker per file (about 10 ms).
 The worker sets its limits, parses, pickles the result into a temporary file and exits; the
 helper kills it when the time is up and reports how it ended. Parent and helper speak JSON
 lines over a pipe. Where `os.fork` does not exist the file is parsed in-process, unguarded.
@@ -25,6 +25,7 @@ also ends a worker whose helper has died.
 from __future__ import annotations
 
 import atexit
+import base64
 import json
 import logging
 import math
@@ -38,14 +39,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from core.errors import ConfigError, InspectionQAError, UnreadableFileError
 from core.records import Document
 
+from .builder import build_document
+
 log = logging.getLogger(__name__)
 
-DEFAULT_BUILDER = "ingest.pipeline:DocumentBuilder"
 MIN_MEMORY_MB = 16
 HELPER_GRACE_S = 30.0  # how long past the time limit the parent waits for the helper itself
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
@@ -62,11 +64,13 @@ class SandboxError(InspectionQAError):
 class SandboxedParser:
     """Turns a path into a `Document` in a worker process under a time and a memory limit.
 
-    `builder` names, as "module:attribute", the class whose instances parse in the worker
-    (`.run(path) -> Document`); tests name other ones to make a worker crash or stall.
+    `parse` is the callable (`path -> Document`) run in the worker, `build_document` by default.
+    It reaches the worker pickled, so it must be picklable by reference: a module-level function,
+    or a bound method of an instance of a module-level class.
     """
 
-    def __init__(self, timeout_s: float = 60.0, memory_mb: int = 1024, builder: str = DEFAULT_BUILDER) -> None:
+    def __init__(self, timeout_s: float = 60.0, memory_mb: int = 1024,
+                 parse: Callable[[Path], Document] = build_document) -> None:
         if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not math.isfinite(timeout_s) \
                 or timeout_s <= 0:
             raise ConfigError(f"parse_timeout_s={timeout_s!r} must be a positive number of seconds")
@@ -75,11 +79,16 @@ class SandboxedParser:
                 f"parse_memory_mb={memory_mb!r} must be a whole number of MiB, at least {MIN_MEMORY_MB}; "
                 "less cannot parse even a small file"
             )
-        if not isinstance(builder, str) or builder.count(":") != 1 or not all(builder.split(":")):
-            raise ConfigError(f"parser builder {builder!r} must look like 'package.module:ClassName'")
+        if not callable(parse):
+            raise ConfigError(f"parse={parse!r} must be a callable taking a path and returning a Document")
+        try:
+            self._parse_pickle = base64.b64encode(pickle.dumps(parse, protocol=pickle.HIGHEST_PROTOCOL)).decode()
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise ConfigError(f"parse={parse!r} cannot be sent to a worker process ({exc}); "
+                              "use a module-level function") from None
         self.timeout_s = float(timeout_s)
         self.memory_mb = memory_mb
-        self.builder = builder
+        self.parse = parse
 
     @classmethod
     def from_settings(cls, settings) -> "SandboxedParser":
@@ -98,12 +107,12 @@ class SandboxedParser:
     def run(self, path: Path) -> Document:
         path = Path(path)
         if not hasattr(os, "fork"):
-            return _load_builder(self.builder)().run(path)
+            return self.parse(path)
         with tempfile.TemporaryDirectory(prefix="inspection-qa-parse-") as tmp:
             out, err = os.path.join(tmp, "result.pickle"), os.path.join(tmp, "stderr.txt")
             request = {
                 "path": str(path), "cwd": os.getcwd(), "out": out, "err": err,
-                "timeout": self.timeout_s, "memory_mb": self.memory_mb, "builder": self.builder,
+                "timeout": self.timeout_s, "memory_mb": self.memory_mb, "parse": self._parse_pickle,
             }
             reply = _HELPERS.request(request, self.timeout_s + HELPER_GRACE_S)
             if reply.get("status") == "helper-timeout":
@@ -292,13 +301,6 @@ def _signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-def _load_builder(spec: str):
-    import importlib
-
-    module, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
 # -- helper side ------------------------------------------------------------------------------
 def _helper_main() -> None:
     """Read requests (JSON lines) on stdin, fork a worker for each, reply how it ended."""
@@ -329,7 +331,7 @@ def _warm_up() -> None:
 
     import pypdf
 
-    from ingest import pipeline  # noqa: F401
+    from ingest import builder  # noqa: F401
 
     try:
         writer = pypdf.PdfWriter()
@@ -413,14 +415,14 @@ def _worker(request: dict) -> int:
     except OSError:
         pass
     try:
-        builder = _load_builder(request["builder"])()
+        parse = pickle.loads(base64.b64decode(request["parse"]))
     except Exception as exc:  # noqa: BLE001
-        return _write(request["out"], ("error", f"cannot load parser {request['builder']}: {exc}"))
+        return _write(request["out"], ("error", f"cannot load the parser: {exc}"))
     base = _address_space()
     if base:  # where the address space cannot be read, no limit beats a wrong one
         _limit(resource.RLIMIT_AS, base + int(request["memory_mb"]) * 1024 * 1024)
     try:
-        result: tuple = ("ok", builder.run(Path(request["path"])))
+        result: tuple = ("ok", parse(Path(request["path"])))
     except UnreadableFileError as exc:
         result = ("unreadable", exc.reason)
     except MemoryError:

@@ -9,8 +9,9 @@ import os
 
 import streamlit as st
 
-from .service import QAService
 from core.settings import Settings
+
+from .service import QAService
 
 
 @st.cache_resource(show_spinner="Opening the index…")

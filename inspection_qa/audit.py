@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from answering.types import Answer
-
 from core.errors import InspectionQAError
 
 LOCK_TIMEOUT_S = 30.0

@@ -73,8 +73,9 @@ def _user() -> str:
               help="Keep the index on a Chroma server shared by several app instances [env INSPECTION_QA_CHROMA_URL].")
 @click.option("--model", envvar="INSPECTION_QA_MODEL", default=None,
               help="Embedding model: all-MiniLM-L6-v2 (packaged) or a local model folder [env INSPECTION_QA_MODEL].")
-@click.option("--embedder", envvar="INSPECTION_QA_EMBEDDER", default=None, hidden=True,
-              help="Embedder backend (sentence-transformers, or fake for tests).")
+@click.option("--embedder", envvar="INSPECTION_QA_EMBEDDER", default=None,
+              help="Embedding backend: onnx-int8 (default), onnx, sentence-transformers (PyTorch), or hashing "
+                   "(no model: word overlap only, for trials) [env INSPECTION_QA_EMBEDDER].")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
 @click.version_option(package_name="inspection-qa")
 @click.pass_context
@@ -116,8 +117,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
       inspection-qa ingest corpus/
       inspection-qa ingest letters/2024-monitoring-visit.pdf notes.md
     """
-    from ingest.pipeline import collect_files
     from tqdm import tqdm
+
+    from ingest.pipeline import collect_files
 
     service = _service(ctx)
     files = collect_files(paths)
@@ -342,8 +344,9 @@ def audit(ctx: click.Context, last: int | None, as_json: bool, log_path: Path | 
       inspection-qa audit --last 5
       inspection-qa audit --json --log /var/log/inspection-qa/audit.jsonl
     """
-    from .audit import AuditLog, format_entry
     from core.errors import ConfigError
+
+    from .audit import AuditLog, format_entry
 
     path = log_path or _settings(ctx).audit_log
     if not path:

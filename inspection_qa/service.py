@@ -8,14 +8,14 @@ from typing import Callable, Iterable
 
 from answering.compose import ExtractiveAnswerer
 from answering.types import Answer
-from ingest.pipeline import FileOutcome, IngestReport, Ingestor
-from retrieval.embedders import Embedder
+from core.errors import NotFoundError
+from core.protocols import Embedder
+from core.settings import Settings
+from ingest.pipeline import FileOutcome, Ingestor, IngestReport
 from retrieval.filters import SearchFilter
 from retrieval.index import Index
 
 from .audit import AuditLog
-from core.errors import NotFoundError
-from core.settings import Settings
 
 LOCAL_USER = "local"
 

@@ -25,9 +25,15 @@ from typing import Collection, Iterable
 from core.errors import UnreadableFileError
 from core.files import atomic_write
 from core.records import DocumentMeta
+from ingest.builder import doc_id_for
 from ingest.loaders import ACCEPTED_SUFFIXES
-from ingest.pipeline import doc_id_for
-from ingest.sidecars import SIDECAR_SUFFIX, check_date, check_kind, sidecar_for, write_sidecar
+from ingest.sidecars import (
+    SIDECAR_SUFFIX,
+    check_date,
+    check_kind,
+    sidecar_for,
+    write_sidecar,
+)
 
 PDF_MAGIC = b"%PDF-"
 MAX_STEM_CHARS = 120

@@ -28,16 +28,16 @@ from typing import Callable  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from core.errors import InspectionQAError, QuestionSetError  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from evaluation.metrics import METRICS, EvalResult, format_value, score, score_record  # noqa: E402
 from evaluation.questions import Question, load_questions, unmatched_evidence  # noqa: E402
 from evaluation.report import KIND_CHART_METRICS, ordered, render_html, render_markdown  # noqa: E402
 from evaluation.runner import question_dicts, run_question  # noqa: E402
 from inspection_qa.access import require_user  # noqa: E402
-from core.errors import InspectionQAError, QuestionSetError  # noqa: E402
+from inspection_qa.app_service import get_service  # noqa: E402
 from inspection_qa.markdown_safe import escape_line, escape_markdown  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from inspection_qa.app_service import get_service  # noqa: E402
 
 MAX_WARNINGS_SHOWN = 20
 RESULT_KEY = "evaluation_run"

@@ -24,15 +24,21 @@ from pathlib import Path  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from inspection_qa.access import logout_button, require_user  # noqa: E402
 from core.errors import InspectionQAError, UnreadableFileError  # noqa: E402
-from inspection_qa.markdown_safe import escape_line  # noqa: E402
 from core.kinds import SOURCE_KINDS  # noqa: E402
-from inspection_qa.service import QAService  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from inspection_qa.access import logout_button, require_user  # noqa: E402
 from inspection_qa.app_service import get_service  # noqa: E402
+from inspection_qa.markdown_safe import escape_line  # noqa: E402
+from inspection_qa.service import QAService  # noqa: E402
 from inspection_qa.uploads import (  # noqa: E402
-    ACCEPTED_SUFFIXES, check_date, check_upload, discard_upload, in_folder, save_upload, uploads_dir,
+    ACCEPTED_SUFFIXES,
+    check_date,
+    check_upload,
+    discard_upload,
+    in_folder,
+    save_upload,
+    uploads_dir,
 )
 
 OUTCOMES_KEY = "documents_outcomes"

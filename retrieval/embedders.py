@@ -13,34 +13,21 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 import numpy as np
 
 from core.errors import ConfigError, ModelLoadError, UnknownNameError
+from core.protocols import Embedder
+from core.records import CharRange
 from core.settings import Settings
-
-from .pooling import Span, fill_missing, normalise, pool_spans
 from core.text import tokens
+
+from .pooling import fill_missing, normalise, pool_spans
 
 log = logging.getLogger(__name__)
 
 PACKAGED_MODELS = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
-
-
-class Embedder(Protocol):
-    """Unit-length float32 vectors for documents and queries."""
-
-    @property
-    def name(self) -> str: ...
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
-
-    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Each text's vector, and a vector per character span of it (its sentences), from one pass."""
-        ...
 
 
 def resolve_model_path(model: str) -> str:
@@ -104,7 +91,7 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
-    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    def embed_with_spans(self, texts: list[str], spans: list[list[CharRange]]) -> tuple[np.ndarray, list[np.ndarray]]:
         """`encode` returning token embeddings too, one length-sorted batch at a time (so only one
         batch's token embeddings are held); the tokenizer's offsets place the spans."""
         if not texts:
@@ -406,7 +393,7 @@ class OnnxEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
-    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    def embed_with_spans(self, texts: list[str], spans: list[list[CharRange]]) -> tuple[np.ndarray, list[np.ndarray]]:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32), []
         session, tokenizer = self._load()
@@ -426,14 +413,20 @@ class OnnxEmbedder:
 
 
 class HashingEmbedder:
-    """A fast deterministic stand-in for unit tests: hashed bag of stemmed words and bigrams."""
+    """A deterministic embedder with no model: a hashed bag of stemmed words and word bigrams.
+
+    For tests and trials where a model's meaning is not what is checked (crash safety, uploads,
+    access, the stores), as Haystack ships its mock embedders: it loads in no time, and two texts
+    are close only when they share words. Vectors are `(n, dim)` float32, unit length. Never the
+    default; answers with it are lexical matches, not semantic ones.
+    """
 
     def __init__(self, dim: int = 384) -> None:
         self.dim = dim
 
     @property
     def name(self) -> str:
-        return f"fake/hashing-{self.dim}"
+        return f"hashing-{self.dim}"
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)
@@ -455,7 +448,7 @@ class HashingEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
-    def embed_with_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    def embed_with_spans(self, texts: list[str], spans: list[list[CharRange]]) -> tuple[np.ndarray, list[np.ndarray]]:
         """No tokens to pool: each span is embedded as a text of its own."""
         return self.embed_documents(texts), [
             self.embed_documents([t[a:b] for a, b in s]) if s else np.zeros((0, self.dim), dtype=np.float32)
@@ -467,7 +460,7 @@ EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "sentence-transformers": lambda s: SentenceTransformerEmbedder(s.embedding_model, device=s.device),
     "onnx": lambda s: OnnxEmbedder(s.embedding_model, s.model_cache, quantize=False),
     "onnx-int8": lambda s: OnnxEmbedder(s.embedding_model, s.model_cache, quantize=True),
-    "fake": lambda s: HashingEmbedder(),
+    "hashing": lambda s: HashingEmbedder(),
 }
 
 

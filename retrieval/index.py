@@ -16,13 +16,15 @@ from typing import Iterator
 import numpy as np
 
 from core.errors import IndexBusyError, NotFoundError
+from core.protocols import Embedder
 from core.records import Chunk, Document, DocumentMeta
 from core.settings import Settings
 
+from . import crashpoints
 from .dense import ChromaDenseStore
 from .docstore import DocStore
 from .docstore_chroma import ChromaDocStore
-from .embedders import Embedder, make_embedder
+from .embedders import make_embedder
 from .filters import SearchFilter
 from .lexical import BM25Index
 
@@ -72,13 +74,14 @@ class Index:
             lock.release()
 
     # -- writes (call inside write_lock) ---------------------------------------------------
-    def failpoint(self, name: str) -> None:
-        """Fault injection for the crash-safety tests: die here, as SIGKILL would, if asked to."""
-        if self.settings.extra.get("crash_at") == name:
-            import os
-            import signal
+    def crash_point(self, name: str) -> None:
+        crashpoints.reached(name)
 
-            os.kill(os.getpid(), signal.SIGKILL)
+    def document_meta(self, doc_id: str) -> DocumentMeta | None:
+        return self.docstore.meta(doc_id)
+
+    def find_by_sha(self, sha256: str) -> DocumentMeta | None:
+        return self.docstore.find_by_sha(sha256)
 
     def repair(self) -> list[str]:
         """Drop documents a killed writer left half-written, and vectors no document owns;
@@ -103,21 +106,21 @@ class Index:
         for doc, chunks, _, sentence_vectors in batch:
             old_ids.update(self.docstore.chunk_ids(doc.meta.doc_id))
             self.docstore.put(doc, chunks, sentence_vectors)
-        self.failpoint("after-docstore")
+        self.crash_point("after-docstore")
         all_chunks = [c for _, chunks, _, _ in batch for c in chunks]
         if all_chunks:
             self.dense.add(all_chunks, np.concatenate([v for _, _, v, _ in batch]), self.embedder.name)
-        self.failpoint("after-dense")
+        self.crash_point("after-dense")
         for doc, _, _, _ in batch:
             self.docstore.mark_complete(doc.meta.doc_id)
-        self.failpoint("after-complete")
+        self.crash_point("after-complete")
         self.dense.delete_ids(sorted(old_ids - {c.id for c in all_chunks}))
 
     def remove_document(self, doc_id: str) -> DocumentMeta:
         meta = self.resolve(doc_id)
         ids = self.docstore.chunk_ids(meta.doc_id)
         self.docstore.delete(meta.doc_id)  # absent for readers from here on
-        self.failpoint("after-remove-docstore")
+        self.crash_point("after-remove-docstore")
         self.dense.delete_ids(ids)
         return meta
 

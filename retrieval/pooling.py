@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-Span = tuple[int, int]  # characters [start, end) of the embedded text
+from core.records import CharRange  # characters [start, end) of the embedded text
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -19,7 +19,7 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
-def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[Span]) -> tuple[np.ndarray, list[int]]:
+def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[CharRange]) -> tuple[np.ndarray, list[int]]:
     """Unit-length mean of the token embeddings whose characters overlap each span.
 
     `tokens` (T, D) and `offsets` (T, 2) are one text's tokens; special and padding tokens have
@@ -42,7 +42,7 @@ def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[Span]) -
     return out, missing
 
 
-def fill_missing(embed_documents, texts: Sequence[str], spans: Sequence[Sequence[Span]],
+def fill_missing(embed_documents, texts: Sequence[str], spans: Sequence[Sequence[CharRange]],
                  pooled: list[np.ndarray], missing: list[tuple[int, int]]) -> None:
     """Embed on their own the sentences that fell past the truncation of their passage."""
     if not missing:

@@ -11,9 +11,9 @@ import numpy as np
 
 from answering.compose import AbstentionPolicy
 from answering.selection import query_terms
+from core.settings import Settings
 from evaluation.metrics import contains
 from inspection_qa.service import QAService
-from core.settings import Settings
 
 svc = QAService(Settings(data_dir=sys.argv[1]))
 qs = [json.loads(line) for path in sys.argv[2:] if path.endswith(".jsonl") for line in open(path)]

@@ -57,8 +57,8 @@ def default_embedder():
 def corpus_service(tmp_path_factory, default_embedder):
     """The real corpus ingested with the real model, as the default backend runs it (onnx-int8),
     into a session-wide data folder (CLI subprocesses on it use the same default)."""
-    from inspection_qa.service import QAService
     from core.settings import Settings
+    from inspection_qa.service import QAService
 
     data = tmp_path_factory.mktemp("corpus-index")
     service = QAService(Settings(data_dir=data, models_dir=os.environ["INSPECTION_QA_MODELS_DIR"]),
@@ -69,12 +69,12 @@ def corpus_service(tmp_path_factory, default_embedder):
 
 
 @pytest.fixture
-def fake_service(tmp_path):
+def hashing_service(tmp_path):
     """A fresh index with the deterministic hashing embedder: fast, for pipeline mechanics."""
-    from inspection_qa.service import QAService
     from core.settings import Settings
+    from inspection_qa.service import QAService
 
-    return QAService(Settings(data_dir=tmp_path / "data", embedder="fake"))
+    return QAService(Settings(data_dir=tmp_path / "data", embedder="hashing"))
 
 
 @pytest.fixture
@@ -87,8 +87,8 @@ def corpus_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def bare_corpus_service(tmp_path_factory, default_embedder):
     """The corpus under unseen file names and with no sidecars: dates must come from the text."""
-    from inspection_qa.service import QAService
     from core.settings import Settings
+    from inspection_qa.service import QAService
 
     folder = tmp_path_factory.mktemp("bare-corpus")
     for i, f in enumerate(sorted(p for p in CORPUS.iterdir() if not p.name.endswith(".meta.toml"))):

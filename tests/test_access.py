@@ -12,7 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from inspection_qa import access
 from inspection_qa.access import (
-    LoginConfig, check_password, hash_password, is_loopback, login_config, verify_password, warn_if_exposed,
+    LoginConfig,
+    check_password,
+    hash_password,
+    is_loopback,
+    login_config,
+    verify_password,
+    warn_if_exposed,
 )
 from inspection_qa.audit import AuditLog
 from inspection_qa.cli import main
@@ -103,19 +109,19 @@ def test_exposed_without_login_warns_once(monkeypatch, caplog):
 @pytest.fixture
 def app_env(tmp_path, monkeypatch):
     """A one-document index (fake embedder: this is about the gate, not answers), audit on."""
-    from inspection_qa.service import QAService
     from core.settings import Settings
+    from inspection_qa.service import QAService
 
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(NEWS_TXT, docs / NEWS_TXT.name)
     data = tmp_path / "data"
-    service = QAService(Settings(data_dir=data, embedder="fake"))
+    service = QAService(Settings(data_dir=data, embedder="hashing"))
     assert not service.ingest([docs]).failures
     service.index.docstore.close()
     log = tmp_path / "audit.jsonl"
     monkeypatch.setenv("INSPECTION_QA_DATA_DIR", str(data))
-    monkeypatch.setenv("INSPECTION_QA_EMBEDDER", "fake")
+    monkeypatch.setenv("INSPECTION_QA_EMBEDDER", "hashing")
     monkeypatch.setenv("INSPECTION_QA_AUDIT_LOG", str(log))
     monkeypatch.setattr(access, "FAILURE_DELAY_S", 0.0)
     return log

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from answering.types import ABSTAIN_TEXT
-from inspection_qa.service import QAService
 from core.settings import Settings
+from inspection_qa.service import QAService
 from tests.paths import CORPUS, ROOT
 
 APP = ROOT / "app.py"  # AppTest resolves a relative path against this test file, not the cwd

@@ -22,8 +22,8 @@ def test_generator_writes_pdfs_and_text_the_pipeline_reads(tmp_path):
     import pypdf
 
     from bench.corpus import CorpusGenerator, load_pool
+    from ingest.builder import DocumentBuilder
     from ingest.chunking import Chunker
-    from ingest.pipeline import DocumentBuilder
 
     pool = load_pool()
     assert len(pool.sentences) > 50  # real wording from corpus/

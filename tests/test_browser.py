@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from inspection_qa.audit import AuditLog
 from inspection_qa.service import QAService
-from core.settings import Settings
 from tests.paths import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

@@ -95,8 +95,8 @@ def test_bad_file_gives_nonzero_exit_and_keeps_the_rest(cli_data, tmp_path):
 
 def test_reader_sees_documents_ingested_by_another_process(tmp_path, default_embedder):
     """The app keeps its index open while the CLI ingests: it must see the new document."""
-    from inspection_qa.service import QAService
     from core.settings import Settings
+    from inspection_qa.service import QAService
 
     data = tmp_path / "data"
     letter_only = tmp_path / "letter"

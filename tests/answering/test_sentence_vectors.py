@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from inspection_qa.service import QAService
 from core.settings import Settings
+from inspection_qa.service import QAService
 
 
 class CountingEmbedder:
@@ -45,7 +45,7 @@ def test_a_question_embeds_only_itself(corpus_service):
 
 def test_an_index_without_stored_sentence_vectors_answers_the_same(tmp_path, corpus_copy):
     """Indexes built before sentence vectors were stored: the passages are pooled at question time."""
-    settings = Settings(data_dir=tmp_path / "data", embedder="fake")
+    settings = Settings(data_dir=tmp_path / "data", embedder="hashing")
     service = QAService(settings)
     assert not service.ingest([corpus_copy]).failures
     questions = ["How regularly is supervision held?", "What did inspectors find about assessments?"]

@@ -1,8 +1,8 @@
 import pytest
 
+from core.errors import QuestionSetError
 from evaluation.metrics import summarise
 from evaluation.questions import load_questions
-from core.errors import QuestionSetError
 
 
 def _record(qid, retrieved, quotes, abstained=False, latency=10.0):

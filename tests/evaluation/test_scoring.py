@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
+from core.errors import ConfigError, QuestionSetError
 from evaluation.compare import compare
 from evaluation.gate import failures, parse_bars
 from evaluation.metrics import score
 from evaluation.questions import load_questions, unmatched_evidence
-from core.errors import ConfigError, QuestionSetError
 from tests.paths import ROOT
 
 

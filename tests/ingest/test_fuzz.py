@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import UnreadableFileError
+from core.records import Document, DocumentMeta
 from ingest.chunking import Chunker
 from ingest.cleaning import TextCleaner
 from ingest.loaders import load_file
 from ingest.sentences import split_sentences
-from core.errors import UnreadableFileError
-from core.records import Document, DocumentMeta
 from tests.paths import LETTER_PDF
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import DocumentBuilder
-from ingest.sandbox import SandboxedParser
 from core.errors import ConfigError, UnreadableFileError
-from inspection_qa.service import QAService
 from core.settings import Settings
+from ingest.builder import DocumentBuilder
+from ingest.sandbox import SandboxedParser
+from inspection_qa.service import QAService
 from tests.paths import LETTER_PDF, NEWS_TXT
 from tests.support import hostile
 
@@ -26,7 +26,7 @@ def _counts(service):
 
 
 def _service(tmp_path, **limits):
-    return QAService(Settings(data_dir=tmp_path / "data", embedder="fake", **limits))
+    return QAService(Settings(data_dir=tmp_path / "data", embedder="hashing", **limits))
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +103,13 @@ def test_memory_limit_comes_from_the_settings(tmp_path, hostile_dir):
 
 def test_memory_limit_stops_a_worker_that_allocates():
     with pytest.raises(UnreadableFileError, match="needed more than 64 MiB to parse"):
-        SandboxedParser(10, 64, builder="tests.support.hostile:Hog").run(NEWS_TXT)
+        SandboxedParser(10, 64, parse=hostile.Hog().run).run(NEWS_TXT)
 
 
 def test_time_limit_kills_a_stalled_worker_and_the_next_file_parses():
     started = time.monotonic()
     with pytest.raises(UnreadableFileError, match=r"took longer than 0\.2 s to parse; skipped"):
-        SandboxedParser(0.2, 256, builder="tests.support.hostile:Sleeper").run(NEWS_TXT)
+        SandboxedParser(0.2, 256, parse=hostile.Sleeper().run).run(NEWS_TXT)
     assert time.monotonic() - started < 5
     assert SandboxedParser(10, 256).run(NEWS_TXT).meta.filename == NEWS_TXT.name
 
@@ -127,7 +127,7 @@ def test_a_real_slow_file_meets_the_time_limit(hostile_dir):
 ])
 def test_a_crashing_worker_becomes_a_short_reason(builder, words):
     with pytest.raises(UnreadableFileError) as err:
-        SandboxedParser(10, 256, builder=f"tests.support.hostile:{builder}").run(NEWS_TXT)
+        SandboxedParser(10, 256, parse=getattr(hostile, builder)().run).run(NEWS_TXT)
     assert words in err.value.reason and len(err.value.reason) < 300
     assert err.value.path == str(NEWS_TXT)
 
@@ -159,7 +159,7 @@ def test_two_files_parse_at_once_in_separate_helpers(tmp_path):
     files = [tmp_path / "a.txt", tmp_path / "b.txt"]
     for f in files:
         shutil.copy(NEWS_TXT, f)
-    parser = SandboxedParser(30, 512, builder="tests.support.hostile:SlowBuilder")
+    parser = SandboxedParser(30, 512, parse=hostile.SlowBuilder().run)
     with ThreadPoolExecutor(2) as pool:
         docs = list(pool.map(parser.run, files))
     assert [d.meta.filename for d in docs] == ["a.txt", "b.txt"]

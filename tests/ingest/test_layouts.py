@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from ingest.pipeline import DocumentBuilder
+from ingest.builder import DocumentBuilder
 from tests.paths import REFERENCE_TXT
 from tests.support.pdfs import LAYOUTS, make_pdf, parse_reference
 

@@ -3,9 +3,9 @@ import shutil
 import pytest
 
 from core.errors import UnreadableFileError
+from ingest.builder import DocumentBuilder
 from ingest.metadata import date_from_text, kind_from_text
 from ingest.sidecars import read_sidecar
-from ingest.pipeline import DocumentBuilder
 from tests.paths import LETTER_PDF, NEWS_TXT
 
 

@@ -13,25 +13,25 @@ def _counts(service):
     return st["documents"], st["chunks"], st["dense_chunks"], st["lexical_chunks"]
 
 
-def test_reingest_changes_nothing(fake_service, corpus_copy):
-    first = fake_service.ingest([corpus_copy])
+def test_reingest_changes_nothing(hashing_service, corpus_copy):
+    first = hashing_service.ingest([corpus_copy])
     assert first.count("added") == 2 and not first.failures
-    before = _counts(fake_service)
-    second = fake_service.ingest([corpus_copy])
+    before = _counts(hashing_service)
+    second = hashing_service.ingest([corpus_copy])
     assert second.count("unchanged") == 2 and not second.changed
-    assert _counts(fake_service) == before
+    assert _counts(hashing_service) == before
     assert before[1] == before[2] == before[3] > 0
 
 
-def test_changed_file_replaces_its_chunks(fake_service, tmp_path):
+def test_changed_file_replaces_its_chunks(hashing_service, tmp_path):
     doc = tmp_path / "note.txt"
     doc.write_text("Inspectors found caseloads were high. Supervision was irregular.\n")
-    fake_service.ingest([doc])
+    hashing_service.ingest([doc])
     doc.write_text("Inspectors found caseloads had fallen. Supervision was regular and recorded.\n")
-    report = fake_service.ingest([doc])
+    report = hashing_service.ingest([doc])
     assert report.count("replaced") == 1
-    assert _counts(fake_service) == (1, 1, 1, 1)
-    text = fake_service.index.docstore.text("note.txt")
+    assert _counts(hashing_service) == (1, 1, 1, 1)
+    text = hashing_service.index.docstore.text("note.txt")
     assert "fallen" in text and "high" not in text
 
 
@@ -61,14 +61,14 @@ def _bad_files(folder):
     return bad
 
 
-def test_unreadable_files_are_reported_and_skipped_and_nothing_is_lost(fake_service, tmp_path):
-    fake_service.ingest([LETTER_PDF])
-    before = _counts(fake_service)
+def test_unreadable_files_are_reported_and_skipped_and_nothing_is_lost(hashing_service, tmp_path):
+    hashing_service.ingest([LETTER_PDF])
+    before = _counts(hashing_service)
     batch = tmp_path / "batch"
     batch.mkdir()
     bad = _bad_files(batch)
     shutil.copy(NEWS_TXT, batch / NEWS_TXT.name)
-    report = fake_service.ingest([batch])
+    report = hashing_service.ingest([batch])
     failed = {o.path.split("/")[-1]: o.reason for o in report.failures}
     # a truncated PDF may still yield its first pages; every other bad file must fail
     for name, why in bad.items():
@@ -77,37 +77,37 @@ def test_unreadable_files_are_reported_and_skipped_and_nothing_is_lost(fake_serv
         assert name in failed, f"{name} was not reported"
         assert why.lower() in failed[name].lower(), (name, failed[name])
     assert report.count("added") >= 1
-    docs, chunks, dense, lexical = _counts(fake_service)
+    docs, chunks, dense, lexical = _counts(hashing_service)
     assert docs >= before[0] + 1 and chunks == dense == lexical
-    assert fake_service.index.docstore.meta(LETTER_PDF.name.lower()) is not None
+    assert hashing_service.index.docstore.meta(LETTER_PDF.name.lower()) is not None
 
 
-def test_remove_deletes_from_every_store(fake_service, corpus_copy):
-    fake_service.ingest([corpus_copy])
-    fake_service.remove(NEWS_TXT.name)
-    docs, chunks, dense, lexical = _counts(fake_service)
+def test_remove_deletes_from_every_store(hashing_service, corpus_copy):
+    hashing_service.ingest([corpus_copy])
+    hashing_service.remove(NEWS_TXT.name)
+    docs, chunks, dense, lexical = _counts(hashing_service)
     assert docs == 1 and chunks == dense == lexical
     from core.errors import NotFoundError
 
     with pytest.raises(NotFoundError, match="no document"):
-        fake_service.remove("nope.pdf")
+        hashing_service.remove("nope.pdf")
 
 
-def test_second_writer_waits_then_is_refused(fake_service, tmp_path):
+def test_second_writer_waits_then_is_refused(hashing_service, tmp_path):
     from core.errors import IndexBusyError
     from inspection_qa.service import QAService
 
-    other = QAService(fake_service.settings.replace(lock_timeout_s=0.2))
-    with fake_service.index.write_lock():
+    other = QAService(hashing_service.settings.replace(lock_timeout_s=0.2))
+    with hashing_service.index.write_lock():
         with pytest.raises(IndexBusyError, match="another process is writing"):
             other.ingest([NEWS_TXT])
 
 
-def test_half_written_document_is_repaired(fake_service, corpus_copy):
-    fake_service.ingest([corpus_copy])
-    index = fake_service.index
+def test_half_written_document_is_repaired(hashing_service, corpus_copy):
+    hashing_service.ingest([corpus_copy])
+    index = hashing_service.index
+    from ingest.builder import DocumentBuilder
     from ingest.chunking import Chunker
-    from ingest.pipeline import DocumentBuilder
 
     extra = corpus_copy / "extra.txt"
     extra.write_text("A monitoring visit found that plans were clear and reviewed.\n")
@@ -115,20 +115,20 @@ def test_half_written_document_is_repaired(fake_service, corpus_copy):
     chunks = Chunker().run(doc)
     index.docstore.put(doc, chunks)  # a crash before the document was completed
     index.dense.add(chunks, index.embedder.embed_documents([c.text for c in chunks]), index.embedder.name)
-    report = fake_service.ingest([corpus_copy / NEWS_TXT.name])
+    report = hashing_service.ingest([corpus_copy / NEWS_TXT.name])
     assert report.repaired == ["extra.txt"]
-    docs, chunks_n, dense, lexical = _counts(fake_service)
+    docs, chunks_n, dense, lexical = _counts(hashing_service)
     assert docs == 2 and chunks_n == dense == lexical
 
 
-def test_editing_a_sidecar_replaces_the_document(fake_service, tmp_path):
+def test_editing_a_sidecar_replaces_the_document(hashing_service, tmp_path):
     doc = tmp_path / "note.txt"
     doc.write_text("Inspectors found caseloads were high. Supervision was irregular.\n")
     side = tmp_path / "note.txt.meta.toml"
     side.write_text('date = "2020"\n')
-    fake_service.ingest([doc])
+    hashing_service.ingest([doc])
     side.write_text('date = "2021"\nkind = "monitoring_visit"\n')
-    report = fake_service.ingest([doc])
+    report = hashing_service.ingest([doc])
     assert report.count("replaced") == 1
-    meta = fake_service.index.docstore.meta("note.txt")
+    meta = hashing_service.index.docstore.meta("note.txt")
     assert (meta.date, meta.kind) == ("2021", "monitoring_visit")

@@ -1,5 +1,5 @@
+from ingest.builder import DocumentBuilder
 from ingest.chunking import Chunker
-from ingest.pipeline import DocumentBuilder
 from ingest.sentences import split_sentences
 from tests.paths import LETTER_PDF, NEWS_TXT
 

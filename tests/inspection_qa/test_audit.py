@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from answering.types import Answer, Citation
+from core.settings import Settings
 from inspection_qa.audit import AuditLog, AuditLogError, entry_for, format_entry
 from inspection_qa.cli import main
 from inspection_qa.service import QAService
-from core.settings import Settings
 from retrieval.filters import SearchFilter
 from tests.paths import NEWS_TXT, ROOT
 
@@ -131,7 +131,7 @@ def audited_service(tmp_path):
     docs.mkdir()
     shutil.copy(NEWS_TXT, docs / NEWS_TXT.name)
     log = tmp_path / "audit.jsonl"
-    service = QAService(Settings(data_dir=tmp_path / "data", embedder="fake", audit_log=str(log)))
+    service = QAService(Settings(data_dir=tmp_path / "data", embedder="hashing", audit_log=str(log)))
     assert not service.ingest([docs]).failures
     return service, log, docs
 
@@ -153,12 +153,12 @@ def test_every_ask_is_recorded_with_the_documents_hashes(audited_service):
         assert rec["quote"] == service.index.docstore.text(c.doc_id)[rec["start"]:rec["end"]]
 
 
-def test_no_audit_log_means_no_file(tmp_path, fake_service):
-    assert fake_service.audit is None
+def test_no_audit_log_means_no_file(tmp_path, hashing_service):
+    assert hashing_service.audit is None
 
 
 def run_cli(args, data, log, **env):
-    full = {"INSPECTION_QA_DATA_DIR": str(data), "INSPECTION_QA_EMBEDDER": "fake", "INSPECTION_QA_AUDIT_LOG": str(log),
+    full = {"INSPECTION_QA_DATA_DIR": str(data), "INSPECTION_QA_EMBEDDER": "hashing", "INSPECTION_QA_AUDIT_LOG": str(log),
             "HF_HUB_OFFLINE": "1", **env}
     return CliRunner().invoke(main, args, env=full, catch_exceptions=False)
 

@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest.sidecars import read_sidecar
-from ingest.pipeline import doc_id_for
 from core.errors import UnreadableFileError
 from core.records import DocumentMeta
+from ingest.builder import doc_id_for
+from ingest.sidecars import read_sidecar
 from inspection_qa.uploads import (
-    check_upload, discard_upload, names_taken, sanitize_filename, save_upload, sidecar_for, write_sidecar,
+    check_upload,
+    discard_upload,
+    names_taken,
+    sanitize_filename,
+    save_upload,
+    sidecar_for,
+    write_sidecar,
 )
 from tests.paths import ROOT
 
@@ -170,7 +176,7 @@ def texts(at, kinds=("success", "info", "warning", "error", "markdown", "caption
 @pytest.fixture
 def page(tmp_path, monkeypatch):
     monkeypatch.setenv("INSPECTION_QA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("INSPECTION_QA_EMBEDDER", "fake")
+    monkeypatch.setenv("INSPECTION_QA_EMBEDDER", "hashing")
     monkeypatch.setenv("INSPECTION_QA_MAX_UPLOAD_MB", "1")
     at = AppTest.from_file(str(PAGE), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from inspection_qa.service import QAService
 from core.settings import Settings
+from inspection_qa.service import QAService
 from tests.paths import CORPUS, NEWS_TXT, ROOT
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from inspection_qa.service import QAService
 from core.settings import Settings
+from inspection_qa.service import QAService
 from tests.paths import CORPUS, LETTER_PDF, NEWS_TXT, ROOT
 
 POINTS = ["after-docstore", "after-dense", "after-complete", "before-lexical"]
@@ -19,10 +19,13 @@ POINTS = ["after-docstore", "after-dense", "after-complete", "before-lexical"]
 CHILD = """
 import sys
 from pathlib import Path
+import os, signal
 from inspection_qa.service import QAService
 from core.settings import Settings
+from retrieval import crashpoints
 data, point, action, target = sys.argv[1:5]
-svc = QAService(Settings(data_dir=Path(data), embedder="fake", extra={"crash_at": point}))
+crashpoints.hook = lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == point else None
+svc = QAService(Settings(data_dir=Path(data), embedder="hashing"))
 if action == "ingest":
     svc.ingest([Path(target)])
 else:
@@ -31,7 +34,7 @@ else:
 
 
 def consistent(data_dir) -> dict:
-    svc = QAService(Settings(data_dir=data_dir, embedder="fake"))
+    svc = QAService(Settings(data_dir=data_dir, embedder="hashing"))
     st = svc.status()
     assert st["chunks"] == st["dense_chunks"] == st["lexical_chunks"], st
     dense_ids = set(svc.index.dense.all_ids())
@@ -55,12 +58,12 @@ def run_child(data_dir, point, action, target):
 @pytest.mark.parametrize("point", POINTS)
 def test_sigkill_during_ingest(tmp_path, point):
     data = tmp_path / "data"
-    QAService(Settings(data_dir=data, embedder="fake")).ingest([LETTER_PDF])
+    QAService(Settings(data_dir=data, embedder="hashing")).ingest([LETTER_PDF])
     child = run_child(data, point, "ingest", NEWS_TXT)
     assert child.returncode == -signal.SIGKILL, child.stderr
     st = consistent(data)
     assert st["documents"] in (1, 2)
-    report = QAService(Settings(data_dir=data, embedder="fake")).ingest([NEWS_TXT, LETTER_PDF])
+    report = QAService(Settings(data_dir=data, embedder="hashing")).ingest([NEWS_TXT, LETTER_PDF])
     assert not report.failures
     st = consistent(data)
     assert st["documents"] == 2 and st["dense_entries"] == st["chunks"]
@@ -68,18 +71,18 @@ def test_sigkill_during_ingest(tmp_path, point):
 
 def test_sigkill_during_remove(tmp_path):
     data = tmp_path / "data"
-    QAService(Settings(data_dir=data, embedder="fake")).ingest([CORPUS])
+    QAService(Settings(data_dir=data, embedder="hashing")).ingest([CORPUS])
     child = run_child(data, "after-remove-docstore", "remove", NEWS_TXT.name)
     assert child.returncode == -signal.SIGKILL
     assert consistent(data)["documents"] == 1
-    QAService(Settings(data_dir=data, embedder="fake")).ingest([LETTER_PDF])  # any ingest repairs
+    QAService(Settings(data_dir=data, embedder="hashing")).ingest([LETTER_PDF])  # any ingest repairs
     st = consistent(data)
     assert st["dense_entries"] == st["chunks"]
 
 
 def test_sigkill_of_the_cli_at_random_moments(tmp_path):
     data = tmp_path / "data"
-    env = {**os.environ, "INSPECTION_QA_DATA_DIR": str(data), "INSPECTION_QA_EMBEDDER": "fake", "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "INSPECTION_QA_DATA_DIR": str(data), "INSPECTION_QA_EMBEDDER": "hashing", "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "inspection_qa.cli", "ingest", "--quiet", str(CORPUS)]
     for delay in (0.5, 1.0, 1.5, 2.0, 3.0):
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

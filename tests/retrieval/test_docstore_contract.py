@@ -3,11 +3,10 @@
 import uuid
 
 import numpy as np
-
 import pytest
 
+from ingest.builder import DocumentBuilder
 from ingest.chunking import Chunker
-from ingest.pipeline import DocumentBuilder
 from retrieval.docstore import DocStore
 from retrieval.docstore_chroma import ChromaDocStore
 from tests.paths import LETTER_PDF, NEWS_TXT

@@ -63,7 +63,7 @@ def onnx_embedders(onnx_data):
 def test_unknown_embedder_lists_every_valid_name():
     with pytest.raises(UnknownNameError) as info:
         make_embedder(Settings(embedder="onnx-int4"))
-    for name in ("sentence-transformers", "onnx", "onnx-int8", "fake"):
+    for name in ("sentence-transformers", "onnx", "onnx-int8", "hashing"):
         assert repr(name) in str(info.value) or name in str(info.value).split(": ", 1)[1].split(", ")
 
 

@@ -38,9 +38,9 @@ def test_fill_missing_embeds_the_span_text_alone():
     assert not pooled[0][0].any()
 
 
-@pytest.fixture(params=["fake", "sentence-transformers", "onnx-int8"])
+@pytest.fixture(params=["hashing", "sentence-transformers", "onnx-int8"])
 def backend(request):
-    if request.param == "fake":
+    if request.param == "hashing":
         return HashingEmbedder()
     return request.getfixturevalue("real_embedder" if request.param == "sentence-transformers" else "default_embedder")
 

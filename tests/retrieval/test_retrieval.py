@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from evaluation.metrics import contains
 from core.errors import ModelMismatchError, UnknownNameError
 from core.settings import Settings
+from evaluation.metrics import contains
 from retrieval.embedders import HashingEmbedder, make_embedder
 from retrieval.hybrid import rrf
 from tests.paths import EXAMPLE_QUESTIONS

@@ -246,7 +246,7 @@ def make_all(folder: Path) -> dict[str, Path]:
     }
 
 
-# -- workers that misbehave, for SandboxedParser(builder="tests.support.hostile:...") ----------
+# -- workers that misbehave, for SandboxedParser(parse=hostile.Sleeper().run, ...) ----------
 class Sleeper:
     """Never finishes in time."""
 
@@ -296,7 +296,7 @@ class SlowBuilder:
         import time
         from pathlib import Path
 
-        from ingest.pipeline import DocumentBuilder
+        from ingest.builder import DocumentBuilder
 
         Path(f"{path}.start").write_text(repr(time.time()))
         time.sleep(1.0)

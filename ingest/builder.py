@@ -1,0 +1,76 @@
+"""One file -> one `Document`: load, clean, describe (metadata from the sidecar or the text).
+
+This is what runs inside the parsing sandbox (`ingest.sandbox`), so it imports only what a
+parse needs: loaders, cleaning, metadata and sidecars, never the stores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from core.errors import UnreadableFileError
+from core.records import Document, DocumentMeta
+
+from .cleaning import TextCleaner
+from .loaders import load_file
+from .metadata import (
+    date_from_text,
+    kind_from_text,
+    latest_mentioned_date,
+    title_from_text,
+)
+from .sidecars import read_sidecar
+
+
+def doc_id_for(path: Path) -> str:
+    """A stable id from the file name, so a changed file replaces its earlier version."""
+    return re.sub(r"[^a-z0-9._-]+", "-", path.name.lower()).strip("-") or "document"
+
+
+def content_hash(path: Path) -> str:
+    """The file's bytes: two files with equal bytes are one document, whatever their sidecars say."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class DocumentBuilder:
+    """Loads, cleans and describes one file; the result carries its clean text and provenance.
+
+    `Ingestor` runs it inside a `SandboxedParser` worker process,
+    under the time and memory limits of the settings.
+    """
+
+    def run(self, path: Path) -> Document:
+        raw = load_file(path)
+        sha = content_hash(path)
+        sidecar = read_sidecar(path)
+        clean = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None).run(raw.pages)
+        if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
+            raise UnreadableFileError(path, "no extractable text after cleaning (a scan? run OCR first)")
+        date, date_source = sidecar.date, "sidecar"
+        if date is None:
+            date = date_from_text(clean.text)
+            date_source = "text" if date else "none"
+        if date is None:
+            date = latest_mentioned_date(clean.text)
+            date_source = "latest mentioned" if date else "none"
+        meta = DocumentMeta(
+            doc_id=doc_id_for(path),
+            filename=path.name,
+            title=sidecar.title or title_from_text(clean.text, raw.embedded_title, path.name),
+            date=date,
+            kind=sidecar.kind or kind_from_text(clean.text, path.name),
+            publisher=sidecar.publisher,
+            sha256=sha,
+            source_path=str(path.resolve()),
+            date_source=date_source,
+        )
+        return Document(meta=meta, text=clean.text, pages=clean.pages, blocks=clean.blocks)
+
+
+
+
+def build_document(path: Path) -> Document:
+    """`DocumentBuilder().run(path)`: the default parse of `SandboxedParser`."""
+    return DocumentBuilder().run(Path(path))
