@@ -122,7 +122,7 @@ def sidebar_filter(service: QAService, documents) -> "SearchFilter | None":
     with st.expander("Filters", icon=":material/filter_alt:"):
         names = {m.doc_id: f"{m.title} ({m.date or 'undated'})" for m in documents}
         docs = st.multiselect("Documents", options=list(names), format_func=lambda d: names[d], key="f_docs")
-        kinds = sorted({m.kind for m in documents})
+        kinds = sorted({m.source_kind for m in documents})
         chosen_kinds = st.multiselect("Kinds", options=kinds, format_func=lambda k: SOURCE_KINDS.get(k, k), key="f_kinds")
         since = st.text_input("Since (YYYY[-MM[-DD]])", key="f_since").strip() or None
         until = st.text_input("Until (YYYY[-MM[-DD]])", key="f_until").strip() or None

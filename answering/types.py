@@ -18,7 +18,7 @@ class Citation:
     document: str  # file name as ingested
     title: str
     date: str | None
-    kind: str
+    source_kind: str
     page: int | None
     pages: tuple[int, ...]
     section: str
@@ -29,17 +29,17 @@ class Citation:
 
     @property
     def primary(self) -> bool:
-        return self.kind in PRIMARY_SOURCE_KINDS
+        return self.source_kind in PRIMARY_SOURCE_KINDS
 
     @property
     def kind_label(self) -> str:
-        return SOURCE_KINDS.get(self.kind, self.kind)
+        return SOURCE_KINDS.get(self.source_kind, self.source_kind)
 
     def to_record(self) -> dict[str, Any]:
         return {
             "marker": self.marker, "document": self.document, "title": self.title, "date": self.date,
             "page": self.page, "quote": self.quote, "start": self.start, "end": self.end,
-            "pages": list(self.pages), "section": self.section, "kind": self.kind, "doc_id": self.doc_id,
+            "pages": list(self.pages), "section": self.section, "kind": self.source_kind, "doc_id": self.doc_id,
         }
 
 

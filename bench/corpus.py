@@ -95,7 +95,7 @@ def load_pool(corpus_dir: Path = CORPUS_DIR) -> Pool:
         doc = DocumentBuilder().run(path)
         for block in doc.blocks:
             text = doc.text[block.start:block.end]
-            if block.kind == "heading":
+            if block.block_kind == "heading":
                 if 3 <= len(text.split()) <= 16:
                     headings.append(text.strip())
                 continue

@@ -36,7 +36,7 @@ class PageSpan:
 class Block:
     """A structural unit of the clean text: heading, paragraph or bullet."""
 
-    kind: str
+    block_kind: str
     start: int
     end: int
     section: str
@@ -48,7 +48,7 @@ class DocumentMeta:
     filename: str
     title: str
     date: str | None
-    kind: str
+    source_kind: str
     publisher: str | None
     sha256: str
     source_path: str
@@ -56,11 +56,11 @@ class DocumentMeta:
 
     @property
     def kind_label(self) -> str:
-        return SOURCE_KINDS.get(self.kind, self.kind)
+        return SOURCE_KINDS.get(self.source_kind, self.source_kind)
 
     @property
     def is_primary(self) -> bool:
-        return self.kind in PRIMARY_SOURCE_KINDS
+        return self.source_kind in PRIMARY_SOURCE_KINDS
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,7 +92,7 @@ class Chunk:
     filename: str
     title: str
     date: str | None
-    kind: str
+    source_kind: str
     start: int
     end: int
     pages: tuple[int, ...]

@@ -93,14 +93,18 @@ class QuestionResult:
 
 
 def question_kind(question: dict) -> str:
-    """Single document, change over time, follow-up or unanswerable: for breakdowns."""
-    from answering.selection import is_change_question
-
+    """The question's kind, for breakdowns: the question set's own `kind` field when it has one;
+    else, from the question set alone (never from the answerer's analysis, which is what is measured):
+    unanswerable, follow-up (it has a history), change over time (evidence from more than one
+    passage), or single document."""
+    given = str(question.get("kind") or "").strip()
+    if given:
+        return given
     if not question.get("answerable", True):
         return "unanswerable"
     if question.get("history"):
         return "follow-up"
-    if len(question.get("evidence", [])) > 1 or is_change_question(question.get("question", "")):
+    if len(question.get("evidence", [])) > 1:
         return "change over time"
     return "single document"
 

@@ -19,16 +19,17 @@ class Question:
     answerable: bool = True
     history: list[str] = field(default_factory=list)
     reference_answer: str | None = None
+    kind: str | None = None  # as the question set names it (FORMAT.md); None: classified for breakdowns
 
     @property
-    def kind(self) -> str:
-        """Single document, change over time, follow-up or unanswerable: for breakdowns."""
+    def question_kind(self) -> str:
+        """The kind its metrics are reported under: its own `kind`, else `metrics.question_kind`'s class."""
         from .metrics import question_kind
 
         return question_kind(asdict(self))
 
 
-CSV_COLUMNS = ("id", "question", "history", "evidence", "answerable", "reference_answer")
+CSV_COLUMNS = ("id", "question", "history", "evidence", "answerable", "reference_answer", "kind")
 SEPARATOR = "||"
 
 
@@ -81,7 +82,10 @@ def _question(obj: dict, path: Path, lineno: int, seen: set[str]) -> Question:
     ref = obj.get("reference_answer")
     if ref is not None and not isinstance(ref, str):
         raise fail("reference_answer", "must be a string")
-    return Question(qid, question, evidence, answerable, history, ref)
+    kind = obj.get("kind")
+    if kind is not None and not isinstance(kind, str):
+        raise fail("kind", "must be a string")
+    return Question(qid, question, evidence, answerable, history, ref, (kind or "").strip() or None)
 
 
 def _decode(path: Path) -> str:
@@ -108,7 +112,7 @@ def _bool(cell: str, path: Path, line: int) -> bool:
 
 
 def load_csv(path: Path) -> list[Question]:
-    """Columns id,question,history,evidence,answerable,reference_answer; several evidence strings
+    """Columns id,question,history,evidence,answerable,reference_answer,kind; several evidence strings
     or history turns in one cell are separated by ' || '."""
     text = _decode(path)
     try:
@@ -144,6 +148,8 @@ def load_csv(path: Path) -> list[Question]:
         }
         if (row.get("reference_answer") or "").strip():
             obj["reference_answer"] = row["reference_answer"].strip()
+        if (row.get("kind") or "").strip():
+            obj["kind"] = row["kind"].strip()
         if answerable and not obj["evidence"]:
             raise QuestionSetError(f"{path}:{line}: field 'evidence' is empty for an answerable question "
                                    "(give the passage(s) the answer rests on, or set answerable to false)")

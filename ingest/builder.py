@@ -60,7 +60,7 @@ class DocumentBuilder:
             filename=path.name,
             title=sidecar.title or title_from_text(clean.text, raw.embedded_title, path.name),
             date=date,
-            kind=sidecar.kind or kind_from_text(clean.text, path.name),
+            source_kind=sidecar.kind or kind_from_text(clean.text, path.name),
             publisher=sidecar.publisher,
             sha256=sha,
             source_path=str(path.resolve()),

@@ -37,7 +37,7 @@ class Chunker:
                 buffer.clear()
 
         for block in doc.blocks:
-            if block.kind == "heading":
+            if block.block_kind == "heading":
                 flush()
                 pending_heading = block
                 continue
@@ -45,7 +45,7 @@ class Chunker:
             head_start = pending_heading.start if pending_heading and pending_heading.section == block.section else None
             pending_heading = None
             size = block.end - block.start
-            if (block.kind == "bullet" and not self.pack_bullets) or size > self.target_chars:
+            if (block.block_kind == "bullet" and not self.pack_bullets) or size > self.target_chars:
                 flush()
                 for start, end, sents in self._split(block, sentences):
                     if head_start is not None:
@@ -55,11 +55,11 @@ class Chunker:
             if buffer and (
                 buffer[0][0].section != block.section
                 or block.end - buffer[0][0].start > self.target_chars
-                or (buffer[0][0].kind == "bullet") != (block.kind == "bullet")
+                or (buffer[0][0].block_kind == "bullet") != (block.block_kind == "bullet")
             ):
                 flush()
             if head_start is not None and not buffer:
-                block = Block(block.kind, head_start, block.end, block.section)
+                block = Block(block.block_kind, head_start, block.end, block.section)
             buffer.append((block, sentences))
         flush()
 
@@ -73,7 +73,7 @@ class Chunker:
                     filename=meta.filename,
                     title=meta.title,
                     date=meta.date,
-                    kind=meta.kind,
+                    source_kind=meta.source_kind,
                     start=start,
                     end=end,
                     pages=doc.pages_for(start, end),

@@ -75,7 +75,7 @@ class _Line:
 
 @dataclass
 class _Para:
-    kind: str  # paragraph | bullet | heading
+    block_kind: str  # paragraph | bullet | heading
     lines: list[tuple[str, int]] = field(default_factory=list)
     joins: list[str] = field(default_factory=list)
 
@@ -200,12 +200,12 @@ class TextCleaner:
                 paras.append(_Para("heading", [(line.text, line.page)]))
                 cur = None
                 continue
-            if line.bullet or cur is None or cur.kind == "heading":
+            if line.bullet or cur is None or cur.block_kind == "heading":
                 cur = _Para("bullet" if line.bullet else "paragraph", [(line.text, line.page)])
                 paras.append(cur)
                 continue
             prev = cur.lines[-1][0]
-            sep = self._join(prev, line.text, width, wrapped, cur.kind == "bullet", known)
+            sep = self._join(prev, line.text, width, wrapped, cur.block_kind == "bullet", known)
             if sep is None:
                 cur = _Para("paragraph", [(line.text, line.page)])
                 paras.append(cur)
@@ -252,7 +252,7 @@ class TextCleaner:
     @staticmethod
     def _mark_headings(paras: list[_Para]) -> None:
         for i, para in enumerate(paras):
-            if para.kind != "paragraph" or len(para.lines) != 1:
+            if para.block_kind != "paragraph" or len(para.lines) != 1:
                 continue
             text = para.text
             letters = [c for c in text if c.isalpha()]
@@ -268,12 +268,12 @@ class TextCleaner:
             )
             nxt = paras[i + 1] if i + 1 < len(paras) else None
             prev = paras[i - 1] if i > 0 else None
-            next_ok = nxt is not None and (nxt.kind == "bullet" or len(nxt.text) >= 120)
+            next_ok = nxt is not None and (nxt.block_kind == "bullet" or len(nxt.text) >= 120)
             prev_short = (
-                prev is not None and prev.kind == "paragraph" and len(prev.text) < 60 and not TERMINAL.search(prev.text)
+                prev is not None and prev.block_kind == "paragraph" and len(prev.text) < 60 and not TERMINAL.search(prev.text)
             )
             if upper or (next_ok and not prev_short):
-                para.kind = "heading"
+                para.block_kind = "heading"
 
     # -- assembly --------------------------------------------------------------------------
     @staticmethod
@@ -296,9 +296,9 @@ class TextCleaner:
                 parts.append(line)
                 runs.append((pos, pos + len(line), page))
                 pos += len(line)
-            if para.kind == "heading":
+            if para.block_kind == "heading":
                 section = re.sub(r"^[^\w(]+", "", para.text).strip()
-            blocks.append(Block(para.kind, start, pos, section))
+            blocks.append(Block(para.block_kind, start, pos, section))
         pages: dict[int, list[int]] = {}
         for s, e, p in runs:
             span = pages.setdefault(p, [s, e])

@@ -52,7 +52,7 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 def sidecar_changed(path: Path, existing: DocumentMeta) -> bool:
     """True when the sidecar now says something else than what the index holds (or was removed)."""
     side = read_sidecar(path)
-    given = {"title": side.title, "date": side.date, "kind": side.kind, "publisher": side.publisher}
+    given = {"title": side.title, "date": side.date, "source_kind": side.kind, "publisher": side.publisher}
     if any(v is not None and v != getattr(existing, k) for k, v in given.items()):
         return True
     return existing.date_source == "sidecar" and side.date is None

@@ -299,7 +299,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     info = service.status()
     docs = service.index.docstore.documents()
     if as_json:
-        info["document_list"] = [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.kind} for d in docs]
+        info["document_list"] = [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.source_kind} for d in docs]
         click.echo(json.dumps(info, indent=2))
         return
     click.echo(f"Data folder: {info['data_dir']}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from answering.compose import ExtractiveAnswerer
+from answering.answerer import ExtractiveAnswerer
 from answering.types import Answer
 from core.errors import NotFoundError
 from core.protocols import Embedder

@@ -228,7 +228,7 @@ except QuestionSetError as exc:
     questions = None
 
 if questions:
-    kinds = pd.Series([q.kind for q in questions]).value_counts()
+    kinds = pd.Series([q.question_kind for q in questions]).value_counts()
     st.markdown(
         f"**{len(questions)} questions** in {escape_line(source)}: "
         + ", ".join(f"{n} {escape_line(k)}" for k, n in kinds.items())

@@ -25,7 +25,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     digits = (date.replace("-", "") + "0000")[:8] if date else ""
     return {
         "doc_id": chunk.doc_id,
-        "kind": chunk.kind,
+        "kind": chunk.source_kind,
         "date": date,
         "date_num": int(digits) if digits else -1,
         "page": chunk.page or 0,

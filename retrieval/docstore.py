@@ -82,9 +82,9 @@ class DocStore:
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (m.doc_id,))
             conn.execute(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?)",
-                (m.doc_id, m.filename, m.title, m.date, m.kind, m.publisher, m.sha256, m.source_path, m.date_source,
+                (m.doc_id, m.filename, m.title, m.date, m.source_kind, m.publisher, m.sha256, m.source_path, m.date_source,
                  doc.text, json.dumps([[p.page, p.start, p.end] for p in doc.pages]),
-                 json.dumps([[b.kind, b.start, b.end, b.section] for b in doc.blocks]), len(chunks), time.time()),
+                 json.dumps([[b.block_kind, b.start, b.end, b.section] for b in doc.blocks]), len(chunks), time.time()),
             )
             conn.executemany(
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
@@ -232,7 +232,7 @@ def decode_vectors(data: bytes, dim: int) -> np.ndarray:
 
 def _chunk(row: tuple) -> Chunk:
     return Chunk(
-        id=row[0], doc_id=row[1], filename=row[2], title=row[3], date=row[4], kind=row[5], start=row[6], end=row[7],
+        id=row[0], doc_id=row[1], filename=row[2], title=row[3], date=row[4], source_kind=row[5], start=row[6], end=row[7],
         pages=tuple(json.loads(row[8])), section=row[9],
         sentences=tuple(Span(s, e) for s, e in json.loads(row[10])), text=row[11], ordinal=row[12],
     )

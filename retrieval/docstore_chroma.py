@@ -25,7 +25,9 @@ from .docstore import decode_vectors, encode_vectors
 COLLECTION = "inspection-qa-documents"
 STATE_ID = "__state__"
 _DUMMY = [1.0]  # Chroma wants a vector per record; these records are looked up by id, never searched
-_META_FIELDS = ("filename", "title", "date", "kind", "publisher", "sha256", "source_path", "date_source")
+# stored key -> DocumentMeta attribute (the server keeps the key "kind" of earlier versions)
+_META_FIELDS = {"filename": "filename", "title": "title", "date": "date", "kind": "source_kind",
+                "publisher": "publisher", "sha256": "sha256", "source_path": "source_path", "date_source": "date_source"}
 
 
 class ChromaDocStore:
@@ -104,11 +106,11 @@ class ChromaDocStore:
                                 "data": base64.b64encode(encode_vectors(v)).decode("ascii")}
                                for _, v in part],
                 )
-        meta = {f: (getattr(m, f) or "") for f in _META_FIELDS}
+        meta = {key: (getattr(m, attr) or "") for key, attr in _META_FIELDS.items()}
         meta.update(
             doc_id=m.doc_id, complete=0, ingested_at=time.time(), n_chunks=len(chunks),
             pages=json.dumps([[p.page, p.start, p.end] for p in doc.pages]),
-            blocks=json.dumps([[b.kind, b.start, b.end, b.section] for b in doc.blocks]),
+            blocks=json.dumps([[b.block_kind, b.start, b.end, b.section] for b in doc.blocks]),
             chunks=json.dumps([[c.id, c.ordinal, c.start, c.end, list(c.pages), c.section,
                                 [[s.start, s.end] for s in c.sentences]] for c in chunks]),
         )
@@ -128,7 +130,7 @@ class ChromaDocStore:
     def _meta(self, rec: dict) -> DocumentMeta:
         return DocumentMeta(
             doc_id=rec["doc_id"], filename=rec["filename"], title=rec["title"], date=rec["date"] or None,
-            kind=rec["kind"], publisher=rec["publisher"] or None, sha256=rec["sha256"],
+            source_kind=rec["kind"], publisher=rec["publisher"] or None, sha256=rec["sha256"],
             source_path=rec["source_path"], date_source=rec["date_source"],
         )
 
@@ -172,7 +174,7 @@ class ChromaDocStore:
         for cid, ordinal, start, end, pages, section, sentences in json.loads(rec["chunks"]):
             out.append(Chunk(
                 id=cid, doc_id=rec["doc_id"], filename=rec["filename"], title=rec["title"], date=rec["date"] or None,
-                kind=rec["kind"], start=start, end=end, pages=tuple(pages), section=section,
+                source_kind=rec["kind"], start=start, end=end, pages=tuple(pages), section=section,
                 sentences=tuple(Span(s, e) for s, e in sentences), text=rec["text"][start:end], ordinal=ordinal,
             ))
         return out

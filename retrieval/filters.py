@@ -56,7 +56,7 @@ class SearchFilter:
     def matches(self, meta: DocumentMeta) -> bool:
         if self.doc_ids and meta.doc_id not in self.doc_ids:
             return False
-        if self.kinds and meta.kind not in self.kinds:
+        if self.kinds and meta.source_kind not in self.kinds:
             return False
         if self.since or self.until:
             if not meta.date:

@@ -9,8 +9,9 @@ import sys
 
 import numpy as np
 
-from answering.compose import AbstentionPolicy
-from answering.selection import query_terms
+from answering.answerer import AbstentionPolicy
+from answering.question_analysis import is_change_question, query_terms, unknown_names
+from answering.scoring import SentenceScorer
 from core.settings import Settings
 from evaluation.metrics import contains
 from inspection_qa.service import QAService
@@ -25,7 +26,6 @@ for q in qs:
     ans = conv.ask(q["question"])
     terms = query_terms(ans.searched_question)
     unknown = [t for t in terms if svc.index.lexical.document_frequency(t) == 0]
-    from answering.selection import unknown_names
     names = unknown_names(q["question"], lambda t: svc.index.lexical.document_frequency(t) > 0)
     cases.append((q, ans, terms, unknown, names))
 
@@ -39,15 +39,16 @@ for wd, wl, wp, wc, thr, margin, mq in itertools.product(
     answerer.policy = AbstentionPolicy(threshold=thr)
     cited, abst_u, abst_a = [], [], []
     for q, ans, terms, unknown, names in cases:
+        scorer = SentenceScorer(wd, wl, wp, wc)
         for c in ans.candidates:
-            c.score = wd * c.dense + wl * c.lexical + wp * c.prior + wc * c.context
+            c.score = scorer.combine(c)
         ranked = sorted(ans.candidates, key=lambda c: -c.score)
         reason = answerer.policy.decide(q["question"], ranked, unknown, terms, names)
         if not q.get("answerable", True):
             abst_u.append(bool(reason))
             continue
         abst_a.append(bool(reason))
-        chosen = [] if reason else answerer._choose(ranked, __import__("answering.selection").selection.is_change_question(q["question"]), margin=margin)
+        chosen = [] if reason else answerer.choose(ranked, is_change_question(q["question"]), margin=margin)
         for ev in q["evidence"]:
             cited.append(any(contains(c.text, ev) for c in chosen))
     results.append((np.mean(cited), np.mean(abst_u), np.mean(abst_a), (wd, wl, wp, wc, thr, margin, mq)))
@@ -61,7 +62,7 @@ if "--show" in sys.argv:
         if q.get("answerable", True):
             continue
         for c in ans.candidates:
-            c.score = wd * c.dense + wl * c.lexical + wp * c.prior
+            c.score = SentenceScorer(wd, wl, wp).combine(c)
         ranked = sorted(ans.candidates, key=lambda c: -c.score)
         b = ranked[0]
         print(f"UNANS {b.score:.2f} d={b.dense:.2f} l={b.lexical:.2f} unk={unknown} terms={terms} | {q['question'][:60]} -> {b.text[:70]}")
@@ -70,7 +71,7 @@ if "--show" in sys.argv:
         if not q.get("answerable", True):
             continue
         for c in ans.candidates:
-            c.score = wd * c.dense + wl * c.lexical + wp * c.prior
+            c.score = SentenceScorer(wd, wl, wp).combine(c)
         b = max(ans.candidates, key=lambda c: c.score)
         low.append((b.score, b.dense, b.lexical, unknown, terms, q["question"][:60]))
     for row in sorted(low)[:15]:

@@ -37,7 +37,7 @@ def test_generator_writes_pdfs_and_text_the_pipeline_reads(tmp_path):
         doc = DocumentBuilder().run(p)
         chunks = Chunker().run(doc)
         assert chunks and all(doc.text[c.start:c.end] == c.text for c in chunks)
-        assert any(b.kind in ("bullet", "heading") for b in doc.blocks) or doc.meta.kind == "news"
+        assert any(b.block_kind in ("bullet", "heading") for b in doc.blocks) or doc.meta.source_kind == "news"
 
     # seeded: the same document again, another with another seed; a document depends only on (seed, i)
     assert gen.document(4) == CorpusGenerator(seed=3).document(4)

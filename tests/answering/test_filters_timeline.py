@@ -14,8 +14,8 @@ def test_bare_documents_are_dated_from_their_text(bare_corpus_service):
     docs = {m.filename: m for m in bare_corpus_service.index.docstore.documents()}
     letter = next(m for m in docs.values() if m.filename.endswith(".pdf"))
     news = next(m for m in docs.values() if m.filename.endswith(".txt"))
-    assert (letter.date, letter.date_source, letter.kind) == ("2011-11-09", "text", "inspection_letter")
-    assert (news.date, news.date_source, news.kind) == ("2018-04", "latest mentioned", "news")
+    assert (letter.date, letter.date_source, letter.source_kind) == ("2011-11-09", "text", "inspection_letter")
+    assert (news.date, news.date_source, news.source_kind) == ("2018-04", "latest mentioned", "news")
 
 
 @pytest.mark.parametrize("since, until, banned_suffix", [("2015", None, ".pdf"), (None, "2012", ".txt")])
@@ -41,7 +41,7 @@ def test_filter_matching_nothing_says_so(corpus_service):
 def test_kind_and_document_filters(corpus_service):
     f = corpus_service.make_filter(kinds=["news"])
     answer = corpus_service.ask("What did inspectors say about caseloads?", search_filter=f)
-    assert answer.citations and all(c.kind == "news" for c in answer.citations)
+    assert answer.citations and all(c.source_kind == "news" for c in answer.citations)
     f = corpus_service.make_filter(docs=["ofsted-2011-11-09-birmingham-unannounced-inspection.pdf"])
     answer = corpus_service.ask("What did inspectors say about caseloads?", search_filter=f)
     assert answer.citations and all(c.document.endswith(".pdf") for c in answer.citations)

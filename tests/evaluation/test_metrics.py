@@ -50,5 +50,5 @@ def test_dev_set_is_well_formed():
 
     qs = load_questions(ROOT / "questions" / "dev.jsonl")
     assert len(qs) >= 40
-    kinds = {q.kind for q in qs}
+    kinds = {q.question_kind for q in qs}
     assert kinds == {"single document", "change over time", "follow-up", "unanswerable"}

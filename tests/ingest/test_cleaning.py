@@ -28,7 +28,7 @@ def test_no_header_footer_or_page_number_left():
 def test_pages_and_bullets_are_kept():
     clean = TextCleaner().run(load_file(LETTER_PDF).pages)
     assert [p.page for p in clean.pages] == [1, 2, 3, 4]
-    bullets = [b for b in clean.blocks if b.kind == "bullet"]
+    bullets = [b for b in clean.blocks if b.block_kind == "bullet"]
     assert len(bullets) == 25
     assert clean.text[bullets[0].start:bullets[0].end].startswith("Senior managers demonstrate")
     sections = {b.section for b in clean.blocks}
@@ -59,14 +59,14 @@ def test_layout_breaks_joined_and_hyphenation_undone():
     assert "assessment of risk" in clean.text
     assert "team of inspectors" in clean.text
     assert "co-located" in clean.text
-    bullets = [clean.text[b.start:b.end] for b in clean.blocks if b.kind == "bullet"]
+    bullets = [clean.text[b.start:b.end] for b in clean.blocks if b.block_kind == "bullet"]
     assert bullets == ["A bullet that wraps over the next line.", "Second bullet."]
 
 
 def test_markdown_headings_and_bullets():
     md = "# Monitoring visit\n\nIntro paragraph.\n\n## Findings\n\n- First finding.\n- Second finding.\n"
     clean = TextCleaner(markdown=True).run([md])
-    kinds = [(b.kind, b.section) for b in clean.blocks]
+    kinds = [(b.block_kind, b.section) for b in clean.blocks]
     assert kinds[0] == ("heading", "Monitoring visit")
     assert ("bullet", "Findings") in kinds
     assert "#" not in clean.text and "- First" not in clean.text

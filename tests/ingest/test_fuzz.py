@@ -38,7 +38,7 @@ PAGES = st.lists(TEXT, min_size=1, max_size=4)
 
 
 def _document(clean) -> Document:
-    meta = DocumentMeta(doc_id="fuzz.txt", filename="fuzz.txt", title="Fuzz", date=None, kind="other",
+    meta = DocumentMeta(doc_id="fuzz.txt", filename="fuzz.txt", title="Fuzz", date=None, source_kind="other",
                         publisher=None, sha256="0" * 64, source_path="/fuzz.txt")
     return Document(meta=meta, text=clean.text, pages=clean.pages, blocks=clean.blocks)
 

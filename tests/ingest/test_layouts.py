@@ -23,8 +23,8 @@ def test_unseen_layout_extracts_to_the_reference_text(tmp_path, layout):
     assert got == expected
     assert len(doc.pages) >= 3
     assert doc.meta.date == "2011-11-09" and doc.meta.date_source == "text"
-    assert doc.meta.kind == "inspection_letter"
-    bullets = [b for b in doc.blocks if b.kind == "bullet"]
+    assert doc.meta.source_kind == "inspection_letter"
+    bullets = [b for b in doc.blocks if b.block_kind == "bullet"]
     assert len(bullets) == sum(1 for kind, _ in blocks if kind == "bullet")
 
 

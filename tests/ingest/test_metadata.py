@@ -11,9 +11,9 @@ from tests.paths import LETTER_PDF, NEWS_TXT
 
 def test_sidecar_gives_metadata():
     meta = DocumentBuilder().run(LETTER_PDF).meta
-    assert (meta.date, meta.kind, meta.publisher, meta.date_source) == ("2011-11-09", "inspection_letter", "Ofsted", "sidecar")
+    assert (meta.date, meta.source_kind, meta.publisher, meta.date_source) == ("2011-11-09", "inspection_letter", "Ofsted", "sidecar")
     news = DocumentBuilder().run(NEWS_TXT).meta
-    assert (news.date, news.kind) == ("2019-01", "news")
+    assert (news.date, news.source_kind) == ("2019-01", "news")
 
 
 def test_without_sidecar_the_date_comes_from_the_text(tmp_path):
@@ -21,7 +21,7 @@ def test_without_sidecar_the_date_comes_from_the_text(tmp_path):
     shutil.copy(LETTER_PDF, copy)
     meta = DocumentBuilder().run(copy).meta
     assert meta.date == "2011-11-09" and meta.date_source == "text"
-    assert meta.kind == "inspection_letter"
+    assert meta.source_kind == "inspection_letter"
 
 
 def test_date_patterns():
@@ -47,7 +47,7 @@ def test_news_without_sidecar_is_news_bounded_by_its_latest_date(tmp_path):
     copy = tmp_path / "story-0042.txt"
     shutil.copy(NEWS_TXT, copy)
     meta = DocumentBuilder().run(copy).meta
-    assert meta.kind == "news" and meta.date == "2018-04" and meta.date_source == "latest mentioned"
+    assert meta.source_kind == "news" and meta.date == "2018-04" and meta.date_source == "latest mentioned"
     assert meta.title.startswith("Birmingham Social Services are enjoying")
 
 

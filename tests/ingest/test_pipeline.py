@@ -131,4 +131,4 @@ def test_editing_a_sidecar_replaces_the_document(hashing_service, tmp_path):
     report = hashing_service.ingest([doc])
     assert report.count("replaced") == 1
     meta = hashing_service.index.docstore.meta("note.txt")
-    assert (meta.date, meta.kind) == ("2021", "monitoring_visit")
+    assert (meta.date, meta.source_kind) == ("2021", "monitoring_visit")

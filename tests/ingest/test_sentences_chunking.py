@@ -24,7 +24,7 @@ def test_chunks_follow_structure_and_carry_provenance():
             for s in c.sentences:
                 assert c.start <= s.start < s.end <= c.end
         # bullets kept whole: every bullet block lies inside one chunk
-        for b in (b for b in doc.blocks if b.kind == "bullet"):
+        for b in (b for b in doc.blocks if b.block_kind == "bullet"):
             assert any(c.start <= b.start and b.end <= c.end for c in chunks), doc.text[b.start:b.end][:60]
 
 
@@ -39,7 +39,7 @@ def test_bullet_chunks_know_their_section():
 def test_long_paragraph_split_at_sentence_ends_with_overlap():
     doc = DocumentBuilder().run(NEWS_TXT)
     chunks = Chunker(200, 300).run(doc)
-    heading_starts = {b.start for b in doc.blocks if b.kind == "heading"}
+    heading_starts = {b.start for b in doc.blocks if b.block_kind == "heading"}
     for c in chunks:
         assert c.sentences[-1].end == c.end
         assert c.sentences[0].start == c.start or c.start in heading_starts

@@ -24,7 +24,7 @@ from tests.paths import NEWS_TXT, ROOT
 
 def citation(marker=1, doc_id="letter.pdf", quote="Supervision was weak.", start=10) -> Citation:
     return Citation(marker=marker, doc_id=doc_id, document=doc_id, title="A letter", date="2011-11-09",
-                    kind="inspection_letter", page=2, pages=(2,), section="Findings", quote=quote,
+                    source_kind="inspection_letter", page=2, pages=(2,), section="Findings", quote=quote,
                     start=start, end=start + len(quote), chunk_id=f"{doc_id}#0")
 
 

@@ -15,24 +15,19 @@ from core.settings import Settings
 from retrieval.hybrid import HybridRetriever
 
 from .followups import FollowUpRewriter
-from .selection import (
-    Candidate,
-    SentenceScorer,
+from .composition import write_answer
+from .question_analysis import (
     answer_type_terms,
-    candidates_from,
-    has_date,
-    has_quantity,
     is_change_question,
     is_quantity_question,
     is_when_question,
-    near_duplicate,
     query_terms,
     topic_of_change_question,
     unknown_names,
 )
+from .scoring import Candidate, SentenceScorer, candidates_from, has_date, has_quantity, near_duplicate
 from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
-from .writing import write_answer
 
 
 @dataclass
@@ -113,7 +108,7 @@ class ExtractiveAnswerer:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
             answer.candidates = ranked
         else:
-            chosen = self._choose(self._prefer_primary(ranked), change)
+            chosen = self.choose(self._prefer_primary(ranked), change)
             citations, text = write_answer(
                 self._widen(chosen), change, terms, set(re.findall(r"\b(?:19|20)\d\d\b", question)),
                 self.index.docstore.meta, self.index.docstore.pages,
@@ -166,7 +161,7 @@ class ExtractiveAnswerer:
             out.append(h.dense)
         return out
 
-    def _choose(self, ranked: list[Candidate], change: bool, margin: float = 0.20) -> list[Candidate]:
+    def choose(self, ranked: list[Candidate], change: bool, margin: float = 0.20) -> list[Candidate]:
         best = ranked[0]
         chosen: list[Candidate] = [best]
         if change:  # a change needs its earliest and latest sources: the best sentence of each document
@@ -207,7 +202,7 @@ class ExtractiveAnswerer:
             twin = next((c for c in keep if c.chunk.doc_id != cand.chunk.doc_id and self._same(c, cand)), None)
             if twin is None:
                 keep.append(cand)
-            elif cand.chunk.kind in PRIMARY_SOURCE_KINDS and twin.chunk.kind not in PRIMARY_SOURCE_KINDS:
+            elif cand.chunk.source_kind in PRIMARY_SOURCE_KINDS and twin.chunk.source_kind not in PRIMARY_SOURCE_KINDS:
                 keep[keep.index(twin)] = cand
         return keep
 

@@ -11,7 +11,7 @@ from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import DocumentMeta, PageSpan
 from core.text import tokens
 
-from .selection import Candidate
+from .scoring import Candidate
 from .types import Citation
 
 
@@ -35,9 +35,9 @@ def date_label(meta: DocumentMeta | None, date: str | None) -> str:
 
 def source_phrase(cand: Candidate, meta: DocumentMeta | None) -> str:
     chunk = cand.chunk
-    label = SOURCE_KINDS.get(chunk.kind, "document")
+    label = SOURCE_KINDS.get(chunk.source_kind, "document")
     phrase = f"The {label} “{chunk.title}” ({date_label(meta, chunk.date)})"
-    if chunk.kind not in PRIMARY_SOURCE_KINDS:
+    if chunk.source_kind not in PRIMARY_SOURCE_KINDS:
         phrase += ", a secondary source,"
     return phrase + " says"
 
@@ -85,7 +85,7 @@ def write_answer(
             pages = pages or cand.chunk.pages
             citations.append(Citation(
                 marker=marker, doc_id=doc_id, document=cand.chunk.filename, title=cand.chunk.title,
-                date=cand.chunk.date, kind=cand.chunk.kind, page=pages[0] if pages else None, pages=pages,
+                date=cand.chunk.date, source_kind=cand.chunk.source_kind, page=pages[0] if pages else None, pages=pages,
                 section=cand.chunk.section, quote=cand.text, start=cand.span.start, end=cand.span.end,
                 chunk_id=cand.chunk.id,
             ))

@@ -1,0 +1,116 @@
+"""Sentence scoring: the candidate sentences of retrieved passages, their features and score."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.records import Chunk, Span
+from core.text import fold, tokens
+
+NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|dozen|half|third|quarter|twice|once|percent|per cent)\b", re.I
+)
+
+
+@dataclass
+class Candidate:
+    chunk: Chunk
+    span: Span
+    rank: int  # rank of its chunk in the fused list
+    text: str
+    dense: float = 0.0
+    lexical: float = 0.0
+    prior: float = 0.0  # the fused retrieval score of its chunk, relative to the best chunk
+    context: float = 0.0  # cosine of the question to the whole passage: the sentence's context
+    score: float = 0.0
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # pooled from its passage
+
+    @functools.cached_property
+    def folded(self) -> str:
+        """Its text as evaluation compares text; compared pairwise, so folded once."""
+        return fold(self.text)
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.chunk.doc_id, self.span.start, self.span.end)
+
+
+def candidates_from(chunks: list[Chunk], min_words: int = 4, priors: list[float] | None = None,
+                    contexts: list[float] | None = None) -> list[Candidate]:
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    priors = priors or [1.0] * len(chunks)
+    contexts = contexts or [0.0] * len(chunks)
+    for rank, (chunk, prior, context) in enumerate(zip(chunks, priors, contexts), start=1):
+        for span in chunk.sentences:
+            text = chunk.text[span.start - chunk.start: span.end - chunk.start]
+            key = (chunk.doc_id, span.start, span.end)
+            if key in seen or len(text.split()) < min_words:
+                continue
+            seen.add(key)
+            out.append(Candidate(chunk, span, rank, text, prior=prior, context=context))
+    return out
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+
+DATES = re.compile(
+    rf"\b(\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|to|-|–)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}\b)",
+    re.I,
+)
+
+
+def has_quantity(text: str) -> bool:
+    """A number that is not a date or a bare year: '20%', 'section 47', 'three'."""
+    text = DATES.sub(" ", text)
+    for m in re.finditer(r"\d+(?:[.,]\d+)?%?", text):
+        token = m.group(0)
+        if re.fullmatch(r"(19|20)\d\d", token):
+            continue
+        return True
+    return bool(NUMBER_WORDS.search(text))
+
+HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTHS})\b", re.I)
+
+
+def has_date(text: str) -> bool:
+    return bool(HAS_DATE.search(text))
+
+
+class SentenceScorer:
+    """score = a * cosine(question, sentence) + b * idf-weighted share of query terms present
+    + c * the retrieval score of the sentence's passage (relative to the best passage)."""
+
+    def __init__(self, dense_weight: float = 0.5, lexical_weight: float = 0.25, prior_weight: float = 0.3,
+                 context_weight: float = 0.0) -> None:
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self.prior_weight = prior_weight
+        self.context_weight = context_weight
+
+    def run(self, candidates: list[Candidate], vectors: np.ndarray, query_vectors: list[np.ndarray],
+            terms: list[str], idf) -> None:
+        if not candidates:
+            return
+        sims = np.mean([vectors @ q for q in query_vectors], axis=0)
+        weights = {t: idf(t) for t in terms}
+        total = sum(weights.values()) or 1.0
+        for cand, sim in zip(candidates, sims):
+            present = set(tokens(cand.text + " " + cand.chunk.section))
+            cand.dense = float(sim)
+            cand.lexical = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
+            cand.score = self.combine(cand)
+
+    def combine(self, cand: Candidate) -> float:
+        """The score of a candidate whose features (dense, lexical, prior, context) are set."""
+        return (self.dense_weight * cand.dense + self.lexical_weight * cand.lexical
+                + self.prior_weight * cand.prior + self.context_weight * cand.context)
+
+
+def near_duplicate(a: Candidate, b: Candidate) -> bool:
+    fa, fb = a.folded, b.folded
+    return fa == fb or fa in fb or fb in fa
