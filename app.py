@@ -9,62 +9,39 @@ Document text is untrusted: it reaches Markdown only through `escape_markdown` /
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from inspection_qa.webapp import show_error, start_page  # first: sets the offline defaults
 
 import streamlit as st  # noqa: E402
 
 from answering.types import Answer, Citation  # noqa: E402
 from core.errors import InspectionQAError  # noqa: E402
-from core.kinds import SOURCE_KINDS  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from inspection_qa.access import logout_button, require_user  # noqa: E402
-from inspection_qa.app_service import get_service  # noqa: E402
-from inspection_qa.markdown_safe import (  # noqa: E402
-    context_window,
-    escape_line,
-    escape_markdown,
-    highlight,
+from core.kinds import source_kind_label  # noqa: E402
+from inspection_qa.access import logout_button  # noqa: E402
+from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, highlight  # noqa: E402
+from inspection_qa.presentation import (  # noqa: E402
+    NEAREST,
+    citation_caption_markdown,
+    citation_label_markdown,
+    conversation_markdown,
+    passage_caption_markdown,
+    snippet,
 )
 from inspection_qa.service import Conversation, QAService  # noqa: E402
-from inspection_qa.transcript import conversation_markdown  # noqa: E402
 from retrieval.filters import SearchFilter  # noqa: E402
 
 CONTEXT_MARGIN = 150  # characters either side of a quote: a window of about 300 around it
-NEAREST = 3
 NEAREST_CHARS = 600
 
-st.set_page_config(page_title="Inspection QA", page_icon=":material/search:", layout="wide")
-# Off unless .streamlit/secrets.toml has [auth] or [passwords]: then nothing below runs until a login.
-user = require_user()
-
-
-def show_error(exc: Exception) -> None:
-    st.error("Error: " + escape_line(str(exc)), icon=":material/error:")
+service, user = start_page("Inspection QA", ":material/search:", heading="Inspection QA")
 
 
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def pages_label(pages: tuple[int, ...]) -> str:
-    return "p. " + ", ".join(str(p) for p in pages) if pages else "no page"
-
-
-def citation_label(c: Citation) -> str:
-    source = "" if c.primary else " (secondary source)"
-    return (
-        f"{escape_markdown(f'[{c.marker}]')} {escape_line(c.title)}{source} — "
-        f"{escape_line(c.date or 'undated')} — {pages_label(c.pages)}"
-    )
-
-
 def quote_in_context(service: QAService, c: Citation) -> tuple[str, int, int]:
     """The quote inside ~300 characters of its stored document text, with the quote's offsets."""
-    text = service.index.docstore.text(c.doc_id)
+    text = service.document_text(c.doc_id)
     if text is None or text[c.start:c.end] != c.quote:
         # The document was removed or replaced since this answer: show the quote on its own.
         return c.quote, 0, len(c.quote)
@@ -85,21 +62,13 @@ def show_answer(message: dict) -> None:
             for hit in answer.retrieved[:NEAREST]:
                 chunk = hit.chunk
                 with st.container(border=True):
-                    st.caption(
-                        f"{escape_line(chunk.title)} — {escape_line(chunk.date or 'undated')} — "
-                        f"{pages_label(chunk.pages)} — {escape_line(chunk.filename)}"
-                    )
-                    text = chunk.text if len(chunk.text) <= NEAREST_CHARS else chunk.text[:NEAREST_CHARS].rstrip() + " …"
-                    st.markdown(escape_markdown(text))
+                    st.caption(passage_caption_markdown(chunk))
+                    st.markdown(escape_markdown(snippet(chunk.text, NEAREST_CHARS)))
         return
     for c, (passage, start, end) in zip(answer.citations, message["contexts"]):
-        with st.expander(citation_label(c)):
+        with st.expander(citation_label_markdown(c)):
             st.markdown(highlight(passage, start, end))
-            section = f"Section: {escape_line(c.section)} · " if c.section else ""
-            st.caption(
-                f"{section}{escape_line(c.kind_label)} · {escape_line(c.document)} · "
-                f"characters {c.start}–{c.end}"
-            )
+            st.caption(citation_caption_markdown(c))
 
 
 def show_message(message: dict) -> None:
@@ -123,22 +92,12 @@ def sidebar_filter(service: QAService, documents) -> "SearchFilter | None":
         names = {m.doc_id: f"{m.title} ({m.date or 'undated'})" for m in documents}
         docs = st.multiselect("Documents", options=list(names), format_func=lambda d: names[d], key="f_docs")
         kinds = sorted({m.source_kind for m in documents})
-        chosen_kinds = st.multiselect("Kinds", options=kinds, format_func=lambda k: SOURCE_KINDS.get(k, k), key="f_kinds")
+        chosen_kinds = st.multiselect("Kinds", options=kinds, format_func=source_kind_label, key="f_kinds")
         since = st.text_input("Since (YYYY[-MM[-DD]])", key="f_since").strip() or None
         until = st.text_input("Until (YYYY[-MM[-DD]])", key="f_until").strip() or None
         st.toggle("Answer as a timeline", key="f_timeline", help="Oldest source first, closing with what changed.")
     return service.make_filter(docs, chosen_kinds, since, until)
 
-
-# -- the service ---------------------------------------------------------------------------
-try:
-    settings = Settings.from_env(os.environ)
-    service = get_service(str(settings.data_dir), settings.embedding_model, settings.embedder)
-    service.index.refresh()  # see documents ingested from the CLI since the last run
-except InspectionQAError as exc:
-    st.title("Inspection QA")
-    show_error(exc)
-    st.stop()
 
 if "messages" not in st.session_state:
     st.session_state.messages = []
@@ -158,7 +117,7 @@ with st.sidebar:
         st.caption("Logged in as " + escape_line(user))
     logout_button()
     try:
-        documents = service.index.docstore.documents()
+        documents = service.documents()
         status = service.status()
     except InspectionQAError as exc:
         show_error(exc)
@@ -201,7 +160,7 @@ st.title("Ask the inspection letters")
 
 if status["documents"] == 0:
     st.info(
-        f"The index in {escape_line(str(settings.data_dir))} is empty. Ingest the letters first: run "
+        f"The index in {escape_line(str(service.settings.data_dir))} is empty. Ingest the letters first: run "
         "`inspection-qa ingest corpus/` (or `make run`, which does it), then reload this page.",
         icon=":material/info:",
     )
@@ -217,7 +176,7 @@ if question and question.strip():
     show_message(user_message)
     try:
         with st.spinner("Searching the documents…"):
-            service.index.refresh()
+            service.refresh()
             conversation = st.session_state.conversation
             conversation.search_filter = search_filter
             conversation.timeline = True if st.session_state.get("f_timeline") else None

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from answering.types import Answer
+
+from .presentation import pages_label
 from core.errors import InspectionQAError
 
 LOCK_TIMEOUT_S = 30.0
@@ -170,7 +172,7 @@ def format_entry(entry: Mapping[str, Any]) -> str:
     elif not citations:
         lines.append("  A: no citations")
     for c in citations:
-        page = f"p. {c.get('page')}" if c.get("page") is not None else "no page"
+        page = pages_label(c.get("page"))
         sha = f"sha256 {c['sha256'][:12]}…" if c.get("sha256") else "sha256 unknown"
         lines.append(f"  [{c.get('marker', '?')}] {c.get('document', '?')}, {page}, "
                      f"characters {c.get('start')}–{c.get('end')} ({sha})")

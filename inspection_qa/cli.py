@@ -14,6 +14,8 @@ import click
 from core.errors import InspectionQAError
 from core.settings import Settings
 
+from .environment import apply_offline_defaults, settings_from_environment
+
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
@@ -94,11 +96,10 @@ def main(ctx: click.Context, data_dir: Path, chroma_url: str | None, model: str 
       inspection-qa remove ofsted-2011-11-09-birmingham-unannounced-inspection.pdf
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    apply_offline_defaults()
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = Settings.from_env(os.environ, data_dir=data_dir, embedding_model=model, embedder=embedder,
-                                            chroma_url=chroma_url)
+    ctx.obj["settings"] = settings_from_environment(data_dir=data_dir, embedding_model=model, embedder=embedder,
+                                                    chroma_url=chroma_url)
 
 
 @main.command()
@@ -119,10 +120,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
     """
     from tqdm import tqdm
 
-    from ingest.pipeline import collect_files
-
     service = _service(ctx)
-    files = collect_files(paths)
+    files = service.files_to_ingest(paths)
     missing = [p for p in paths if not p.exists()]
     bar = tqdm(total=len(files), unit="file", desc="Ingesting", disable=quiet or not files, file=sys.stderr)
 
@@ -179,7 +178,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ..
     if as_json:
         click.echo(json.dumps(answer.to_record(), ensure_ascii=False, indent=2))
         return
-    from .render import answer_as_text
+    from .presentation import answer_as_text
 
     click.echo(answer_as_text(answer))
 
@@ -215,9 +214,9 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
 
     from evaluation.compare import compare
     from evaluation.gate import failures, parse_bars
-    from evaluation.metrics import format_by_kind, format_summary, score
+    from evaluation.metrics import LOWER_IS_BETTER, format_by_kind, format_summary, score
     from evaluation.questions import load_questions, unmatched_evidence
-    from evaluation.runner import load_records, question_dicts, run_eval
+    from evaluation.runner import load_records, question_dicts
 
     bars = parse_bars(fail_under) if fail_under else None
     qs = load_questions(questions)
@@ -226,34 +225,29 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
     search_filter = _filter(ctx, docs, kinds, since, until)
     if search_filter is not None:
         service.check_filter(search_filter)
-    texts = {m.filename: service.index.docstore.text(m.doc_id) or "" for m in service.index.docstore.documents()}
+    texts = service.document_texts()
     warnings = unmatched_evidence(qs, texts)
     for w in warnings:
         click.echo(f"Warning: {w}", err=True)
     bar = tqdm(total=len(qs), unit="question", desc="Evaluating", file=sys.stderr)
-    hits: list[bool] = []
 
-    def on_record(rec: dict) -> None:
-        from evaluation.metrics import evidence_rank
-
-        q = by_id[rec["id"]]
-        for e in q.evidence if q.answerable else []:
-            rank = evidence_rank(rec, e)
-            hits.append(rank is not None and rank <= 5)
-        bar.set_postfix_str(f"hit@5 {sum(hits) / len(hits):.2f}" if hits else "")
+    def on_progress(p) -> None:
+        bar.set_postfix_str(f"hit@5 {p.hit5:.2f}" if p.hit5 is not None else "")
         bar.update(1)
 
-    by_id = {q.id: q for q in qs}
     interrupted = False
+    stopped = ""
     records: list[dict] = []
     try:
-        records = run_eval(service, qs, output=output, on_record=on_record, search_filter=search_filter)
+        run = service.evaluate(qs, output=output, on_progress=on_progress, search_filter=search_filter)
+        records, stopped = run.records, run.stopped
     except KeyboardInterrupt:
         interrupted = True
-        from evaluation.runner import load_records as _reload
-
-        records = _reload(output) if output.exists() else []
+        records = load_records(output) if output.exists() else []
     bar.close()
+    if stopped:
+        warnings.append(stopped)
+        click.echo(f"Error: {stopped}", err=True)
     result = score(records, question_dicts(qs), texts, warnings)
     click.echo(format_summary(result.summary))
     click.echo("")
@@ -270,7 +264,7 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
         from evaluation.report import write_report
 
         meta = {"question set": str(questions), "questions": len(qs), "answered": len(records),
-                "data folder": str(service.settings.data_dir), "model": service.index.embedder.name,
+                "data folder": str(service.settings.data_dir), "model": service.model_name,
                 "run at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
         html_path, md_path = write_report(report, result, comparison, meta)
         click.echo(f"Report written to {html_path} (summary {md_path})")
@@ -278,14 +272,14 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
     if interrupted:
         click.echo(f"Interrupted: {len(records)} of {len(qs)} questions answered and kept.", err=True)
         sys.exit(130)
+    if stopped:
+        sys.exit(1)
     if bars:
         missed = failures(result.summary, bars)
         if missed:
             for line in missed:
                 click.echo(f"FAIL {line}", err=True)
             sys.exit(1)
-        from evaluation.metrics import LOWER_IS_BETTER
-
         click.echo("All bars met: " + ", ".join(f"{k}{'<=' if k in LOWER_IS_BETTER else '>='}{v}" for k, v in bars.items()))
 
 
@@ -297,7 +291,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """Show the documents and chunks in the index, the model and the data folder."""
     service = _service(ctx)
     info = service.status()
-    docs = service.index.docstore.documents()
+    docs = service.documents()
     if as_json:
         info["document_list"] = [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.source_kind} for d in docs]
         click.echo(json.dumps(info, indent=2))

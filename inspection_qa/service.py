@@ -1,4 +1,9 @@
-"""The one entry point the CLI and the app share: an index, an ingestor and an answerer."""
+"""`QAService`: the one door through which the CLI and every page of the app reach the library.
+
+Front ends hold widgets and flags only: everything they show or change (documents and their
+text, status, warm-up, ingestion and uploads, questions and conversations, evaluation runs) is a
+method here. They never touch the index, its stores or the embedder.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
+
 from answering.answerer import ExtractiveAnswerer
 from answering.types import Answer
-from core.errors import NotFoundError
-from core.protocols import Embedder
+from core.errors import InspectionQAError, NotFoundError, UnreadableFileError
+from core.records import DocumentMeta
 from core.settings import Settings
-from ingest.pipeline import FileOutcome, Ingestor, IngestReport
+from evaluation.questions import Question
+from evaluation.runner import EvaluationRun, EvaluationRunner, Progress
+from ingest.pipeline import FileOutcome, IngestReport, Ingestor, collect_files
 from retrieval.filters import SearchFilter
 from retrieval.index import Index
 
 from .audit import AuditLog
+from .uploads import discard_upload, in_folder, save_upload, uploads_dir
 
 LOCAL_USER = "local"
 
 
-class QAService:
-    """Everything a front end needs; heavy parts (the model) load on first use."""
+@dataclass
+class UploadOutcome:
+    """What became of one uploaded file."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, user: str = LOCAL_USER) -> None:
+    upload: str  # the name it was uploaded under
+    saved: str  # the name it was saved under ("" if never saved)
+    status: str  # added | replaced | unchanged | duplicate | failed
+    chunks: int = 0
+    reason: str = ""
+
+
+class QAService:
+    """Everything a front end needs; heavy parts (the model) load on first use (or `warm_up()`)."""
+
+    def __init__(self, settings: Settings, embedder=None, user: str = LOCAL_USER) -> None:
+        """`embedder`: an `core.protocols.Embedder` to use instead of the one `settings.embedder` names."""
         self.settings = settings
         self.index = Index(settings, embedder=embedder)
         self._answerer: ExtractiveAnswerer | None = None
@@ -37,15 +59,89 @@ class QAService:
             self._answerer = ExtractiveAnswerer(self.index, self.settings)
         return self._answerer
 
+    # -- documents -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """See what other processes (the CLI, another app instance) have ingested or removed since."""
+        self.index.refresh()
+
+    def documents(self) -> list[DocumentMeta]:
+        """The ingested documents (complete ones only), in the store's order."""
+        return self.index.docstore.documents()
+
+    def document_text(self, doc_id: str) -> str | None:
+        """The stored clean text of a document (what quotes are cut from), or None once removed."""
+        return self.index.docstore.text(doc_id)
+
+    def document_texts(self) -> dict[str, str]:
+        """File name -> stored text of every document: what evaluation checks quotes against."""
+        return {m.filename: self.document_text(m.doc_id) or "" for m in self.documents()}
+
+    def status(self) -> dict:
+        """Counts (documents, chunks, dense and lexical entries), model and data folder."""
+        return self.index.status()
+
+    @property
+    def model_name(self) -> str:
+        return self.index.embedder.name
+
+    @staticmethod
+    def files_to_ingest(paths: Iterable[Path]) -> list[Path]:
+        """The files named, and the files under the folders named (recursively), less sidecars and hidden files."""
+        return collect_files(paths)
+
     def ingest(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
         return Ingestor(self.index).run(paths, on_file=on_file)
 
-    def remove(self, name: str):
+    def remove(self, name: str, delete_upload: bool = False) -> DocumentMeta:
+        """Delete a document (id or file name) from every store; with `delete_upload`, a file of the
+        uploads folder is deleted with it (files elsewhere are never touched)."""
         with self.index.write_lock():
             meta = self.index.remove_document(name)
             self.index.rebuild_lexical()
+        if delete_upload and self.is_upload(meta):
+            discard_upload(meta.source_path, uploads_dir(self.settings.data_dir))
         return meta
 
+    def is_upload(self, meta: DocumentMeta) -> bool:
+        """True when the document's file lies in the uploads folder (removing it deletes the file)."""
+        return in_folder(meta.source_path, uploads_dir(self.settings.data_dir))
+
+    def add_uploads(self, items: list[tuple[str, bytes, dict]],
+                    on_file: Callable[[FileOutcome], None] | None = None) -> list[UploadOutcome]:
+        """Save each upload (name, bytes, {title, date, kind}) with its sidecar into the uploads folder,
+        ingest them, and say what became of each. A failed or duplicate upload is not kept."""
+        folder = uploads_dir(self.settings.data_dir)
+        documents = self.documents()
+        saved: list[tuple[str, Path, bool]] = []  # (upload name, saved path, a file of that name was there before)
+        failed: list[UploadOutcome] = []
+        for name, data, meta in items:
+            try:
+                before = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+                path = save_upload(folder, name, data, documents, self.settings.max_upload_mb, **meta)
+                saved.append((name, path, path.name in before))
+            except UnreadableFileError as exc:
+                failed.append(UploadOutcome(name, "", "failed", reason=exc.reason))
+            except OSError as exc:
+                failed.append(UploadOutcome(name, "", "failed", reason=f"cannot be saved ({exc.strerror or exc})"))
+        if not saved:
+            return failed
+        by_path = {str(p): (n, existed) for n, p, existed in saved}
+        try:
+            report = self.ingest([p for _, p, _ in saved], on_file=on_file)
+        except InspectionQAError as exc:
+            for _, p, existed in saved:
+                if not existed:
+                    discard_upload(p, folder)
+            return failed + [UploadOutcome(n, "", "failed", reason=str(exc)) for n, _, _ in saved]
+        rows: dict[str, UploadOutcome] = {}
+        for o in report.outcomes:
+            upload, existed = by_path.get(o.path, (Path(o.path).name, True))
+            if o.status in ("failed", "duplicate") and not existed:
+                discard_upload(o.path, folder)  # keep the folder to what the index holds
+            rows[o.path] = UploadOutcome(upload, Path(o.path).name, o.status, o.chunks, o.reason)
+        return failed + list(rows.values())
+
+    # -- questions -------------------------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None, search_filter: SearchFilter | None = None,
             timeline: bool | None = None, user: str | None = None) -> Answer:
         if self.index.docstore.counts()["documents"] == 0:
@@ -85,12 +181,20 @@ class QAService:
         self.index.refresh()
         self.index.embedder.embed_query("warm up")
 
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """`(len(texts), dim)` float32 unit vectors from the index's embedder (evaluation's similarity)."""
+        return self.index.embedder.embed_documents(texts)
+
     def conversation(self, search_filter: SearchFilter | None = None, timeline: bool | None = None,
                      user: str | None = None) -> "Conversation":
         return Conversation(self, search_filter=search_filter, timeline=timeline, user=user)
 
-    def status(self) -> dict:
-        return self.index.status()
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self, questions: list[Question], output: Path | None = None,
+                 on_progress: Callable[[Progress], None] | None = None,
+                 search_filter: SearchFilter | None = None) -> EvaluationRun:
+        """Answer a question set (one conversation per question), appending records to `output` as they come."""
+        return EvaluationRunner(self, search_filter=search_filter).run(questions, output=output, on_progress=on_progress)
 
 
 @dataclass

@@ -1,58 +1,41 @@
 """Evaluation: upload a question set (CSV or JSON Lines), run it, see the metrics, download the results.
 
 The second page of the Streamlit app (`streamlit run app.py`; Streamlit lists files in pages/).
-It shares the chat page's service (index and model) through `inspection_qa.app_service.get_service`.
+It shares the chat page's service (index and model) through `inspection_qa.webapp.start_page`.
+Question sets come only from the uploader: the page never reads a file of the server.
 
 Document text is untrusted: it reaches the page through dataframes (plain text) or through
 `escape_markdown` / `escape_line`, never through `unsafe_allow_html`.
-
-Tests and automation can skip the uploader: with `st.session_state["questions_path"]` set to a
-question-set file on the server, the page reads that file instead.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from inspection_qa.webapp import show_error, start_page  # first: sets the offline defaults
 
 import json  # noqa: E402
 import math  # noqa: E402
 import tempfile  # noqa: E402
 from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Callable  # noqa: E402
 
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from core.errors import InspectionQAError, QuestionSetError  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from evaluation.metrics import METRICS, EvalResult, format_value, score, score_record  # noqa: E402
+from evaluation.metrics import METRICS, EvalResult, format_value, score  # noqa: E402
 from evaluation.questions import Question, load_questions, unmatched_evidence  # noqa: E402
 from evaluation.report import KIND_CHART_METRICS, ordered, render_html, render_markdown  # noqa: E402
-from evaluation.runner import question_dicts, run_question  # noqa: E402
-from inspection_qa.access import require_user  # noqa: E402
-from inspection_qa.app_service import get_service  # noqa: E402
+from evaluation.runner import Progress, question_dicts  # noqa: E402
 from inspection_qa.markdown_safe import escape_line, escape_markdown  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
 
 MAX_WARNINGS_SHOWN = 20
 RESULT_KEY = "evaluation_run"
 
-st.set_page_config(page_title="Evaluation · Inspection QA", page_icon=":material/fact_check:", layout="wide")
-user = require_user()  # with a login configured, this page is closed to anyone not logged in
+service, user = start_page("Evaluation · Inspection QA", ":material/fact_check:", heading="Evaluate a question set")
 
 
 # -- the work, as plain functions ------------------------------------------------------------
-
-def doc_texts(service: QAService) -> dict[str, str]:
-    """File name -> stored text of every ingested document (for citation validity)."""
-    docstore = service.index.docstore
-    return {m.filename: docstore.text(m.doc_id) or "" for m in docstore.documents()}
-
 
 def parse_upload(name: str, data: bytes) -> list[Question]:
     """Parse an uploaded question set by way of a temporary file; errors name the upload, not the temp path."""
@@ -70,31 +53,12 @@ def parse_upload(name: str, data: bytes) -> list[Question]:
 
 
 def evaluate(service: QAService, questions: list[Question], texts: dict[str, str],
-             on_step: Callable[[int, int, float | None], None] | None = None,
-             warnings: list[str] | None = None) -> tuple[list[dict], EvalResult]:
-    """Answer every question in turn; `on_step(done, total, hit@5 so far)` after each one.
-
-    A failure part-way (the index changed, the model failed) keeps what was answered and says so
-    in the result's warnings."""
-    qdicts = question_dicts(questions)
-    by_id = {q["id"]: q for q in qdicts}
-    warnings = list(warnings or [])
-    records: list[dict] = []
-    hits = total = 0
-    service.index.embedder.embed_query("warm up")  # latencies are measured with the model loaded
-    for i, q in enumerate(questions, start=1):
-        try:
-            record = run_question(service, q)
-        except InspectionQAError as exc:
-            warnings.append(f"stopped after {i - 1} of {len(questions)} questions: {exc}")
-            break
-        records.append(record)
-        ranks = score_record(record, by_id[q.id], None).ranks
-        hits += sum(1 for r in ranks if r is not None and r <= 5)
-        total += len(ranks)
-        if on_step:
-            on_step(i, len(questions), hits / total if total else None)
-    return records, score(records, qdicts, texts, warnings)
+             on_progress=None, warnings: list[str] | None = None) -> tuple[list[dict], EvalResult]:
+    """Run the set through the service's evaluation runner and score it; a run that stopped part-way
+    keeps what was answered and says why in the result's warnings."""
+    run = service.evaluate(questions, on_progress=on_progress)
+    warnings = list(warnings or []) + ([run.stopped] if run.stopped else [])
+    return run.records, score(run.records, question_dicts(questions), texts, warnings)
 
 
 def records_jsonl(records: list[dict]) -> str:
@@ -132,8 +96,8 @@ def report_meta(service: QAService, source: str, questions: int) -> dict[str, st
     }
 
 
-def progress_text(done: int, total: int, hit5: float | None) -> str:
-    return f"{done}/{total} questions · hit@5 so far {format_value('hit@5', hit5)}"
+def progress_text(p: Progress) -> str:
+    return f"{p.done}/{p.total} questions · hit@5 so far {format_value('hit@5', p.hit5)}"
 
 
 def cell(value):
@@ -141,10 +105,6 @@ def cell(value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return format_value("", value) if isinstance(value, float) else value
-
-
-def show_error(exc: Exception) -> None:
-    st.error("Error: " + escape_line(str(exc)), icon=":material/error:")
 
 
 def show_results(run: dict) -> None:
@@ -196,33 +156,25 @@ st.caption(
 )
 
 try:
-    settings = Settings.from_env(os.environ)
-    service = get_service(str(settings.data_dir), settings.embedding_model, settings.embedder)
-    service.index.refresh()
     if service.status()["documents"] == 0:
         st.info(
-            f"The index in {escape_line(str(settings.data_dir))} is empty. Ingest the letters first: run "
+            f"The index in {escape_line(str(service.settings.data_dir))} is empty. Ingest the letters first: run "
             "`inspection-qa ingest corpus/`, then reload this page.",
             icon=":material/info:",
         )
         st.stop()
-    texts = doc_texts(service)
+    texts = service.document_texts()
 except InspectionQAError as exc:
     show_error(exc)
     st.stop()
 
 questions: list[Question] | None = None
 source = ""
-preset = st.session_state.get("questions_path")
 try:
-    if preset:
-        source = Path(preset).name
-        questions = load_questions(Path(preset))
-    else:
-        upload = st.file_uploader("Question set", type=["csv", "jsonl"], key="question_file")
-        if upload is not None:
-            source = Path(upload.name).name
-            questions = parse_upload(upload.name, upload.getvalue())
+    upload = st.file_uploader("Question set", type=["csv", "jsonl"], key="question_file")
+    if upload is not None:
+        source = Path(upload.name).name
+        questions = parse_upload(upload.name, upload.getvalue())
 except QuestionSetError as exc:
     st.error(escape_line(str(exc)), icon=":material/error:")
     questions = None
@@ -244,14 +196,14 @@ if questions:
         )
 
     if st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key="run_evaluation"):
-        bar = st.progress(0.0, text=progress_text(0, len(questions), None))
+        bar = st.progress(0.0, text=progress_text(Progress(0, len(questions), None)))
 
-        def step(done: int, total: int, hit5: float | None) -> None:
-            bar.progress(done / total, text=progress_text(done, total, hit5))
+        def step(p: Progress) -> None:
+            bar.progress(p.done / p.total, text=progress_text(p))
 
         try:
             with st.spinner("Answering the questions…"):
-                records, result = evaluate(service, questions, texts, on_step=step, warnings=unmatched)
+                records, result = evaluate(service, questions, texts, on_progress=step, warnings=unmatched)
         except InspectionQAError as exc:
             show_error(exc)
         else:
@@ -261,7 +213,7 @@ if questions:
                 "html": render_html(result, meta=meta), "markdown": render_markdown(result, meta=meta),
             }
             bar.empty()
-elif not preset and st.session_state.get("question_file") is None:
+elif st.session_state.get("question_file") is None:
     st.info("Upload a question set to begin.", icon=":material/upload_file:")
 
 if RESULT_KEY in st.session_state:

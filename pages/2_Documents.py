@@ -1,71 +1,43 @@
 """Documents: upload PDF, text and Markdown files with their metadata, ingest them, remove documents.
 
 The third page of the Streamlit app (`streamlit run app.py`; Streamlit lists files in pages/).
-It shares the chat page's service through `get_service`, whose definition must stay identical,
-character for character, to the one in app.py (see pages/1_Evaluation.py).
+It shares the chat page's service through `inspection_qa.webapp.start_page`.
 
-All file handling (checks, safe names, sidecars, the uploads folder) lives in
-inspection_qa/uploads.py; this page only lays out widgets and reports outcomes. Uploaded files
-are kept under `settings.data_dir / "uploads"`, each with its `NAME.meta.toml` sidecar.
-Document text, titles and file names are untrusted: they reach the page through
-`escape_line` / `escape_markdown` only.
+All file handling (checks, safe names, sidecars, the uploads folder) lives in the service
+(`QAService.add_uploads`, `QAService.remove`) and inspection_qa/uploads.py; this page only lays
+out widgets and reports outcomes. Document text, titles and file names are untrusted: they reach
+the page through `escape_line` / `escape_markdown` only.
 """
 
 from __future__ import annotations
 
-import os
+from inspection_qa.webapp import start_page  # first: sets the offline defaults
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
-from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
 from core.errors import InspectionQAError, UnreadableFileError  # noqa: E402
 from core.kinds import SOURCE_KINDS  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from inspection_qa.access import logout_button, require_user  # noqa: E402
-from inspection_qa.app_service import get_service  # noqa: E402
+from inspection_qa.access import logout_button  # noqa: E402
 from inspection_qa.markdown_safe import escape_line  # noqa: E402
-from inspection_qa.service import QAService  # noqa: E402
-from inspection_qa.uploads import (  # noqa: E402
-    ACCEPTED_SUFFIXES,
-    check_date,
-    check_upload,
-    discard_upload,
-    in_folder,
-    save_upload,
-    uploads_dir,
-)
+from inspection_qa.service import UploadOutcome  # noqa: E402
+from inspection_qa.uploads import ACCEPTED_SUFFIXES, check_date, check_upload  # noqa: E402
 
 OUTCOMES_KEY = "documents_outcomes"
 NOTICE_KEY = "documents_notice"
 UPLOADER_GEN_KEY = "documents_uploader_gen"
 CONFIRM_KEY = "documents_confirm_remove"
 
-st.set_page_config(page_title="Documents · Inspection QA", page_icon=":material/folder_open:", layout="wide")
-user = require_user()
-
-
-@dataclass
-class Row:
-    """What became of one uploaded file."""
-
-    upload: str  # the name it was uploaded under
-    saved: str  # the name it was saved under ("" if never saved)
-    status: str  # added | replaced | unchanged | duplicate | failed
-    chunks: int = 0
-    reason: str = ""
+service, user = start_page("Documents · Inspection QA", ":material/folder_open:", heading="Documents")
+settings = service.settings
 
 
 def size_label(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
 
-def show_row(row: Row) -> None:
+def show_row(row: UploadOutcome) -> None:
     name = escape_line(row.upload)
     renamed = f" (saved as {escape_line(row.saved)})" if row.saved and row.saved != row.upload else ""
     if row.status in ("added", "replaced"):
@@ -79,56 +51,25 @@ def show_row(row: Row) -> None:
         st.error(f"{name}: failed ({escape_line(row.reason)})", icon=":material/error:")
 
 
-def ingest_uploads(service: QAService, items: list[tuple[str, bytes, dict]]) -> list[Row]:
-    """Save each upload with its sidecar, ingest them all with a progress bar, report each file."""
-    folder = uploads_dir(service.settings.data_dir)
-    documents = service.index.docstore.documents()
-    rows: dict[str, Row] = {}
-    saved: list[tuple[str, Path, bool]] = []  # (upload name, saved path, a file of that name was there before)
-    failed: list[Row] = []
-    for name, data, meta in items:
-        try:
-            before = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
-            path = save_upload(folder, name, data, documents, service.settings.max_upload_mb, **meta)
-            saved.append((name, path, path.name in before))
-        except UnreadableFileError as exc:
-            failed.append(Row(name, "", "failed", reason=exc.reason))
-        except OSError as exc:
-            failed.append(Row(name, "", "failed", reason=f"cannot be saved ({exc.strerror or exc})"))
-    if saved:
-        bar = st.progress(0.0, text=f"Ingesting {len(saved)} file(s)… (the model loads on first use)")
-        done = 0
+def ingest_uploads(items: list[tuple[str, bytes, dict]]) -> list[UploadOutcome]:
+    """Save and ingest the uploads through the service, with a progress bar."""
+    bar = st.progress(0.0, text=f"Ingesting {len(items)} file(s)… (the model loads on first use)")
+    done = 0
 
-        def on_file(outcome) -> None:
-            nonlocal done
-            done += 1
-            bar.progress(done / len(saved), text=f"{done} of {len(saved)}: {escape_line(Path(outcome.path).name)}")
+    def on_file(outcome) -> None:
+        nonlocal done
+        done += 1
+        bar.progress(min(1.0, done / len(items)), text=f"{done} of {len(items)}: {escape_line(Path(outcome.path).name)}")
 
-        by_path = {str(p): (n, existed) for n, p, existed in saved}
-        try:
-            report = service.ingest([p for _, p, _ in saved], on_file=on_file)
-        except InspectionQAError as exc:
-            for n, p, existed in saved:
-                if not existed:
-                    discard_upload(p, folder)
-            bar.empty()
-            return failed + [Row(n, "", "failed", reason=str(exc)) for n, _, _ in saved]
+    try:
+        return service.add_uploads(items, on_file=on_file)
+    finally:
         bar.empty()
-        for o in report.outcomes:
-            upload, existed = by_path.get(o.path, (Path(o.path).name, True))
-            if o.status in ("failed", "duplicate") and not existed:
-                discard_upload(o.path, folder)  # keep the folder to what the index holds
-            rows[o.path] = Row(upload, Path(o.path).name, o.status, o.chunks, o.reason)
-    return failed + list(rows.values())
 
 
-# -- the service ---------------------------------------------------------------------------
 st.title("Documents")
 try:
-    settings = Settings.from_env(os.environ)
-    service = get_service(str(settings.data_dir), settings.embedding_model, settings.embedder)
-    service.index.refresh()
-    documents = service.index.docstore.documents()
+    documents = service.documents()
 except InspectionQAError as exc:
     st.error("Error: " + escape_line(str(exc)), icon=":material/error:")
     st.stop()
@@ -184,7 +125,7 @@ for i, f in enumerate(uploaded):
 if ready:
     label = "Ingest 1 file" if len(ready) == 1 else f"Ingest {len(ready)} files"
     if st.button(label, type="primary", icon=":material/upload:", disabled=invalid, key="ingest_uploads"):
-        rows = ingest_uploads(service, ready)
+        rows = ingest_uploads(ready)
         st.session_state[OUTCOMES_KEY] = rows
         st.session_state[UPLOADER_GEN_KEY] = generation + 1  # a fresh, empty uploader
         st.rerun()
@@ -193,7 +134,6 @@ if ready:
 st.subheader("Ingested documents")
 if not documents:
     st.caption("None yet.")
-folder = uploads_dir(settings.data_dir)
 confirm = st.session_state.get(CONFIRM_KEY)
 for meta in documents:
     with st.container(border=True):
@@ -203,7 +143,7 @@ for meta in documents:
             f"{escape_line(meta.kind_label)} · {escape_line(meta.date or 'undated')} · {escape_line(meta.filename)}"
         )
         if confirm == meta.doc_id:
-            uploaded_here = in_folder(meta.source_path, folder)
+            uploaded_here = service.is_upload(meta)
             text.warning(
                 "Remove this document from the index" + (" and delete its uploaded file?" if uploaded_here else "?"),
                 icon=":material/warning:",
@@ -211,12 +151,10 @@ for meta in documents:
             yes, no = action.columns(2)
             if yes.button("Remove", type="primary", key=f"confirm_remove_{meta.doc_id}"):
                 try:
-                    removed = service.remove(meta.doc_id)
-                    if uploaded_here:
-                        discard_upload(meta.source_path, folder)
+                    removed = service.remove(meta.doc_id, delete_upload=True)
                     st.session_state[NOTICE_KEY] = f"Removed {escape_line(removed.title)}."
                 except InspectionQAError as exc:
-                    st.session_state[OUTCOMES_KEY] = [Row(meta.filename, "", "failed", reason=str(exc))]
+                    st.session_state[OUTCOMES_KEY] = [UploadOutcome(meta.filename, "", "failed", reason=str(exc))]
                 st.session_state.pop(CONFIRM_KEY, None)
                 st.rerun()
             if no.button("Cancel", key=f"cancel_remove_{meta.doc_id}"):

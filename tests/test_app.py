@@ -178,7 +178,7 @@ def test_document_text_is_never_rendered_as_markup(tmp_path, monkeypatch, defaul
 @pytest.mark.app
 @pytest.mark.slow
 def test_conversation_markdown_holds_every_answer_and_citation(corpus_service):
-    from inspection_qa.transcript import conversation_markdown
+    from inspection_qa.presentation import conversation_markdown
 
     conv = corpus_service.conversation()
     first = conv.ask("What did the 2011 letter say about supervision?")

@@ -14,12 +14,19 @@ PAGE = ROOT / "pages" / "1_Evaluation.py"
 TIMEOUT = 180
 
 
-def test_every_page_shares_one_cached_service():
-    """One cached service (index and model) per process: every page takes it from the same function."""
+def test_every_page_starts_through_one_helper():
+    """One start-up (offline defaults, login, the one cached service) for every page."""
     for page in (PAGE, ROOT / "app.py", ROOT / "pages" / "2_Documents.py"):
         text = page.read_text("utf-8")
-        assert "from inspection_qa.app_service import get_service" in text, page
-        assert "def get_service(" not in text, page
+        assert "from inspection_qa.webapp import" in text and "start_page(" in text, page
+        assert "def get_service(" not in text and "Settings.from_env" not in text, page
+        assert "environ" not in text, page
+
+
+def test_the_page_reads_no_server_file():
+    """Question sets come from the uploader only: no session-state path, no file opened by name."""
+    text = PAGE.read_text("utf-8")
+    assert "session_state.get(\"questions_path\")" not in text and "questions_path" not in text
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +37,11 @@ def corpus_data_dir(corpus_service):
 
 
 def open_page(questions_path) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
-    at.session_state["questions_path"] = str(questions_path)
+    """Open the page and upload the question set through its file uploader, as a user would."""
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.file_uploader(key="question_file").set_value(
+        (questions_path.name, questions_path.read_bytes(), "application/octet-stream"))
     return at.run()
 
 

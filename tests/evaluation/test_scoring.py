@@ -42,10 +42,10 @@ def independent_scores(records, questions, docs):
 
 @pytest.mark.slow
 def test_metrics_agree_with_an_independent_scorer(corpus_service, tmp_path):
-    from evaluation.runner import question_dicts, run_eval
+    from evaluation.runner import question_dicts
 
     qs = load_questions(ROOT / "questions" / "dev.jsonl")
-    records = run_eval(corpus_service, qs, output=tmp_path / "r.jsonl")
+    records = corpus_service.evaluate(qs, output=tmp_path / "r.jsonl").records
     docs = {m.filename: corpus_service.index.docstore.text(m.doc_id) for m in corpus_service.index.docstore.documents()}
     ours = score(records, question_dicts(qs), docs).summary
     theirs = independent_scores([json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()],

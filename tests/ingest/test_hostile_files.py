@@ -4,7 +4,6 @@ nothing already indexed is lost. Files are made at test time by tests/support/ho
 import os
 import shutil
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -45,9 +44,7 @@ def test_a_batch_of_hostile_files_is_reported_and_the_rest_goes_in(tmp_path, hos
     batch = tmp_path / "batch"
     shutil.copytree(source, batch)
     shutil.copy(NEWS_TXT, batch / NEWS_TXT.name)
-    started = time.monotonic()
     report = service.ingest([batch])
-    elapsed = time.monotonic() - started
     outcome = {o.path.rsplit("/", 1)[-1]: o for o in report.outcomes}
     reason = {name: o.reason.lower() for name, o in outcome.items() if o.failed}
 
@@ -68,27 +65,21 @@ def test_a_batch_of_hostile_files_is_reported_and_the_rest_goes_in(tmp_path, hos
         assert name in reason, f"{name} was not reported: {outcome[name]}"
         for word in words:
             assert word in reason[name], (name, reason[name])
-    # the two slow files are stopped at the limit, not parsed to the end (20 s and more each)
-    assert elapsed < 4 * BATCH_TIMEOUT_S + 10, elapsed
-
-    for name in (NEWS_TXT.name, "windows-quotes.txt", "utf16.txt", "cyclic-outline.pdf"):
-        assert outcome[name].status == "added", outcome[name]
+    added = {name for name, o in outcome.items() if o.status == "added"}
+    assert added == {NEWS_TXT.name, "windows-quotes.txt", "utf16.txt", "cyclic-outline.pdf", "corrupt-xref.pdf"}
     docstore = service.index.docstore
     text = docstore.text("windows-quotes.txt")
     assert "the council\u2019s \u201cfront door\u201d was working well \u2013 referrals" in text
     assert "director\u2019s caf\u00e9 meetings" in text
     assert "the council\u2019s \u201cduty desk\u201d was working well" in docstore.text("utf16.txt")
     assert "supervision of social workers" in docstore.text("cyclic-outline.pdf")
-    # pypdf rebuilds a garbled cross-reference table by scanning; if it ever stops, it must say why
-    xref = outcome["corrupt-xref.pdf"]
-    if xref.failed:
-        assert "pdf" in xref.reason.lower()
-    else:
-        assert xref.status == "added" and docstore.text("corrupt-xref.pdf") == docstore.text(LETTER_PDF.name.lower())
+    # pypdf (as pinned) rebuilds a garbled cross-reference table by scanning: the whole letter comes back
+    assert docstore.text("corrupt-xref.pdf") == docstore.text(LETTER_PDF.name.lower())
 
     assert set(outcome) == {p.name for p in files.values()} | {NEWS_TXT.name}
     docs, chunks, dense, lexical = _counts(service)
-    assert docs == before[0] + report.count("added") and chunks == dense == lexical > before[1]
+    assert report.count("added") == 5 and docs == before[0] + 5 == 6
+    assert chunks == dense == lexical > before[1]
     assert docstore.meta(LETTER_PDF.name.lower()) is not None
 
 
@@ -106,18 +97,50 @@ def test_memory_limit_stops_a_worker_that_allocates():
         SandboxedParser(10, 64, parse=hostile.Hog().run).run(NEWS_TXT)
 
 
-def test_time_limit_kills_a_stalled_worker_and_the_next_file_parses():
-    started = time.monotonic()
-    with pytest.raises(UnreadableFileError, match=r"took longer than 0\.2 s to parse; skipped"):
-        SandboxedParser(0.2, 256, parse=hostile.Sleeper().run).run(NEWS_TXT)
-    assert time.monotonic() - started < 5
-    assert SandboxedParser(10, 256).run(NEWS_TXT).meta.filename == NEWS_TXT.name
+def _helper_pids() -> set[int]:
+    """The pids of the process-wide parser helpers now running."""
+    from ingest import sandbox
+
+    return {slot._helper.proc.pid for slot in sandbox._HELPERS._all
+            if slot._helper is not None and slot._helper.alive()}
+
+
+def _is_child_of(pid: int, parent: int) -> bool:
+    """Whether `pid` is a process (not yet reaped) whose parent is `parent`."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return int(stat.rsplit(")", 1)[1].split()[1]) == parent
+
+
+def test_time_limit_kills_a_stalled_worker_and_the_next_file_parses(tmp_path):
+    # The helper itself ends the worker at the limit. (Were it not to, the parent would give up on
+    # the helper HELPER_GRACE_S later with the same reason, killing the helper: so the same helper
+    # must still be there, and its worker gone.)
+    path = tmp_path / NEWS_TXT.name
+    shutil.copy(NEWS_TXT, path)
+    SandboxedParser(10, 256).run(path)
+    helpers = _helper_pids()
+    assert helpers
+    with pytest.raises(UnreadableFileError) as err:
+        SandboxedParser(0.2, 256, parse=hostile.Sleeper().run).run(path)
+    assert err.value.reason == "took longer than 0.2 s to parse; skipped"
+    worker = int(Path(f"{path}.worker").read_text())
+    assert not any(_is_child_of(worker, helper) for helper in helpers)
+    assert SandboxedParser(10, 256).run(path).meta.filename == NEWS_TXT.name
+    assert _helper_pids() == helpers
 
 
 def test_a_real_slow_file_meets_the_time_limit(hostile_dir):
     _, files = hostile_dir
-    with pytest.raises(UnreadableFileError, match=r"took longer than 0\.3 s"):
+    SandboxedParser(10, 256).run(NEWS_TXT)
+    helpers = _helper_pids()
+    with pytest.raises(UnreadableFileError) as err:
         SandboxedParser(0.3, 1024).run(files["slow"])
+    assert err.value.reason == "took longer than 0.3 s to parse; skipped"
+    assert SandboxedParser(10, 256).run(NEWS_TXT).meta.filename == NEWS_TXT.name
+    assert _helper_pids() == helpers  # stopped by its helper, which lives on
 
 
 @pytest.mark.parametrize("builder, words", [
@@ -159,12 +182,15 @@ def test_two_files_parse_at_once_in_separate_helpers(tmp_path):
     files = [tmp_path / "a.txt", tmp_path / "b.txt"]
     for f in files:
         shutil.copy(NEWS_TXT, f)
-    parser = SandboxedParser(30, 512, parse=hostile.SlowBuilder().run)
+    # each parse returns only once both have started (or fails after 20 s alone): both succeed
+    # only if the second parse did not wait for the first to finish
+    parser = SandboxedParser(30, 512, parse=hostile.Rendezvous(["a.txt", "b.txt"], wait_s=20).run)
     with ThreadPoolExecutor(2) as pool:
         docs = list(pool.map(parser.run, files))
     assert [d.meta.filename for d in docs] == ["a.txt", "b.txt"]
-    a, b = ({k: float(Path(f"{f}.{k}").read_text()) for k in ("start", "end")} for f in files)
-    assert a["start"] < b["end"] and b["start"] < a["end"]  # the second did not wait for the first
+    helper_a, helper_b = (int(Path(f"{f}.helper").read_text()) for f in files)
+    assert helper_a != helper_b
+    assert {helper_a, helper_b} == _helper_pids()  # forked by the two pool helpers, not by this process
 
 
 @pytest.mark.parametrize("timeout_s, memory_mb", [

@@ -166,7 +166,7 @@ PAGE = ROOT / "pages" / "2_Documents.py"
 
 def test_page_shares_the_chat_pages_cached_service():
     text = (ROOT / "pages" / "2_Documents.py").read_text("utf-8")
-    assert "from inspection_qa.app_service import get_service" in text and "def get_service(" not in text
+    assert "from inspection_qa.webapp import start_page" in text and "def get_service(" not in text
 
 
 def texts(at, kinds=("success", "info", "warning", "error", "markdown", "caption")) -> str:

@@ -248,11 +248,15 @@ def make_all(folder: Path) -> dict[str, Path]:
 
 # -- workers that misbehave, for SandboxedParser(parse=hostile.Sleeper().run, ...) ----------
 class Sleeper:
-    """Never finishes in time."""
+    """Never finishes in time. Writes its worker's pid to PATH.worker first, so a test can
+    check that the worker was ended."""
 
     def run(self, path):
+        import os
         import time
+        from pathlib import Path
 
+        Path(f"{path}.worker").write_text(str(os.getpid()))
         time.sleep(60)
 
 
@@ -288,18 +292,36 @@ class Broken:
         raise ValueError("unexpected structure")
 
 
-class SlowBuilder:
-    """Parses as usual after a pause, noting when it started and ended beside the file
-    (PATH.start, PATH.end): two such parses overlap only if they ran at once."""
+class Rendezvous:
+    """Parses as usual, but only once every file in `names` is being parsed at the same time.
+
+    Each parse first writes its helper's pid beside its file (PATH.helper; `os.getppid()` in the
+    forked worker is the pid of the helper that forked it), then waits, for at most `wait_s`,
+    until the marker of every file in `names` (in the same folder) exists. A parse that waits in
+    vain fails with an error saying which files never started, so a run of parses succeeds only
+    if all of them were running at once. No clock is compared."""
+
+    def __init__(self, names, wait_s: float = 20.0):
+        self.names = tuple(names)
+        self.wait_s = wait_s
 
     def run(self, path):
+        import os
         import time
         from pathlib import Path
 
         from ingest.builder import DocumentBuilder
 
-        Path(f"{path}.start").write_text(repr(time.time()))
-        time.sleep(1.0)
-        doc = DocumentBuilder().run(path)
-        Path(f"{path}.end").write_text(repr(time.time()))
-        return doc
+        path = Path(path)
+        marker = Path(f"{path}.helper")
+        partial = marker.with_name(marker.name + ".partial")
+        partial.write_text(str(os.getppid()))
+        os.replace(partial, marker)  # the marker appears whole, never half-written
+        others = [path.with_name(f"{name}.helper") for name in self.names]
+        deadline = time.monotonic() + self.wait_s
+        while not all(m.exists() for m in others):
+            if time.monotonic() > deadline:
+                missing = [m.name for m in others if not m.exists()]
+                raise RuntimeError(f"{path.name} waited {self.wait_s:g} s alone; never started: {missing}")
+            time.sleep(0.01)
+        return DocumentBuilder().run(path)

@@ -1,0 +1,116 @@
+"""How an answer is shown: plain text (CLI), Markdown (the conversation download), labels (the app,
+the audit trail). Written once here so every front end says the same thing the same way.
+
+Document text is untrusted: the Markdown forms pass it through `markdown_safe` only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable
+
+from answering.types import Answer, Citation
+from core.records import Chunk
+
+from .markdown_safe import escape_line, escape_markdown
+
+NEAREST = 3  # passages shown under an abstention
+NEAREST_CHARS = 300
+
+
+def pages_label(pages: Iterable[int] | int | None) -> str:
+    """`(2, 3)` -> "p. 2, 3"; `4` -> "p. 4"; empty or None -> "no page"."""
+    if pages is None:
+        return "no page"
+    if isinstance(pages, int):
+        return f"p. {pages}"
+    pages = list(pages)
+    return "p. " + ", ".join(str(p) for p in pages) if pages else "no page"
+
+
+def date_label(date: str | None) -> str:
+    return date or "undated"
+
+
+def source_label(c: Citation) -> str:
+    """"inspection letter" or "news report, secondary source"."""
+    return c.kind_label + ("" if c.primary else ", secondary source")
+
+
+def citation_line(c: Citation) -> str:
+    """One plain line: marker, title, kind, date, pages, section, file and character offsets."""
+    section = f", section “{c.section}”" if c.section else ""
+    return (f"[{c.marker}] {c.title} ({source_label(c)}), {date_label(c.date)}, {pages_label(c.pages)}{section} — "
+            f"{c.document} chars {c.start}-{c.end}")
+
+
+def citation_label_markdown(c: Citation) -> str:
+    """The app's expander label: "[n] Title (secondary source) — date — p. 2", escaped for Markdown."""
+    source = "" if c.primary else " (secondary source)"
+    return (f"{escape_markdown(f'[{c.marker}]')} {escape_line(c.title)}{source} — "
+            f"{escape_line(date_label(c.date))} — {pages_label(c.pages)}")
+
+
+def citation_caption_markdown(c: Citation) -> str:
+    """Under a quote in the app: section, kind, file and character offsets, escaped."""
+    section = f"Section: {escape_line(c.section)} · " if c.section else ""
+    return f"{section}{escape_line(c.kind_label)} · {escape_line(c.document)} · characters {c.start}–{c.end}"
+
+
+def passage_label(chunk: Chunk) -> str:
+    """A nearest passage's heading (plain): title, date, pages."""
+    return f"{chunk.title}, {date_label(chunk.date)}, {pages_label(chunk.pages)}"
+
+
+def passage_caption_markdown(chunk: Chunk) -> str:
+    return (f"{escape_line(chunk.title)} — {escape_line(date_label(chunk.date))} — "
+            f"{pages_label(chunk.pages)} — {escape_line(chunk.filename)}")
+
+
+def snippet(text: str, limit: int = NEAREST_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+def answer_as_text(answer: Answer, nearest: int = NEAREST) -> str:
+    """The CLI's rendering: the answer, what was searched, then sources with quotes (or nearest passages)."""
+    out = [answer.text]
+    if answer.searched_question != answer.question:
+        out.append(f"\n(searched as: {answer.searched_question})")
+    if answer.abstained:
+        if answer.retrieved:
+            out.append("\nNearest passages:")
+            for h in answer.retrieved[:nearest]:
+                out.append(f"- {passage_label(h.chunk)}: {h.chunk.text[:NEAREST_CHARS]}")
+        return "\n".join(out)
+    out.append("\nSources:")
+    for c in answer.citations:
+        out.append(citation_line(c))
+        out.append(f"    “{c.quote}”")
+    return "\n".join(out)
+
+
+def conversation_markdown(turns: list[Answer], title: str = "inspection-qa conversation") -> str:
+    """A conversation as Markdown, with every answer and every citation (document, date, page, quote)."""
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [f"# {title}", "", f"Downloaded {when}. Every quotation below stands verbatim in its document.", ""]
+    for i, answer in enumerate(turns, start=1):
+        out += [f"## {i}. {escape_line(answer.question)}", ""]
+        if answer.searched_question != answer.question:
+            out += [f"*Searched as:* {escape_line(answer.searched_question)}", ""]
+        out += [escape_markdown(answer.text), ""]
+        if answer.abstained:
+            out += ["*Nearest passages:*", ""]
+            for h in answer.retrieved[:NEAREST]:
+                out.append(f"- {escape_line(passage_label(h.chunk))}: {escape_line(h.chunk.text[:NEAREST_CHARS])}")
+            out.append("")
+            continue
+        out += ["**Sources**", ""]
+        for c in answer.citations:
+            section = f", section “{escape_line(c.section)}”" if c.section else ""
+            out.append(
+                f"{c.marker}. {escape_line(c.title)} ({escape_line(c.kind_label)}), {date_label(c.date)}, "
+                f"{pages_label(c.pages)}{section}; {escape_line(c.document)}, characters {c.start}–{c.end}  \n"
+                f"   > {escape_line(c.quote)}"
+            )
+        out.append("")
+    return "\n".join(out)
