@@ -1,6 +1,10 @@
 """One settings object, built at the edges (CLI, app) from flags and environment, passed down.
 
 Library modules never read `os.environ`; they receive a `Settings`.
+
+Parsed by the small `from_env` below rather than pydantic-settings: the settings are one flat,
+frozen dataclass, the only sources are flags and `INSPECTION_QA_*` variables, and a bad value must
+raise the project's one-line `ConfigError` naming the variable (not a multi-line ValidationError).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Question sets in JSON Lines (the FORMAT.md form); a malformed file is refused up front."""
+"""Question sets in JSON Lines (the docs/FORMAT.md form); a malformed file is refused up front."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Question:
     answerable: bool = True
     history: list[str] = field(default_factory=list)
     reference_answer: str | None = None
-    kind: str | None = None  # as the question set names it (FORMAT.md); None: classified for breakdowns
+    kind: str | None = None  # as the question set names it (docs/FORMAT.md); None: classified for breakdowns
 
     @property
     def question_kind(self) -> str:
@@ -34,7 +34,7 @@ SEPARATOR = "||"
 
 
 def load_questions(path: Path) -> list[Question]:
-    """A question set in JSON Lines (FORMAT.md) or CSV with a header row (by suffix)."""
+    """A question set in JSON Lines (docs/FORMAT.md) or CSV with a header row (by suffix)."""
     path = Path(path)
     if not path.exists():
         raise QuestionSetError(f"{path}: no such file")

@@ -1,5 +1,5 @@
 """The one evaluation loop: a question set through the service, one conversation per question, into
-eval records (FORMAT.md), with progress after each question. The CLI and the Evaluation page both
+eval records (docs/FORMAT.md), with progress after each question. The CLI and the Evaluation page both
 run it (through `QAService.evaluate`).
 """
 
@@ -52,7 +52,7 @@ class EvaluationRun:
 class EvaluationRunner:
     """Runs a question set through an `AskingService`.
 
-    Latency is measured with the model loaded (`warm_up` first), as FORMAT.md says. A question's
+    Latency is measured with the model loaded (`warm_up` first), as docs/FORMAT.md says. A question's
     history is asked first, in the same conversation; its latency is the final question's.
     """
 
@@ -97,7 +97,7 @@ class EvaluationRunner:
         return run
 
     def run_question(self, q: Question) -> dict:
-        """One eval record (FORMAT.md) for `q`, with `reference_similarity` when it has a reference answer."""
+        """One eval record (docs/FORMAT.md) for `q`, with `reference_similarity` when it has a reference answer."""
         conv = self.service.conversation(search_filter=self.search_filter)
         for earlier in q.history:
             conv.ask(earlier)

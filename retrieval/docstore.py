@@ -2,6 +2,10 @@
 
 It is the source of truth for quotes: a citation is `text[start:end]` of a stored document.
 A document counts only once `complete` is set, after every other store holds its parts.
+
+The layout carries a version (`PRAGMA user_version`, `SCHEMA_VERSION`). A store written before
+versions existed (0) has today's tables and is stamped on opening; one from a newer version of
+inspection-qa is refused with one line saying what to do.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 from core.errors import CorruptIndexError
 from core.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
 
+SCHEMA_VERSION = 1  # raise it, with a migration in DocStore._migrate, whenever SCHEMA changes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, filename TEXT NOT NULL, title TEXT NOT NULL, date TEXT, kind TEXT NOT NULL,
@@ -50,7 +55,22 @@ class DocStore:
         self._local = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._conn() as conn:
-            conn.executescript(SCHEMA)
+            self._migrate(conn)
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring the layout to `SCHEMA_VERSION`, or raise `CorruptIndexError` naming the fix."""
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found > SCHEMA_VERSION:
+            raise CorruptIndexError(
+                f"{self.path}: written by a newer inspection-qa (layout {found}, this one reads up to "
+                f"{SCHEMA_VERSION}); upgrade inspection-qa, or re-ingest into an empty --data-dir"
+            )
+        conn.executescript(SCHEMA)  # creates what is missing; version 0 differs from 1 only by its stamp
+        if found < SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def schema_version(self) -> int:
+        return self._conn().execute("PRAGMA user_version").fetchone()[0]
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

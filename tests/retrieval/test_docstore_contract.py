@@ -105,3 +105,63 @@ def test_documents_stored_without_sentence_vectors_have_none(store):
     store.put(doc, chunks)
     store.mark_complete(doc.meta.doc_id)
     assert store.sentence_vectors([c.id for c in chunks]) == {}
+
+
+def test_every_store_satisfies_the_document_store_protocol(store):
+    from core.protocols import DocumentStore
+
+    assert isinstance(store, DocumentStore)
+
+
+def test_the_other_stores_satisfy_their_protocols(tmp_path):
+    from core.protocols import Embedder, IndexWriter, LexicalIndex, VectorStore
+    from core.settings import Settings
+    from retrieval.dense import ChromaDenseStore
+    from retrieval.embedders import HashingEmbedder
+    from retrieval.index import Index
+    from retrieval.lexical import BM25Index
+
+    assert isinstance(ChromaDenseStore(path=tmp_path / "chroma"), VectorStore)
+    assert isinstance(BM25Index(tmp_path / "bm25"), LexicalIndex)
+    assert isinstance(HashingEmbedder(), Embedder)
+    assert isinstance(Index(Settings(data_dir=tmp_path / "data", embedder="hashing")), IndexWriter)
+
+
+# -- the SQLite layout's version ---------------------------------------------------------------
+
+def test_a_new_sqlite_store_is_stamped_with_the_layout_version(tmp_path):
+    from retrieval.docstore import SCHEMA_VERSION
+
+    assert DocStore(tmp_path / "docs.sqlite3").schema_version() == SCHEMA_VERSION == 1
+
+
+def test_a_store_from_before_versions_is_migrated_and_keeps_its_documents(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "docs.sqlite3"
+    store = DocStore(path)
+    doc, chunks = _doc(NEWS_TXT)
+    store.put(doc, chunks)
+    store.mark_complete(doc.meta.doc_id)
+    store.close()
+    with sqlite3.connect(path) as conn:  # as the versions before the stamp left it
+        conn.execute("PRAGMA user_version = 0")
+    reopened = DocStore(path)
+    assert reopened.schema_version() == 1
+    assert [m.doc_id for m in reopened.documents()] == [doc.meta.doc_id]
+    assert reopened.text(doc.meta.doc_id) == doc.text
+
+
+def test_a_store_from_a_newer_version_is_refused_in_one_line(tmp_path):
+    import sqlite3
+
+    from core.errors import CorruptIndexError
+
+    path = tmp_path / "docs.sqlite3"
+    DocStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 7")
+    with pytest.raises(CorruptIndexError) as err:
+        DocStore(path)
+    message = str(err.value)
+    assert "\n" not in message and "layout 7" in message and "re-ingest" in message and str(path) in message
