@@ -171,8 +171,11 @@ def score(records: list[dict], questions: list[dict], doc_texts: dict[str, str] 
     groups: dict[str, list[QuestionResult]] = defaultdict(list)
     for q in results:
         groups[q.kind].append(q)
-    order = ["single document", "change over time", "follow-up", "unanswerable"]
-    by_kind = {k: aggregate(groups[k]) for k in order if k in groups}
+    # the classifier's own kinds in their order, then every kind a question set names, in order of first use,
+    # unanswerable last (docs/FORMAT.md: any value is accepted, and metrics are reported per kind)
+    known = ["single document", "change over time", "follow-up"]
+    order = [k for k in known if k in groups] + [k for k in groups if k not in known and k != "unanswerable"]
+    by_kind = {k: aggregate(groups[k]) for k in order + (["unanswerable"] if "unanswerable" in groups else [])}
     return EvalResult(aggregate(results), by_kind, results, list(warnings or []))
 
 

@@ -23,7 +23,7 @@ import json
 import os
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOC_DIR = os.path.join(HERE, "documents")
