@@ -42,7 +42,11 @@ def load_questions(path: Path) -> list[Question]:
         return load_csv(path)
     out: list[Question] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuestionSetError(f"{path}: not UTF-8 text (byte {exc.start}); save the question set as UTF-8 JSON Lines") from None
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -1,23 +1,27 @@
 """An evaluation run as one self-contained HTML page, and a short Markdown summary for a pull request.
 
-The HTML has no network references at all: inline CSS, charts as inline SVG drawn here, no
-JavaScript. Every piece of text (answers and quotes come from documents, questions from a
-question set) goes through `html.escape`.
+The HTML comes from the Jinja2 template `templates/report.html.j2`, rendered with autoescaping on: every
+piece of text from a question set, an eval record or the run's metadata reaches the page only through
+Jinja2's escaping. The page has no network references at all: inline CSS, charts as inline SVG (their
+geometry is computed here, as numbers), no JavaScript.
 """
 
 from __future__ import annotations
 
-import html
 import math
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .compare import Comparison
 from .metrics import METRICS, EvalResult, QuestionResult, format_value
 
 TITLE = "inspection-qa evaluation"
+TEMPLATE = "report.html.j2"
 KIND_CHART_METRICS = ("hit@5", "cited", "abstention", "false_abstention")
 KIND_TABLE_KEYS = ("questions", "hit@5", "cited", "abstention", "false_abstention")
 
@@ -27,8 +31,23 @@ BAR = "#3b6fb6"
 MUTED = "#6e7781"
 
 
-def esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+def _blank_none(value: Any) -> Any:
+    """A missing value (None) prints as nothing, not as "None"; anything else is left for autoescaping."""
+    return "" if value is None else value
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment for the report: templates from this package, autoescaping always on."""
+    return Environment(
+        loader=PackageLoader("evaluation", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        finalize=_blank_none,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def format_delta(metric: str, delta: float | None) -> str:
@@ -44,259 +63,141 @@ def ordered(questions: Iterable[QuestionResult]) -> list[QuestionResult]:
     return [q for q in questions if not q.passed] + [q for q in questions if q.passed]
 
 
-# -- SVG charts ------------------------------------------------------------------------------
+# -- SVG chart geometry (the template draws it) -----------------------------------------------
 
-def _svg_open(width: int, height: int, label: str, cls: str = "chart") -> str:
-    return (f'<svg class="{cls}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-            f'role="img" aria-label="{esc(label)}"><title>{esc(label)}</title>')
-
-
-def bar_chart(metric: str, by_kind: dict[str, dict[str, Any]]) -> str:
-    """Horizontal bars, one per question kind, on a 0–1 scale."""
+def bar_chart_geometry(metric: str, by_kind: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Horizontal bars, one per question kind, on a 0–1 scale: positions and sizes for the template."""
     label_w, bar_w, value_w, row_h, top = 112, 112, 46, 26, 30
     width = label_w + bar_w + value_w
-    rows = list(by_kind.items())
-    height = top + max(1, len(rows)) * row_h + 8
-    out = [_svg_open(width, height, f"{metric} by question kind") + "\n",
-           f'<text x="0" y="18" class="chart-title">{esc(metric)} by kind</text>\n',
-           f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 6}" stroke="#8c959f"/>\n']
-    if not rows:
-        out.append(f'<text x="{label_w + 6}" y="{top + 16}" class="na">no questions</text>\n')
-    for i, (kind, summary) in enumerate(rows):
+    height = top + max(1, len(by_kind)) * row_h + 8
+    rows = []
+    for i, (kind, summary) in enumerate(by_kind.items()):
         y = top + i * row_h
         value = summary.get(metric)
-        out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{esc(kind)}</text>\n')
-        out.append(f'<rect x="{label_w}" y="{y + 2}" width="{bar_w}" height="{row_h - 8}" fill="#eaeef2"/>\n')
-        if value is None:
-            out.append(f'<text x="{label_w + 6}" y="{y + 15}" class="na">n/a</text>\n')
-            continue
-        w = max(0.0, min(1.0, float(value))) * bar_w
-        color = BAD if metric == "false_abstention" else BAR
-        out.append(f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 8}" '
-                   f'fill="{color}"><title>{esc(kind)}: {esc(format_value(metric, value))}</title></rect>\n')
-        out.append(f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{esc(format_value(metric, value))}</text>\n')
-    out.append("</svg>")
-    return "".join(out)
+        rows.append({
+            "kind": kind, "text_y": y + 15, "bar_y": y + 2,
+            "value": None if value is None else format_value(metric, value),
+            "bar_w": None if value is None else f"{max(0.0, min(1.0, float(value))) * bar_w:.1f}",
+        })
+    return {
+        "metric": metric, "label": f"{metric} by question kind", "width": width, "height": height,
+        "axis_x": label_w, "axis_y1": top - 4, "axis_y2": height - 6, "label_x": label_w - 6,
+        "inset_x": label_w + 6, "empty_y": top + 16, "value_x": label_w + bar_w + 6,
+        "track_w": bar_w, "bar_h": row_h - 8, "color": BAD if metric == "false_abstention" else BAR, "rows": rows,
+    }
 
 
 def _ms(value: float, span: float) -> str:
     return f"{value:.0f}" if span >= 20 else f"{value:.1f}"
 
 
-def latency_histogram(latencies: list[float]) -> str:
-    """Counts of questions per latency bin (ms)."""
+def latency_histogram_geometry(latencies: list[float]) -> dict[str, Any]:
+    """Counts of questions per latency bin (ms): positions, sizes and labels for the template."""
     width, height = 600, 240
     left, right, top, bottom = 44, 16, 44, 46
     plot_w, plot_h = width - left - right, height - top - bottom
-    out = [_svg_open(width, height, "latency per question (ms)") + "\n",
-           '<text x="0" y="18" class="chart-title">latency per question (ms)</text>\n']
+    chart: dict[str, Any] = {"label": "latency per question (ms)", "width": width, "height": height,
+                             "left": left, "top": top, "empty_y": top + 20, "empty": not latencies}
     if not latencies:
-        out.append(f'<text x="{left}" y="{top + 20}" class="na">no questions</text></svg>')
-        return "".join(out)
+        return chart
     bins = max(1, min(12, math.ceil(math.sqrt(len(latencies))) + 1))
     counts, edges = np.histogram(np.asarray(latencies, dtype=float), bins=bins)
     peak = int(counts.max()) or 1
     span = float(edges[-1] - edges[0])
     bw = plot_w / len(counts)
     base = top + plot_h
-    out.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#8c959f"/>\n')
-    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#8c959f"/>\n')
+    ticks = []
     for tick in sorted({0, peak // 2, peak}):
         y = base - tick / peak * plot_h
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick}</text>\n')
+        ticks.append({"y": f"{y + 4:.1f}", "label": tick})
+    bars = []
     for i, count in enumerate(counts):
         x = left + i * bw
         h = count / peak * plot_h
-        lo, hi = _ms(edges[i], span), _ms(edges[i + 1], span)
-        out.append(f'<rect class="bar" x="{x + 1:.1f}" y="{base - h:.1f}" width="{max(bw - 2, 1):.1f}" '
-                   f'height="{h:.1f}" fill="{BAR}"><title>{lo}–{hi} ms: {int(count)}</title></rect>\n')
-        if count:
-            out.append(f'<text x="{x + bw / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" '
-                       f'class="tick">{int(count)}</text>\n')
+        bars.append({"x": f"{x + 1:.1f}", "y": f"{base - h:.1f}", "width": f"{max(bw - 2, 1):.1f}",
+                     "height": f"{h:.1f}", "lo": _ms(edges[i], span), "hi": _ms(edges[i + 1], span),
+                     "count": int(count), "label_x": f"{x + bw / 2:.1f}", "label_y": f"{base - h - 4:.1f}"})
     step = max(1, math.ceil((len(edges)) / 7))  # at most ~7 edge labels
-    for i in range(0, len(edges), step):
-        x = left + i * bw
-        out.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" class="tick">'
-                   f'{_ms(edges[i], span)}</text>\n')
-    out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" class="tick">'
-               f'ms per question ({len(latencies)} questions)</text>\n')
-    out.append("</svg>")
-    return "".join(out)
+    chart.update(
+        base=base, right_x=left + plot_w, tick_x=left - 6, color=BAR, ticks=ticks, bars=bars,
+        edges=[{"x": f"{left + i * bw:.1f}", "label": _ms(edges[i], span)} for i in range(0, len(edges), step)],
+        edge_y=base + 16, footer_x=f"{left + plot_w / 2:.1f}", footer_y=height - 6, n=len(latencies),
+    )
+    return chart
 
 
 # -- HTML --------------------------------------------------------------------------------------
 
-CSS = """
-:root { color-scheme: light; }
-body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-       margin: 24px auto; max-width: 1200px; padding: 0 20px; color: #1f2328; line-height: 1.4; }
-h1 { margin-bottom: 4px; }
-h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 4px; margin-top: 32px; }
-dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
-dl.meta dt { font-weight: 600; color: #57606a; }
-dl.meta dd { margin: 0; }
-.headline { font-size: 1.1em; margin: 8px 0 0; }
-table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
-th, td { border: 1px solid #d0d7de; padding: 6px 8px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table#metrics td.def { color: #57606a; }
-td.better { color: #1a7f37; background: #dafbe1; font-weight: 600; }
-td.worse { color: #cf222e; background: #ffebe9; font-weight: 600; }
-.charts { display: flex; flex-wrap: wrap; gap: 20px 24px; }
-svg.chart { font-size: 12px; fill: #1f2328; overflow: visible; }
-svg.chart .chart-title { font-weight: 600; font-size: 13px; }
-svg.chart .na, svg.chart .tick { fill: #57606a; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-weight: 600;
-         font-size: 12px; }
-.badge.pass { background: #1a7f37; }
-.badge.fail { background: #cf222e; }
-tr.fail td:first-child { border-left: 4px solid #cf222e; }
-tr.pass td:first-child { border-left: 4px solid #1a7f37; }
-table#questions td { overflow-wrap: break-word; }
-table#questions td.nowrap { white-space: nowrap; }
-table#questions .text { white-space: pre-wrap; }
-.searched { color: #57606a; font-size: 13px; margin-top: 4px; }
-.note { color: #9a6700; font-size: 13px; }
-ol.citations { margin: 0; padding-left: 20px; }
-ol.citations li { margin-bottom: 6px; }
-.cite-meta { color: #57606a; font-size: 12px; }
-blockquote { margin: 2px 0 0; padding: 2px 8px; border-left: 3px solid #d0d7de; white-space: pre-wrap; }
-.invalid { color: #cf222e; font-weight: 600; font-size: 12px; }
-ul.missed { margin: 0; padding-left: 18px; color: #cf222e; }
-ul.warnings li { color: #9a6700; }
-.flips { display: flex; gap: 48px; flex-wrap: wrap; }
-"""
-
-
-def _metric_table(result: EvalResult, comparison: Comparison | None) -> str:
-    if comparison is None:
-        head = '<tr><th>metric</th><th class="num">value</th><th>definition</th></tr>'
-    else:
-        head = ('<tr><th>metric</th><th class="num">old</th><th class="num">new</th>'
-                '<th class="num">change</th><th>definition</th></tr>')
+def _metric_rows(result: EvalResult, comparison: Comparison | None) -> list[dict[str, Any]]:
     rows = []
     for metric, definition in METRICS.items():
         value = result.summary.get(metric)
-        if comparison is None:
-            cells = f'<td class="num">{esc(format_value(metric, value))}</td>'
-        else:
+        row = {"metric": metric, "definition": definition, "value": format_value(metric, value)}
+        if comparison is not None:
             old, _new, delta = comparison.deltas.get(metric, (None, value, None))
             verdict = comparison.improved(metric) if metric in comparison.deltas else None
-            cls = {True: "better", False: "worse", None: "same"}[verdict]
-            cells = (f'<td class="num">{esc(format_value(metric, old))}</td>'
-                     f'<td class="num">{esc(format_value(metric, value))}</td>'
-                     f'<td class="num {cls}">{esc(format_delta(metric, delta))}</td>')
-        rows.append(f'<tr data-metric="{esc(metric)}"><th>{esc(metric)}</th>{cells}'
-                    f'<td class="def">{esc(definition)}</td></tr>')
-    return f'<table id="metrics"><thead>{head}</thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>"
+            row.update(old=format_value(metric, old), change=format_delta(metric, delta),
+                       verdict={True: "better", False: "worse", None: "same"}[verdict])
+        rows.append(row)
+    return rows
 
 
-def _kind_table(by_kind: dict[str, dict[str, Any]]) -> str:
-    head = "<tr><th>kind</th>" + "".join(f'<th class="num">{esc(k)}</th>' for k in KIND_TABLE_KEYS) + "</tr>"
-    rows = [f"<tr><th>{esc(kind)}</th>" + "".join(f'<td class="num">{esc(format_value(k, s.get(k)))}</td>'
-                                                  for k in KIND_TABLE_KEYS) + "</tr>"
-            for kind, s in by_kind.items()]
-    return f'<table id="by-kind"><thead>{head}</thead><tbody>' + "".join(rows) + "</tbody></table>"
-
-
-def _citation(c: dict, valid: bool | None) -> str:
+def _citation(c: dict, valid: bool | None) -> dict[str, Any]:
     page = c.get("page")
     pages = c.get("pages") or ([page] if page is not None else [])
-    where = "p. " + ", ".join(str(p) for p in pages) if pages else "no page"
-    parts = [esc(c.get("document") or "?"), esc(c.get("date") or "undated"), esc(where)]
-    flag = ' <span class="invalid">not verbatim in its document</span>' if valid is False else ""
-    marker = f"[{esc(c.get('marker'))}] " if c.get("marker") is not None else ""
-    return (f'<li><div class="cite-meta">{marker}{" · ".join(parts)}{flag}</div>'
-            f'<blockquote>{esc(c.get("quote", ""))}</blockquote></li>')
+    return {
+        "marker": c.get("marker"), "document": c.get("document") or "?", "date": c.get("date") or "undated",
+        "where": "p. " + ", ".join(str(p) for p in pages) if pages else "no page",
+        "invalid": valid is False, "quote": c.get("quote", ""),
+    }
 
 
 def _rank_note(rank: int | None) -> str:
     return f"retrieved at rank {rank}" if rank is not None else "not in the retrieved passages"
 
 
-def _question_row(q: QuestionResult, anchor: str) -> str:
-    status = "pass" if q.passed else "fail"
-    question = f'<div class="text">{esc(q.question)}</div>'
-    if q.searched_question and q.searched_question != q.question:
-        question += f'<div class="searched">searched as: {esc(q.searched_question)}</div>'
+def _question(q: QuestionResult, anchor: str) -> dict[str, Any]:
     notes = []
     if q.abstained:
         notes.append("declined to answer" + ("" if q.answerable else " (correctly: unanswerable)"))
     elif not q.answerable:
         notes.append("answered an unanswerable question")
-    answer = "".join(f'<div class="note">{esc(n)}</div>' for n in notes) + f'<div class="text">{esc(q.answer)}</div>'
-    if q.citations:
-        valid = list(q.valid) + [None] * (len(q.citations) - len(q.valid))
-        citations = '<ol class="citations">' + "".join(_citation(c, v) for c, v in zip(q.citations, valid)) + "</ol>"
-    else:
-        citations = '<span class="na">none</span>'
-    missed = [(e, r) for e, r, c in zip(q.evidence, q.ranks, q.cited) if not c]
-    if missed:
-        missed_html = '<ul class="missed">' + "".join(
-            f'<li>{esc(e)} <span class="cite-meta">({esc(_rank_note(r))})</span></li>' for e, r in missed) + "</ul>"
-    else:
-        missed_html = ""
-    return (f'<tr id="{anchor}" class="question {status}" data-id="{esc(q.id)}" data-passed="{str(q.passed).lower()}">'
-            f'<td class="nowrap"><span class="badge {status}">{status}</span></td>'
-            f'<td class="nowrap">{esc(q.id)}</td>'
-            f"<td>{esc(q.kind)}</td><td>{question}</td><td>{answer}</td>"
-            f"<td>{citations}</td><td>{missed_html}</td></tr>")
+    valid = list(q.valid) + [None] * (len(q.citations) - len(q.valid))
+    return {
+        "anchor": anchor, "status": "pass" if q.passed else "fail", "passed": str(q.passed).lower(),
+        "id": q.id, "kind": q.kind, "question": q.question,
+        "searched": q.searched_question if q.searched_question and q.searched_question != q.question else None,
+        "notes": notes, "answer": q.answer,
+        "citations": [_citation(c, v) for c, v in zip(q.citations, valid)],
+        "missed": [{"evidence": e, "note": _rank_note(r)} for e, r, c in zip(q.evidence, q.ranks, q.cited) if not c],
+    }
 
 
-def _flip_list(title: str, ids: list[str], anchors: dict[str, str], cls: str) -> str:
-    items = "".join(
-        f'<li><a href="#{anchors[i]}">{esc(i)}</a></li>' if i in anchors else f"<li>{esc(i)}</li>" for i in ids
-    ) or "<li>none</li>"
-    return f'<div><h3>{esc(title)}</h3><ul id="{cls}">{items}</ul></div>'
+def _flips(ids: list[str], anchors: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"id": i, "anchor": anchors.get(i)} for i in ids]
 
 
 def render_html(result: EvalResult, comparison: Comparison | None = None, meta: dict | None = None) -> str:
     """One self-contained HTML page: metrics, charts, flips, warnings and every question."""
     questions = ordered(result.questions)
     anchors = {q.id: f"q{i}" for i, q in enumerate(questions)}
-    failed = [q for q in questions if not q.passed]
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(TITLE)}</title><style>{CSS}</style></head><body>",
-        f"<header><h1>{esc(TITLE)}</h1>",
-    ]
-    if meta:
-        parts.append('<dl class="meta">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta.items())
-                     + "</dl>")
-    parts.append(f'<p class="headline"><strong>{len(questions) - len(failed)}</strong> of '
-                 f'<strong>{len(questions)}</strong> questions passed, <strong>{len(failed)}</strong> failed.</p>'
-                 "</header>")
-
-    parts.append("<section><h2>Metrics</h2>" + _metric_table(result, comparison) + "</section>")
-
-    parts.append('<section><h2>By question kind</h2><div class="charts" id="kind-charts">')
-    parts.extend(bar_chart(m, result.by_kind) for m in KIND_CHART_METRICS)
-    parts.append("</div>" + _kind_table(result.by_kind) + "</section>")
-
-    parts.append('<section><h2>Latency</h2><div class="charts" id="latency">'
-                 + latency_histogram([q.latency_ms for q in result.questions]) + "</div></section>")
-
-    if comparison is not None:
-        parts.append('<section id="flips"><h2>Changes since the previous run</h2><div class="flips">'
-                     + _flip_list("pass → fail", comparison.newly_failed, anchors, "newly-failed")
-                     + _flip_list("fail → pass", comparison.newly_passed, anchors, "newly-passed")
-                     + "</div></section>")
-
-    if result.warnings:
-        parts.append('<section id="warnings"><h2>Warnings</h2><ul class="warnings">'
-                     + "".join(f"<li>{esc(w)}</li>" for w in result.warnings) + "</ul></section>")
-
-    parts.append(
-        "<section><h2>Questions (failures first)</h2>"
-        '<table id="questions"><thead><tr><th>result</th><th>id</th><th>kind</th><th>question</th>'
-        '<th style="width:24%">answer</th><th style="width:30%">citations</th><th>missed evidence</th></tr></thead>'
-        "<tbody>\n" + "\n".join(_question_row(q, anchors[q.id]) for q in questions) + "\n</tbody></table></section>"
+    failed = sum(1 for q in questions if not q.passed)
+    return environment().get_template(TEMPLATE).render(
+        title=TITLE,
+        meta=list((meta or {}).items()),
+        total=len(questions), passed=len(questions) - failed, failed=failed,
+        compared=comparison is not None,
+        metric_rows=_metric_rows(result, comparison),
+        kind_charts=[bar_chart_geometry(m, result.by_kind) for m in KIND_CHART_METRICS],
+        kind_keys=KIND_TABLE_KEYS,
+        kind_rows=[{"kind": kind, "cells": [format_value(k, s.get(k)) for k in KIND_TABLE_KEYS]}
+                   for kind, s in result.by_kind.items()],
+        latency=latency_histogram_geometry([q.latency_ms for q in result.questions]),
+        newly_failed=_flips(comparison.newly_failed, anchors) if comparison is not None else [],
+        newly_passed=_flips(comparison.newly_passed, anchors) if comparison is not None else [],
+        warnings=list(result.warnings),
+        questions=[_question(q, anchors[q.id]) for q in questions],
     )
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
 
 
 # -- Markdown ----------------------------------------------------------------------------------

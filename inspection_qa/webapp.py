@@ -13,6 +13,7 @@ apply_offline_defaults()
 import streamlit as st  # noqa: E402
 
 from core.errors import InspectionQAError  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 from .access import require_user  # noqa: E402
 from .environment import settings_from_environment  # noqa: E402
@@ -21,9 +22,10 @@ from .service import QAService  # noqa: E402
 
 
 @st.cache_resource(show_spinner="Opening the index…")
-def get_service(data_dir: str, embedding_model: str, embedder: str) -> QAService:
-    """One service (index and, on first question, the model) per process and settings, shared by every page."""
-    settings = settings_from_environment(data_dir=data_dir, embedding_model=embedding_model, embedder=embedder)
+def get_service(settings: Settings) -> QAService:
+    """One service (index and, on first question, the model) per process and settings, shared by every
+    page. Keyed on every setting (Streamlit hashes the frozen dataclass), so a change of any (an audit
+    log switched on, another data folder) opens a service of its own."""
     return QAService(settings)
 
 
@@ -38,8 +40,7 @@ def start_page(page_title: str, icon: str, heading: str | None = None) -> tuple[
     st.set_page_config(page_title=page_title, page_icon=icon, layout="wide")
     user = require_user()  # off unless .streamlit/secrets.toml has [auth] or [passwords]
     try:
-        settings = settings_from_environment()
-        service = get_service(str(settings.data_dir), settings.embedding_model, settings.embedder)
+        service = get_service(settings_from_environment())
         service.refresh()
     except InspectionQAError as exc:
         if heading:

@@ -186,3 +186,23 @@ def test_without_secrets_there_is_no_login(app_env):
     assert len(at.chat_input) == 1
     at.chat_input[0].set_value("What did Ofsted say about the trust's progress?").run()
     assert [e["user"] for e in AuditLog(app_env).entries()] == ["local"]
+
+
+@pytest.mark.slow
+@pytest.mark.app
+def test_a_logged_in_user_gets_a_real_answer_with_the_real_model(corpus_service, tmp_path, monkeypatch, alice_hash):
+    """The gate in front of the real index and model (the default backend), not the hashing stand-in."""
+    log = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("INSPECTION_QA_DATA_DIR", str(corpus_service.settings.data_dir))
+    monkeypatch.delenv("INSPECTION_QA_EMBEDDER", raising=False)
+    monkeypatch.setenv("INSPECTION_QA_AUDIT_LOG", str(log))
+    monkeypatch.setattr(access, "FAILURE_DELAY_S", 0.0)
+    at = log_in(gated(APP, alice_hash), "alice", ALICE_PASSWORD)
+    assert not at.exception, [e.value for e in at.exception]
+    at.chat_input[0].set_value("How regularly is supervision held?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    entries = AuditLog(log).entries()
+    assert [e["user"] for e in entries] == ["alice"] and not entries[0]["abstained"]
+    quotes = " ".join(c["quote"] for c in entries[0]["citations"])
+    assert "supervision is held regularly" in quotes
+    assert len(at.main.expander) == len(entries[0]["citations"])  # one expander per citation shown

@@ -108,3 +108,51 @@ def test_evidence_in_no_document_is_warned_about(corpus_data_dir, tmp_path):
     assert len(warnings) == 1
     assert "typo" in warnings[0] and "good" not in warnings[0]
     assert "<b>" not in warnings[0]  # escaped for Markdown
+
+
+def test_an_empty_index_says_what_to_do_and_offers_no_uploader(tmp_path, monkeypatch):
+    monkeypatch.setenv("INSPECTION_QA_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("INSPECTION_QA_EMBEDDER", "hashing")
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT).run()
+    assert_no_exception(at)
+    assert len(at.info) == 1 and "is empty" in at.info[0].value and "inspection-qa ingest" in at.info[0].value
+    assert not at.file_uploader and not at.button
+
+
+def test_an_unreadable_index_is_one_error_line(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "documents.sqlite3").write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("INSPECTION_QA_DATA_DIR", str(data))
+    monkeypatch.setenv("INSPECTION_QA_EMBEDDER", "hashing")
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT).run()
+    assert_no_exception(at)
+    message = at.error[0].value.replace("\\", "")
+    assert len(at.error) == 1 and "documents.sqlite3: not a readable document store" in message and "re-ingest" in message
+    assert not at.file_uploader
+
+
+@pytest.mark.slow
+@pytest.mark.app
+def test_a_csv_upload_runs_like_json_lines(corpus_data_dir, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("id,question,evidence,kind\n"
+                     "s1,How regularly is supervision held?,\"In the majority of cases, supervision is held regularly\","
+                     "factual\n", encoding="utf-8")
+    at = open_page(sheet)
+    assert_no_exception(at)
+    assert any("1 questions" in md.value and "factual" in md.value for md in at.markdown)
+    at.button(key="run_evaluation").click().run()
+    assert_no_exception(at)
+    assert at.dataframe[2].value["id"].tolist() == ["s1"]
+
+
+@pytest.mark.slow
+@pytest.mark.app
+def test_a_question_set_that_is_not_text_is_one_error_naming_it(corpus_data_dir, tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b"\xff\xfe\x00\x81 not text \x00\x9f")
+    at = open_page(broken)
+    assert_no_exception(at)
+    assert len(at.error) == 1 and "broken.jsonl: not UTF-8 text" in at.error[0].value.replace("\\", "")
+    assert not at.button

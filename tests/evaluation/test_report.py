@@ -121,12 +121,19 @@ class _Links(HTMLParser):
         self.refs += [v or "" for k, v in attrs if k in ("src", "href", "xlink:href", "action", "srcset", "poster")]
 
 
+def _escaped(text: str) -> re.Pattern:
+    """`text` as it stands in HTML once escaped: &, <, > as entities, and a quote as any of the usual entities
+    (html.escape writes &quot; and &#x27;, Jinja2's autoescape &#34; and &#39;)."""
+    entities = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "(?:&quot;|&#34;|&#x22;)", "'": "(?:&#39;|&#x27;|&apos;)"}
+    return re.compile("".join(entities.get(ch, re.escape(ch)) for ch in text))
+
+
 def test_html_is_escaped_and_self_contained(result):
     page = render_html(result, meta=META)
     assert "<script" not in page.lower()
     assert "<img" not in page.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in page
+    assert _escaped(IMG).search(page)
     assert "&lt;b&gt;x&lt;/b&gt;" in page  # warnings are escaped too
     assert "http://" not in page and "https://" not in page
     links = _Links()
@@ -147,7 +154,7 @@ def test_html_has_metrics_charts_and_every_question(result):
     assert '<table id="metrics"' in page
     for metric, definition in METRICS.items():
         assert f'data-metric="{metric}"' in page
-        assert definition.replace("'", "&#x27;") in page
+        assert _escaped(definition).search(page)
     parser = _Table()
     parser.feed(page)
     ids = [i for i, _ in parser.rows]
@@ -209,6 +216,95 @@ def test_empty_result_renders():
     assert page.count('<svg class="chart"') == 5
     assert "no questions" in page
     assert "0 of 0" in render_markdown(empty)
+
+
+ATTACK = '<script>alert(1)</script>" onmouseover="x'
+
+
+class _Page(HTMLParser):
+    """Every tag, every attribute (name, value) and the text of each element with class "text"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.texts: list[str] = []
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += attrs
+        if tag == "div" and ("class", "text") in attrs:
+            self._text = []
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._text is not None:
+            self.texts.append("".join(self._text))
+            self._text = None
+
+
+def test_hostile_text_is_escaped_everywhere():
+    """Markup in a question (and in every other field that comes from data) is shown as text: it opens no
+    tag and, inside an attribute, adds none (the attribute value cannot be closed early)."""
+    questions = [
+        {"id": "h1", "question": ATTACK, "evidence": [ATTACK], "answerable": True},
+        {"id": f"h2{ATTACK}", "question": "plain?", "evidence": [], "answerable": False, "kind": ATTACK},
+    ]
+    doc = f"Before {ATTACK} after."
+
+    def records(h2_abstains: bool) -> list[dict]:
+        cite = {"marker": ATTACK, "document": ATTACK, "date": ATTACK, "page": None, "pages": [ATTACK],
+                "quote": ATTACK, "start": 7, "end": 7 + len(ATTACK)}
+        return [
+            {"id": "h1", "question": ATTACK, "searched_question": f"{ATTACK} (searched)", "answer": ATTACK,
+             "abstained": False, "citations": [cite], "latency_ms": 5.0,
+             "retrieved": [{"chunk_id": "0", "document": ATTACK, "page": 1, "text": "x", "score": 1.0}]},
+            {"id": f"h2{ATTACK}", "question": "plain?", "answer": ATTACK, "abstained": h2_abstains,
+             "citations": [], "retrieved": [], "latency_ms": 7.0},
+        ]
+
+    new = score(records(False), questions, {ATTACK: doc}, warnings=[ATTACK])
+    old = score(records(True), questions, {ATTACK: doc})
+    comparison = compare(old, new)
+    assert comparison.newly_failed == [f"h2{ATTACK}"]  # so the id also stands in the flips list, as a link
+    page = render_html(new, comparison, {ATTACK: ATTACK})
+
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert _escaped(ATTACK).search(page)
+    assert 'onmouseover="x' not in page  # the quote that would end an attribute value is escaped
+    parsed = _Page()
+    parsed.feed(page)
+    assert "script" not in parsed.tags
+    assert not [name for name, _ in parsed.attrs if name.startswith("on")]  # no event handler attribute got in
+    assert ("data-id", f"h2{ATTACK}") in parsed.attrs  # an attribute value holds the text whole
+    assert ATTACK in parsed.texts  # the question (and the answer) read back as the literal text
+    md = render_markdown(new, comparison, {ATTACK: ATTACK})
+    assert re.search(r"(?<!\\)<", md) is None  # the Markdown summary backslash-escapes every "<"
+
+
+def test_template_is_autoescaped_and_marks_nothing_safe():
+    from evaluation.report import TEMPLATE, environment
+
+    env = environment()
+    assert env.autoescape(TEMPLATE) is True  # select_autoescape: on for this template (and by default)
+    source = env.loader.get_source(env, TEMPLATE)[0]
+    assert "|safe" not in source.replace(" ", "") and "Markup" not in source
+    assert "<script" not in source.lower()
+
+
+def test_template_ships_with_the_package():
+    import tomllib
+
+    from tests.paths import ROOT
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert "templates/*" in config["tool"]["setuptools"]["package-data"]["evaluation"]
+    assert (ROOT / "evaluation" / "templates" / "report.html.j2").is_file()
 
 
 def _chromium(args: list[str], tmp_path) -> subprocess.CompletedProcess:

@@ -246,3 +246,27 @@ def test_a_failed_upload_is_reported_and_not_kept(page, tmp_path):
     assert "numbers.txt: failed (" in errors
     folder = tmp_path / "data" / "uploads"
     assert not [p for p in folder.iterdir() if not p.name.startswith(".")]
+
+
+@pytest.mark.slow
+@pytest.mark.app
+def test_an_upload_through_the_page_is_answered_by_the_real_model(tmp_path, monkeypatch, default_embedder):
+    """The Documents page with the default backend (onnx-int8, the real model): an uploaded letter is
+    ingested and then quoted in an answer."""
+    from core.settings import Settings
+    from inspection_qa.service import QAService
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("INSPECTION_QA_DATA_DIR", str(data))
+    monkeypatch.delenv("INSPECTION_QA_EMBEDDER", raising=False)
+    at = AppTest.from_file(str(PAGE), default_timeout=300).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.file_uploader[0].set_value([("caseloads.txt", LETTER, "text/plain")]).run()
+    at.button(key="ingest_uploads").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "caseloads.txt: added" in texts(at, ("success",))
+    service = QAService(Settings(data_dir=data), embedder=default_embedder)
+    answer = service.ask("How often does supervision happen now?")
+    assert not answer.abstained and answer.citations
+    assert {c.document for c in answer.citations} == {"caseloads.txt"}
+    assert any("supervision now happens monthly" in c.quote for c in answer.citations)
