@@ -12,13 +12,20 @@ SOURCE_KINDS: dict[str, str] = {
     "inspection_letter": "inspection letter",
     "inspection_report": "inspection report",
     "monitoring_visit": "monitoring visit",
+    "focused_visit": "focused visit",
+    "reinspection": "re-inspection",
+    "annual_report": "annual report",
+    "council_minutes": "council minutes",
     "council_report": "council report",
     "news": "news report",
+    "guidance": "guidance",
     "other": "document",
 }
-PRIMARY_SOURCE_KINDS = frozenset({"inspection_letter", "inspection_report", "monitoring_visit"})
+PRIMARY_SOURCE_KINDS = frozenset({"inspection_letter", "inspection_report", "monitoring_visit", "focused_visit",
+                                  "reinspection"})
 _ALIASES = {"letter": "inspection_letter", "report": "inspection_report", "news_report": "news",
-            "monitoring_visit_letter": "monitoring_visit", "press": "news"}
+            "monitoring_visit_letter": "monitoring_visit", "press": "news", "minutes": "council_minutes",
+            "re_inspection": "reinspection", "focused_visit_letter": "focused_visit"}
 
 
 def normalise_source_kind(kind: str) -> str:

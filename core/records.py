@@ -43,6 +43,75 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A fact found in a document's clean text, with the characters [start, end) it was read from."""
+
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A judgement a document states: its area ("Overall effectiveness"), grade (lower case) and span."""
+
+    area: str
+    grade: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DocumentProfile:
+    """What a document is about, found at ingest (ingest/profile.py); a sidecar may override any field.
+
+    `bodies`: the councils, trusts or partnerships it is about, most mentioned first; `published`: its own
+    date (ISO, partial allowed); `reported`: dates of the inspection or visit it reports; `kind`: a source
+    kind; `visit_number`: "3" for a third monitoring visit; `judgements`: the grades it states.
+    """
+
+    bodies: tuple[Fact, ...] = ()
+    published: str | None = None
+    reported: tuple[Fact, ...] = ()
+    kind: str | None = None
+    kind_span: tuple[int, int] | None = None
+    visit_number: Fact | None = None
+    judgements: tuple[Judgement, ...] = ()
+
+    def body_names(self) -> list[str]:
+        return [b.value for b in self.bodies]
+
+    def event_dates(self) -> list[str]:
+        """The dates that place the document in time: what it reports, else when it was published."""
+        dates = [f.value for f in self.reported]
+        return dates or ([self.published] if self.published else [])
+
+    def years(self) -> set[str]:
+        """Years the document belongs to: of what it reports and of its publication."""
+        out = {d[:4] for d in self.event_dates()}
+        if self.published:
+            out.add(self.published[:4])
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "DocumentProfile":
+        if not data:
+            return cls()
+        return cls(
+            bodies=tuple(Fact(**b) for b in data.get("bodies", ())),
+            published=data.get("published"),
+            reported=tuple(Fact(**f) for f in data.get("reported", ())),
+            kind=data.get("kind"),
+            kind_span=tuple(data["kind_span"]) if data.get("kind_span") else None,
+            visit_number=Fact(**data["visit_number"]) if data.get("visit_number") else None,
+            judgements=tuple(Judgement(**j) for j in data.get("judgements", ())),
+        )
+
+
+@dataclass(frozen=True)
 class DocumentMeta:
     doc_id: str
     filename: str
@@ -53,6 +122,7 @@ class DocumentMeta:
     sha256: str
     source_path: str
     date_source: str = "none"  # sidecar | text | none
+    profile: DocumentProfile | None = None  # None: an index written before profiles (computed on load)
 
     @property
     def kind_label(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 FOLD = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "\u00a0": " "})
 STOPWORDS = frozenset(
@@ -43,8 +44,17 @@ def stem(word: str) -> str:
     return word
 
 
+def strip_accents(text: str) -> str:
+    """"Thérèse" -> "Therese", "Zoë" -> "Zoe": letters without their combining marks (NFKD)."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
 def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
-    words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?%?", text.translate(FOLD).lower())
+    """Stemmed lower-case word tokens, accents stripped (a name typed without its accents still matches),
+    stopwords dropped unless `keep_stopwords`."""
+    words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?%?", strip_accents(text.translate(FOLD).lower()))
     out = []
     for w in words:
         w = w.split("'")[0] if w.endswith("'s") else w

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from core.errors import UnreadableFileError
-from core.records import Document, DocumentMeta
+from core.records import Document, DocumentMeta, Fact
 
 from .cleaning import TextCleaner
 from .loaders import load_file
@@ -21,6 +22,7 @@ from .metadata import (
     latest_mentioned_date,
     title_from_text,
 )
+from .profile import profile_of
 from .sidecars import read_sidecar
 
 
@@ -55,16 +57,25 @@ class DocumentBuilder:
         if date is None:
             date = latest_mentioned_date(clean.text)
             date_source = "latest mentioned" if date else "none"
+        source_kind = sidecar.kind or kind_from_text(clean.text, path.name)
+        profile = profile_of(clean.text, published=date if date_source in ("sidecar", "text") else None,
+                             kind=source_kind)
+        # a sidecar's facts win; they carry no span of the text (-1, -1)
+        if sidecar.bodies:
+            profile = replace(profile, bodies=tuple(Fact(b, -1, -1) for b in sidecar.bodies))
+        if sidecar.reported:
+            profile = replace(profile, reported=(Fact(sidecar.reported, -1, -1),))
         meta = DocumentMeta(
             doc_id=doc_id_for(path),
             filename=path.name,
             title=sidecar.title or title_from_text(clean.text, raw.embedded_title, path.name),
             date=date,
-            source_kind=sidecar.kind or kind_from_text(clean.text, path.name),
+            source_kind=source_kind,
             publisher=sidecar.publisher,
             sha256=sha,
             source_path=str(path.resolve()),
             date_source=date_source,
+            profile=profile,
         )
         return Document(meta=meta, text=clean.text, pages=clean.pages, blocks=clean.blocks)
 

@@ -125,6 +125,9 @@ def remove_running_lines(pages: list[list[str]], zone: int = 4) -> list[list[str
     return out
 
 
+TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
+
+
 class TextCleaner:
     """Turns a loader's pages into a `CleanText`; `markdown` enables '#' headings."""
 
@@ -198,6 +201,10 @@ class TextCleaner:
                 cur = None  # a short title line before a list, or a date line: its own paragraph
             if line.heading_level:
                 paras.append(_Para("heading", [(line.text, line.page)]))
+                cur = None
+                continue
+            if TABLE_LINE.match(line.text):  # a table row is a unit of its own: never joined to its neighbours
+                paras.append(_Para("paragraph", [(line.text, line.page)]))
                 cur = None
                 continue
             if line.bullet or cur is None or cur.block_kind == "heading":

@@ -6,6 +6,8 @@ import re
 from datetime import date as _date
 from pathlib import Path
 
+from core.records import Fact
+
 MONTHS = {
     m: i
     for i, names in enumerate(
@@ -50,7 +52,8 @@ def find_dates(text: str) -> list[tuple[int, str]]:
 def date_from_text(text: str) -> str | None:
     """The document's own date: a 'Published' line, a date standing alone near the top
     (a letter's date line), or the last day of an 'Inspection dates' line; else None."""
-    for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|date of letter)\b.*$", text):
+    for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|date of letter|"
+                         r"meeting held on|meeting of [^\n]{0,80} held on)\b.*$", text[:20000]):
         dates = find_dates(m.group(0))
         if dates:
             return dates[0][1]
@@ -74,21 +77,53 @@ def date_from_text(text: str) -> str | None:
     return None
 
 
+KIND_PATTERNS = [
+    ("reinspection", re.compile(r"\bre-?inspection\b", re.I)),
+    ("focused_visit", re.compile(r"\bfocused visit\b", re.I)),
+    ("monitoring_visit", re.compile(r"\bmonitoring visit\b", re.I)),
+    ("council_minutes", re.compile(r"\bminutes of\b|\bminutes\b.{0,80}\bmeeting\b|\bmeeting of the\b.{0,80}"
+                                   r"\b(?:committee|panel|board|cabinet)\b|\bpresent\s*:", re.I | re.S)),
+    ("annual_report", re.compile(r"\bannual report\b", re.I)),
+    ("guidance", re.compile(r"\bguidance\b|\bpolicy\b|\bprocedure\b", re.I)),
+]
+
+def find_kind(text: str, head_chars: int = 1500) -> "Fact | None":
+    """The kind of document named near its top ("monitoring visit", "minutes", ...), as a source kind."""
+    head = text[:head_chars]
+    for kind, pattern in KIND_PATTERNS:
+        m = pattern.search(head)
+        if m:
+            return Fact(kind, m.start(), m.end())
+    return None
+
+
+
 def kind_from_text(text: str, filename: str) -> str:
-    """A best guess at the kind of source, used when no sidecar says."""
+    """A best guess at the kind of source, used when no sidecar says: a byline makes news; a kind named
+    in the title area (monitoring visit, focused visit, re-inspection, minutes, annual report,
+    guidance) comes next; then the shape of a letter or a report."""
     low = text[:6000].lower()
     name = filename.lower()
-    if re.match(r"\s*[Bb]y [A-Z][a-z]+", text[:200]):
+    if re.search(r"(?m)^\s*[Bb]y [A-Z][a-z]+(?: [A-Z][a-z'’-]+)+\s*$", text[:800]):
         return "news"  # a byline
-    if "monitoring visit" in low[:400] or "monitoring-visit" in name:
+    named = find_kind(text, head_chars=400)
+    if named is not None:
+        return named.value
+    if "monitoring-visit" in name:
         return "monitoring_visit"
-    if ("dear " in low and ("yours sincerely" in text.lower() or "her majesty" in low or "hmi" in low)) or "letter" in name:
+    if re.search(r"(?im)^\s*inspection dates?\s*:", text[:3000]) and re.search(
+            r"(?i)\b(?:outstanding|good|requires improvement|inadequate)\b", text[:6000]):
+        return "inspection_report"
+    if ("dear " in low and ("yours sincerely" in text.lower() or "majesty" in low or "hmi" in low)) or "letter" in name:
         if "ofsted" in low or "inspect" in low:
             return "inspection_letter"
     if re.search(r"\binspection (of|report)\b", low) and ("judgement" in low or "overall effectiveness" in low):
         return "inspection_report"
-    if re.match(r"\s*[Bb]y [A-Z][a-z]+", text[:200]) or "news" in name or ("said" in low[:3000] and "“" in text[:3000]):
+    if "news" in name or ("said" in low[:3000] and "“" in text[:3000]):
         return "news"
+    named = find_kind(text)
+    if named is not None:
+        return named.value
     if "council" in name or "cabinet" in low[:1000]:
         return "council_report"
     return "other"

@@ -12,11 +12,30 @@ ABBREVIATIONS = {
     "aug", "sep", "sept", "oct", "nov", "dec", "cf", "al", "op", "p", "pp", "sec", "s", "ss",
 }
 BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# a row of a Markdown or plain-text table ("| Leadership | Good |") is a unit of its own; a rule row
+# ("| --- | :-: |") is no sentence at all
+TABLE_ROW = re.compile(r"(?m)^[ \t]*\|.*\|[ \t]*$")
+RULE_ROW = re.compile(r"^[\s|:\-+=]*$")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentences of `text[start:end]` as absolute spans, trimmed of surrounding whitespace."""
+    """Sentences of `text[start:end]` as absolute spans, trimmed of surrounding whitespace; each table
+    row is one span, and rule rows are dropped."""
     end = len(text) if end is None else end
+    spans: list[Span] = []
+    cursor = start
+    for m in TABLE_ROW.finditer(text, start, end):
+        spans.extend(_prose_sentences(text, cursor, m.start()))
+        if not RULE_ROW.match(m.group(0)):
+            _add(spans, text[m.start():m.end()], 0, m.end() - m.start(), m.start())
+        cursor = m.end()
+    spans.extend(_prose_sentences(text, cursor, end))
+    return spans
+
+
+def _prose_sentences(text: str, start: int, end: int) -> list[Span]:
+    if end <= start:
+        return []
     segment = text[start:end]
     spans: list[Span] = []
     cursor = 0

@@ -21,7 +21,7 @@ from core.kinds import SOURCE_KINDS, normalise_source_kind
 
 SIDECAR_SUFFIX = ".meta.toml"  # what this module writes
 SIDECAR_SUFFIXES = (SIDECAR_SUFFIX, ".meta.json")  # what it reads
-KEYS = ("title", "date", "kind", "publisher")
+KEYS = ("title", "date", "kind", "publisher", "bodies", "reported")
 
 
 @dataclass
@@ -30,6 +30,8 @@ class Sidecar:
     date: str | None = None
     kind: str | None = None
     publisher: str | None = None
+    bodies: tuple[str, ...] = ()  # the councils, trusts or partnerships the document is about
+    reported: str | None = None  # the date of the inspection or visit it reports
 
 
 def sidecar_for(path: Path) -> Path:
@@ -80,20 +82,30 @@ def read_sidecar(path: Path) -> Sidecar:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UnreadableFileError(side, f"malformed sidecar ({exc})") from exc
     if not isinstance(data, dict):
-        raise UnreadableFileError(side, "a sidecar must be a table of keys title, date, kind, publisher")
+        raise UnreadableFileError(side, f"a sidecar must be a table of keys {', '.join(KEYS)}")
     unknown = set(data) - set(KEYS)
     if unknown:
-        raise UnreadableFileError(side, f"unknown sidecar keys {sorted(unknown)}; use title, date, kind, publisher")
+        raise UnreadableFileError(side, f"unknown sidecar keys {sorted(unknown)}; use {', '.join(KEYS)}")
     date = data.get("date")
     if isinstance(date, _date):
         date = date.isoformat()
     kind = data.get("kind")
+    reported = data.get("reported")
+    if isinstance(reported, _date):
+        reported = reported.isoformat()
+    bodies = data.get("bodies", ())
+    if isinstance(bodies, str):
+        bodies = (bodies,)
+    if not isinstance(bodies, (list, tuple)) or not all(isinstance(b, str) and b.strip() for b in bodies):
+        raise UnreadableFileError(side, "bodies must be a name or a list of names, e.g. bodies = [\"Northmoor\"]")
     try:
         date = check_date(None if date is None else str(date))
         kind = check_kind(None if kind is None else str(kind))
+        reported = check_date(None if reported is None else str(reported))
     except ValueError as exc:
         raise UnreadableFileError(side, str(exc)) from None
-    return Sidecar(title=data.get("title"), date=date, kind=kind, publisher=data.get("publisher"))
+    return Sidecar(title=data.get("title"), date=date, kind=kind, publisher=data.get("publisher"),
+                   bodies=tuple(b.strip() for b in bodies), reported=reported)
 
 
 def _toml_string(text: str) -> str:

@@ -20,15 +20,15 @@ from typing import Iterator
 import numpy as np
 
 from core.errors import CorruptIndexError
-from core.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
+from core.records import Block, Chunk, Document, DocumentMeta, DocumentProfile, PageSpan, Span
 
-SCHEMA_VERSION = 1  # raise it, with a migration in DocStore._migrate, whenever SCHEMA changes
+SCHEMA_VERSION = 2  # raise it, with a migration in DocStore._migrate, whenever SCHEMA changes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, filename TEXT NOT NULL, title TEXT NOT NULL, date TEXT, kind TEXT NOT NULL,
     publisher TEXT, sha256 TEXT NOT NULL, source_path TEXT NOT NULL, date_source TEXT NOT NULL,
     text TEXT NOT NULL, pages TEXT NOT NULL, blocks TEXT NOT NULL, n_chunks INTEGER NOT NULL,
-    complete INTEGER NOT NULL DEFAULT 0, ingested_at REAL NOT NULL
+    complete INTEGER NOT NULL DEFAULT 0, ingested_at REAL NOT NULL, profile TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
@@ -65,7 +65,13 @@ class DocStore:
                 f"{self.path}: written by a newer inspection-qa (layout {found}, this one reads up to "
                 f"{SCHEMA_VERSION}); upgrade inspection-qa, or re-ingest into an empty --data-dir"
             )
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         conn.executescript(SCHEMA)  # creates what is missing; version 0 differs from 1 only by its stamp
+        if "documents" in tables and found < 2:
+            # 2 adds each document's profile; documents stored before it get theirs on loading (DocStore._meta)
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+            if "profile" not in columns:
+                conn.execute("ALTER TABLE documents ADD COLUMN profile TEXT")
         if found < SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -101,10 +107,12 @@ class DocStore:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (m.doc_id,))
             conn.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?)",
+                "INSERT INTO documents (doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source, "
+                "text, pages, blocks, n_chunks, complete, ingested_at, profile) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)",
                 (m.doc_id, m.filename, m.title, m.date, m.source_kind, m.publisher, m.sha256, m.source_path, m.date_source,
                  doc.text, json.dumps([[p.page, p.start, p.end] for p in doc.pages]),
-                 json.dumps([[b.block_kind, b.start, b.end, b.section] for b in doc.blocks]), len(chunks), time.time()),
+                 json.dumps([[b.block_kind, b.start, b.end, b.section] for b in doc.blocks]), len(chunks), time.time(),
+                 json.dumps(m.profile.to_dict()) if m.profile is not None else None),
             )
             conn.executemany(
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
@@ -158,19 +166,20 @@ class DocStore:
 
     def meta(self, doc_id: str, include_incomplete: bool = False) -> DocumentMeta | None:
         row = self._conn().execute(
-            "SELECT doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source, complete "
+            "SELECT doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source, profile, complete "
             "FROM documents WHERE doc_id = ?", (doc_id,)
         ).fetchone()
-        if row is None or (not row[9] and not include_incomplete):
+        if row is None or (not row[10] and not include_incomplete):
             return None
-        return DocumentMeta(*row[:9])
+        return _meta(row)
 
     def documents(self, include_incomplete: bool = False) -> list[DocumentMeta]:
         rows = self._conn().execute(
-            "SELECT doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source FROM documents "
-            + ("" if include_incomplete else "WHERE complete = 1 ") + "ORDER BY date IS NULL, date, filename"
+            "SELECT doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source, profile "
+            "FROM documents " + ("" if include_incomplete else "WHERE complete = 1 ")
+            + "ORDER BY date IS NULL, date, filename"
         ).fetchall()
-        return [DocumentMeta(*r) for r in rows]
+        return [_meta(r) for r in rows]
 
     def incomplete(self) -> list[str]:
         return [r[0] for r in self._conn().execute("SELECT doc_id FROM documents WHERE complete = 0")]
@@ -239,6 +248,11 @@ class DocStore:
             "SELECT count(*) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.complete = 1"
         ).fetchone()[0]
         return {"documents": docs, "chunks": chunks}
+
+
+def _meta(row) -> DocumentMeta:
+    """A DocumentMeta from (doc_id .. date_source, profile JSON or NULL)."""
+    return DocumentMeta(*row[:9], profile=DocumentProfile.from_dict(json.loads(row[9])) if row[9] else None)
 
 
 def encode_vectors(vectors: np.ndarray) -> bytes:

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from core.records import Block, Chunk, Document, DocumentMeta, PageSpan, Span
+from core.records import Block, Chunk, Document, DocumentMeta, DocumentProfile, PageSpan, Span
 
 from .docstore import decode_vectors, encode_vectors
 
@@ -113,6 +113,7 @@ class ChromaDocStore:
             blocks=json.dumps([[b.block_kind, b.start, b.end, b.section] for b in doc.blocks]),
             chunks=json.dumps([[c.id, c.ordinal, c.start, c.end, list(c.pages), c.section,
                                 [[s.start, s.end] for s in c.sentences]] for c in chunks]),
+            profile=json.dumps(m.profile.to_dict()) if m.profile is not None else "",
         )
         self._collection().upsert(ids=[m.doc_id], embeddings=[_DUMMY], documents=[doc.text], metadatas=[meta])
         self._bump()
@@ -132,6 +133,7 @@ class ChromaDocStore:
             doc_id=rec["doc_id"], filename=rec["filename"], title=rec["title"], date=rec["date"] or None,
             source_kind=rec["kind"], publisher=rec["publisher"] or None, sha256=rec["sha256"],
             source_path=rec["source_path"], date_source=rec["date_source"],
+            profile=DocumentProfile.from_dict(json.loads(rec["profile"])) if rec.get("profile") else None,
         )
 
     def meta(self, doc_id: str, include_incomplete: bool = False) -> DocumentMeta | None:

@@ -132,10 +132,12 @@ def test_the_other_stores_satisfy_their_protocols(tmp_path):
 def test_a_new_sqlite_store_is_stamped_with_the_layout_version(tmp_path):
     from retrieval.docstore import SCHEMA_VERSION
 
-    assert DocStore(tmp_path / "docs.sqlite3").schema_version() == SCHEMA_VERSION == 1
+    assert DocStore(tmp_path / "docs.sqlite3").schema_version() == SCHEMA_VERSION == 2
 
 
-def test_a_store_from_before_versions_is_migrated_and_keeps_its_documents(tmp_path):
+@pytest.mark.parametrize("old_version", [0, 1])
+def test_an_older_store_is_migrated_and_keeps_its_documents(tmp_path, old_version):
+    """0: before the stamp; 1: before profiles. Both lack the profile column, which migration adds."""
     import sqlite3
 
     path = tmp_path / "docs.sqlite3"
@@ -144,12 +146,22 @@ def test_a_store_from_before_versions_is_migrated_and_keeps_its_documents(tmp_pa
     store.put(doc, chunks)
     store.mark_complete(doc.meta.doc_id)
     store.close()
-    with sqlite3.connect(path) as conn:  # as the versions before the stamp left it
-        conn.execute("PRAGMA user_version = 0")
+    with sqlite3.connect(path) as conn:  # as the older versions left it
+        conn.execute("ALTER TABLE documents DROP COLUMN profile")
+        conn.execute(f"PRAGMA user_version = {old_version}")
     reopened = DocStore(path)
-    assert reopened.schema_version() == 1
+    assert reopened.schema_version() == 2
     assert [m.doc_id for m in reopened.documents()] == [doc.meta.doc_id]
+    assert reopened.meta(doc.meta.doc_id).profile is None  # computed from the text when the index loads
     assert reopened.text(doc.meta.doc_id) == doc.text
+
+
+def test_profiles_round_trip_through_every_store(store):
+    doc, chunks = _doc(LETTER_PDF)
+    assert doc.meta.profile is not None and doc.meta.profile.bodies
+    store.put(doc, chunks)
+    store.mark_complete(doc.meta.doc_id)
+    assert store.meta(doc.meta.doc_id).profile == doc.meta.profile
 
 
 def test_a_store_from_a_newer_version_is_refused_in_one_line(tmp_path):

@@ -1,0 +1,194 @@
+"""A document's profile, found in its own text: the bodies it is about, the dates it carries, its
+kind, the visit it reports and the judgements it states. Every fact keeps the span it came from.
+
+Everything here reads the shape of the text (titles, address blocks, "Inspection dates:" lines,
+judgement tables, the words that name a kind of body), never a list of known councils or years.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from core.records import DocumentProfile, Fact, Judgement
+
+from .metadata import DAY_MONTH_YEAR, MONTH_YEAR, MONTHS, find_dates, find_kind
+
+GRADES = ("outstanding", "good", "requires improvement to be good", "requires improvement", "inadequate")
+_GRADE_RE = r"(outstanding|good|requires improvement(?: to be good)?|inadequate)"
+_NAME_WORD = r"(?:[A-Z][a-z'’]+|of|upon|on|under|le|the|and|&)"
+_NAME = rf"[A-Z][A-Za-z'’]+(?:[ -]{_NAME_WORD}){{0,4}}"
+_BODY_SUFFIX = (r"(?:(?:City|County|Borough|District|Metropolitan Borough|Metropolitan District|Metropolitan|"
+                r"Town|Unitary)\s+)?Council|Children[’']?s\s+(?:Services\s+)?Trust|"
+                r"Safeguarding\s+(?:Children\s+)?(?:Partnership|Board)|Children[’']?s\s+Partnership")
+BODY_PATTERNS = [
+    # "Northmoor City Council", "Kestrel Vale Children's Trust", "West Ashby Safeguarding Children Partnership"
+    re.compile(rf"\b(?P<name>{_NAME})\s+(?P<suffix>{_BODY_SUFFIX})\b"),
+    # "London Borough of Aldwick", "Royal Borough of X", "City of X Council"
+    re.compile(rf"\b(?:London Borough|Royal Borough|Borough|City|County) of (?P<name>{_NAME})\b"),
+    # "Inspection of Northmoor children's services", "Focused visit to X children's services", "X local authority"
+    re.compile(rf"\b(?:of|to|in|for|by|at)\s+(?P<name>{_NAME})(?:[’']s)?\s+(?:local authority\s+)?"
+               r"(?P<suffix>children[’']?s services|local authority|council)\b"),
+    # "Local authority: Northmoor"
+    re.compile(rf"(?im)^\s*(?:local authority|council|authority)\s*[:\-–]\s*(?P<name>{_NAME})\s*$"),
+]
+_NOT_NAMES = {
+    "the", "this", "that", "these", "our", "their", "its", "his", "her", "a", "an", "each", "every", "all", "local",
+    "children", "children's", "children’s", "social", "services", "service", "inspection", "inspections", "ofsted",
+    "his majesty's", "her majesty's", "majesty", "director", "dear", "monitoring", "focused", "visit", "report",
+    "council", "county", "city", "borough", "district", "trust", "partnership", "members", "member", "cabinet",
+    "committee", "scrutiny", "panel", "board", "leaders", "senior", "national", "government", "department",
+    "secretary", "state", "education", "the council", "annual", "joint", "targeted", "area", "english", "all the",
+}
+_PRONOUNS = {"they", "it", "he", "she", "we", "which", "that", "this", "these", "those", "as", "in", "services", "who"}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8}
+VISIT_NUMBER = re.compile(
+    rf"\b(?P<n>{'|'.join(ORDINALS)})\s+(?:monitoring|focused|assurance)\s+visit\b", re.I)
+REPORTED_CUE = re.compile(
+    r"\b(?:inspection dates?|dates? of (?:the )?(?:inspection|visit)|visit dates?|inspected|inspection (?:took place|"
+    r"was carried out|was conducted|of [^.\n]{0,60}? (?:on|in|between|from))|(?:visit|inspection)[^.\n]{0,40}?"
+    r"(?:took place|carried out|conducted|which was conducted)|(?:visit|inspection)\s+(?:on|in|between|from)|"
+    r"(?:visit|inspection) (?:to|of) [^.\n]{0,80}?\b(?:on|in|between|from)|visited)\b", re.I)
+JUDGEMENT_LINE = re.compile(
+    rf"(?im)^\s*\|?\s*(?:\d+\.\s*)?(?P<area>[A-Z][^:|\n]{{2,90}}?)(?:\s*(?::|\||–|-)\s*|\s{{2,}}|\t+)"
+    rf"(?P<grade>{_GRADE_RE})\b[^\n]{{0,40}}$")
+JUDGEMENT_PROSE = re.compile(
+    rf"(?i)\b(?P<area>overall effectiveness|[a-z' ]{{3,80}}?)\s+(?:(?:is|was|were|are|has been|have been|remains?|"
+    rf"remained)\s+)?(?:judged\s+(?:to\s+be\s+)?|graded\s+(?:as\s+)?|rated\s+(?:as\s+)?)(?P<grade>{_GRADE_RE})\b")
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"\s+", " ", name.replace("’", "'")).strip().lower()
+
+
+def _clean_name(name: str) -> str:
+    words = name.replace("’", "'").split()
+    while words and words[0].lower() in {"the", "of", "and", "&"}:
+        words = words[1:]
+    while words and (words[-1].lower() in {"of", "and", "&", "the", "on", "upon", "under", "le"}
+                     or words[-1].lower().endswith("'s") and len(words) > 1 and False):
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _title_case_capitals(text: str) -> str:
+    """"NORTHMOOR CITY COUNCIL" -> "Northmoor City Council", same length, so offsets hold."""
+    return re.sub(r"\b[A-Z][A-Z'’]+\b", lambda m: m.group(0).capitalize(), text)
+
+
+def find_bodies(text: str, limit: int = 6) -> list[Fact]:
+    """The bodies a text is about, most mentioned first: each a `Fact` whose value is the body's name
+    as written (its core name, without "City Council"), spanning its first strong mention."""
+    text = _title_case_capitals(text)
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[int, int, str]] = {}
+    for pattern in BODY_PATTERNS:
+        for m in pattern.finditer(text):
+            raw = _clean_name(m.group("name"))
+            # "Inspection of Northmoor City" -> keep the words before a trailing kind-of-body word
+            raw = re.sub(r"(?:\s+(?:City|County|Borough|District|Metropolitan|Local|Authority|Unitary|Town))+$", "", raw)
+            key = _fold(raw)
+            if not raw or key in _NOT_NAMES or key.split()[0] in _NOT_NAMES or len(key) < 3:
+                continue
+            start = m.start("name") + m.group("name").find(raw.split()[0])
+            counts[key] += 1
+            if key not in first or start < first[key][0]:
+                first[key] = (start, start + len(raw), raw)
+    if not counts:
+        return []
+    # a bare mention of the name elsewhere counts too ("Northmoor has improved")
+    for key in list(counts):
+        name = first[key][2]
+        counts[key] += len(re.findall(rf"\b{re.escape(name)}\b", text)) - 1
+    for key in sorted(counts, key=len, reverse=True):  # "pendlebury metropolitan" is "pendlebury"
+        shorter = next((k for k in counts if k != key and key.startswith(k + " ")), None)
+        if shorter:
+            counts[shorter] += counts.pop(key)
+    ranked = sorted(counts, key=lambda k: (-counts[k], first[k][0]))
+    top = counts[ranked[0]]
+    keep = [k for k in ranked if counts[k] >= max(1, top // 4)][:limit]
+    return [Fact(first[k][2], first[k][0], first[k][1]) for k in keep]
+
+
+def _iso_month(year: str, month_name: str) -> str:
+    return f"{year}-{MONTHS[month_name.lower()]:02d}"
+
+
+def find_reported_dates(text: str, window: int = 160) -> list[Fact]:
+    """Dates of the inspection or visit the text reports: full dates, or months, that follow a cue such
+    as "Inspection dates:", "the visit on", "inspected in". Each `Fact` is an ISO date or month."""
+    out: list[Fact] = []
+    seen: set[str] = set()
+    for cue in REPORTED_CUE.finditer(text):
+        before = text[max(0, cue.start() - 40):cue.start()].lower()
+        if re.search(r"\b(?:last|previous|earlier|prior|since|after|before|following)\b[^.\n]*$", before):
+            continue  # "since the last inspection in September 2018" names an earlier one
+        start = cue.end()
+        chunk = text[start:start + window]
+        stop = re.search(r"[.;\n](?:\s|$)", chunk)
+        chunk = chunk[: stop.start()] if stop and stop.start() > 10 else chunk
+        dates = [(off, iso) for off, iso in find_dates(chunk)]
+        if not dates:
+            dates = [(m.start(), _iso_month(m.group(2), m.group(1))) for m in MONTH_YEAR.finditer(chunk)]
+        # "14 to 25 January 2019": the first day has no month of its own; the last date stands for the range
+        for off, iso in dates[-1:] if dates else []:
+            if iso not in seen:
+                seen.add(iso)
+                out.append(Fact(iso, start + off, start + off + len(chunk[off:].split(".")[0][:40])))
+        if len(out) >= 4:
+            break
+    return out
+
+
+def find_visit_number(text: str, head_chars: int = 3000) -> Fact | None:
+    """"the third monitoring visit" near the top -> Fact("3", ...)."""
+    for m in VISIT_NUMBER.finditer(text[:head_chars]):
+        before = text[max(0, m.start() - 40):m.start()].lower()
+        if re.search(r"\b(?:since|after|before|at|previous|last|the last)\s+(?:the\s+)?$", before):
+            continue  # "since the second monitoring visit" names an earlier visit
+        return Fact(str(ORDINALS[m.group("n").lower()]), m.start(), m.end())
+    return None
+
+
+def find_judgements(text: str) -> list[Judgement]:
+    """Judgements stated as lines ("Overall effectiveness: Inadequate", a table row) or in prose
+    ("... was judged to be good"), in order of appearance, one per area."""
+    found: dict[str, Judgement] = {}
+    for m in JUDGEMENT_LINE.finditer(text):
+        area = m.group("area").strip(" |*-–:")
+        if len(area.split()) > 14 or area.lower() in {"judgement", "grade", "area"}:
+            continue
+        key = area.lower()
+        found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
+    for m in JUDGEMENT_PROSE.finditer(text):
+        area = m.group("area").strip()
+        area = re.sub(r"^(?:and|that|where|when|which|overall,?)\s+", "", area, flags=re.I)
+        words = area.lower().split()
+        if len(words) < 2 or len(words) > 10 or words[0] in _PRONOUNS:
+            continue
+        key = area.lower()
+        found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
+    return sorted(found.values(), key=lambda j: j.start)
+
+
+def profile_of(text: str, published: str | None = None, kind: str | None = None) -> DocumentProfile:
+    """The profile of a document's clean text; `published` and `kind` as the metadata found them."""
+    found_kind = find_kind(text)
+    return DocumentProfile(
+        bodies=tuple(find_bodies(text)),
+        published=published,
+        reported=tuple(find_reported_dates(text)),
+        kind=kind or (found_kind.value if found_kind else None),
+        kind_span=(found_kind.start, found_kind.end) if found_kind else None,
+        visit_number=find_visit_number(text),
+        judgements=tuple(find_judgements(text)),
+    )
+
+
+def first_year(dates) -> str | None:
+    return next((d[:4] for d in dates if d), None)
+
+
+__all__ = ["profile_of", "find_bodies", "find_reported_dates", "find_kind", "find_visit_number", "find_judgements",
+           "GRADES", "DAY_MONTH_YEAR"]
