@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.errors import ConfigError
-from core.kinds import PRIMARY_SOURCE_KINDS
-from core.records import Span
+from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
+from core.records import DocumentMeta, DocumentProfile, Span
 from core.settings import Settings
+from ingest.profile import profile_of
+from retrieval.filters import SearchFilter
 from retrieval.hybrid import HybridRetriever
 
-from .followups import FollowUpRewriter
 from .composition import write_answer
+from .constraints import (
+    inherit,
+    matching_documents,
+    nearest_document,
+    read_constraints,
+    topic_words,
+)
+from .followups import FollowUpRewriter
 from .question_analysis import (
     answer_type_terms,
     is_change_question,
@@ -25,7 +34,14 @@ from .question_analysis import (
     topic_of_change_question,
     unknown_names,
 )
-from .scoring import Candidate, SentenceScorer, candidates_from, has_date, has_quantity, near_duplicate
+from .scoring import (
+    Candidate,
+    SentenceScorer,
+    candidates_from,
+    has_date,
+    has_quantity,
+    near_duplicate,
+)
 from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
 
@@ -63,6 +79,8 @@ class AbstentionPolicy:
 class ExtractiveAnswerer:
     """One question in, one `Answer` out; every quote is a span of a stored document."""
 
+    _library: tuple | None = None
+
     def __init__(self, index, settings: Settings, policy: AbstentionPolicy | None = None) -> None:
         if settings.max_quotes < 1:
             raise ConfigError("max_quotes must be at least 1")
@@ -75,15 +93,40 @@ class ExtractiveAnswerer:
         self._pooled_now: dict[str, np.ndarray] = {}  # chunks stored without sentence vectors, pooled here
 
     def run(self, question: str, history: list[str] | None = None, search_filter=None,
-            timeline: bool | None = None) -> Answer:
-        """`timeline`: None detects a question about change from its wording; True forces one."""
+            timeline: bool | None = None, previous: Answer | None = None) -> Answer:
+        """`timeline`: None detects a question about change from its wording; True forces one.
+        `previous`: the conversation's last answer, whose constraints and cited documents a follow-up keeps."""
         t0 = time.perf_counter()
         question = question.strip()
         if not question:
             raise ConfigError("the question is empty; type a question")
         searched = self.rewriter.run(question, history or [])
+        follow_up = bool(history) and self.rewriter.is_follow_up(question)
         change = is_change_question(question) if timeline is None else timeline
         query = topic_of_change_question(searched) if change else searched
+        metas, profiles = self.library(search_filter)
+        known = [b.value for p in profiles.values() for b in p.bodies]
+        constraints = read_constraints(question, known, change=change)
+        if follow_up and previous is not None:
+            constraints = inherit(constraints, previous.constraints)
+            if constraints.inherited and self.rewriter.names_new_subject(question):
+                query = question  # "And agency staff?": the conversation gives the scope, the question the topic
+        allowed: list[str] = []
+        if not constraints.empty:
+            if change:  # change spans periods: keep the body and the range, not one year
+                scope = replace(constraints, years=(), month=None, visit_number=None, kinds=())
+            else:
+                scope = constraints
+            allowed, failed = matching_documents(metas, profiles, scope)
+            if failed:
+                return self._decline_constraint(question, searched, query, constraints, failed, metas, profiles,
+                                                search_filter, t0)
+            if len(allowed) < len(metas):
+                search_filter = SearchFilter(doc_ids=tuple(allowed))
+                if not change:
+                    query = topic_words(query, constraints)
+            else:
+                allowed = []
         embedder = self.index.embedder
         # the searched text and the question as asked, when they differ, in one model call
         qvecs = [embedder.embed_query(query)] if query == question else list(embedder.embed_documents([query, question]))
@@ -99,7 +142,7 @@ class ExtractiveAnswerer:
             contexts=self._contexts(top, qvec),
         )
         self._score(cands, qvecs, query)
-        ranked = sorted(cands, key=lambda c: -c.score)
+        ranked = prefer_answer_type(sorted(cands, key=lambda c: -c.score), constraints.answer_type)
         terms = query_terms(query)
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
@@ -117,6 +160,43 @@ class ExtractiveAnswerer:
             answer = Answer(question, searched, text, citations, not citations, hits)
             answer.candidates = ranked
         answer.scores = {"best": ranked[0].score if ranked else 0.0, "best_dense": ranked[0].dense if ranked else 0.0}
+        answer.constraints = constraints
+        answer.documents = tuple(allowed)
+        answer.latency_ms = (time.perf_counter() - t0) * 1000
+        return answer
+
+    # -- the library's profiles -------------------------------------------------------------
+    def library(self, search_filter=None) -> tuple[list[DocumentMeta], dict[str, DocumentProfile]]:
+        """The documents a question may draw on (those of `search_filter`, if any) and every document's
+        profile; an index written before profiles has them computed from its stored text, once."""
+        gen = self.index.docstore.generation()
+        if self._library is None or self._library[0] != gen:
+            metas = self.index.docstore.documents()
+            profiles = {}
+            for m in metas:
+                if m.profile is not None:
+                    profiles[m.doc_id] = m.profile
+                else:
+                    profiles[m.doc_id] = profile_of(self.index.docstore.text(m.doc_id) or "", m.date, m.source_kind)
+            self._library = (gen, metas, profiles)
+        _, metas, profiles = self._library
+        if search_filter is not None and not search_filter.empty:
+            metas = [m for m in metas if search_filter.matches(m)]
+        return metas, profiles
+
+    def _decline_constraint(self, question, searched, query, constraints, failed, metas, profiles, search_filter, t0):
+        """No document meets a constraint of the question: say which, name the nearest, show its passages."""
+        what = {"bodies": "No document covers", "period": "No document covers", "visit": "No document reports"}[failed]
+        nearest = nearest_document(metas, profiles, constraints)
+        text = f"{what} {constraints.describe()}."
+        if nearest is not None:
+            when = nearest.date or "undated"
+            text += f" The nearest is the {SOURCE_KINDS.get(nearest.source_kind, 'document')} “{nearest.title}” ({when})."
+            search_filter = SearchFilter(doc_ids=(nearest.doc_id,))
+        hits = self.retriever.run(query, k=max(self.settings.top_k, 10), search_filter=search_filter)
+        answer = Answer(question, searched, text, [], True, hits,
+                        reason=f"no document meets the question's {failed} ({constraints.describe()})")
+        answer.constraints = constraints
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
 
@@ -210,6 +290,19 @@ class ExtractiveAnswerer:
         if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True
         return near_duplicate(a, b)
+
+
+def prefer_answer_type(ranked: list[Candidate], answer_type: str, window: int = 5, margin: float = 0.15,
+                       ) -> list[Candidate]:
+    """A how-many question leads with a sentence that holds a figure, a when question with one that holds
+    a date: the best such among the top `window` within `margin` of the best moves to the front."""
+    test = {"how_many": has_quantity, "when": has_date}.get(answer_type)
+    if test is None or not ranked or test(ranked[0].text):
+        return ranked
+    for cand in ranked[1:window]:
+        if cand.score >= ranked[0].score - margin and test(cand.text):
+            return [cand] + [c for c in ranked if c is not cand]
+    return ranked
 
 
 def interleave_by_document(hits: list, documents: int = 3) -> list:

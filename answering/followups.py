@@ -36,6 +36,11 @@ class FollowUpRewriter:
             return True
         return False
 
+    def names_new_subject(self, question: str) -> bool:
+        """"And agency staff?", "What about supervision?": an opener with a subject of its own and no
+        pronoun pointing back ("Had that been raised before?" points back)."""
+        return bool(FOLLOWUP_OPENERS.match(question)) and not ANAPHORA.search(question) and len(tokens(question)) >= 1
+
     def run(self, question: str, history: list[str]) -> str:
         """The question to search: the question itself, or the last subject plus the question."""
         if not history or not self.is_follow_up(question):

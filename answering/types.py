@@ -55,6 +55,12 @@ class Answer:
     reason: str = ""  # why it abstained, or which rule shaped the answer
     scores: dict[str, float] = field(default_factory=dict)
     candidates: list = field(default_factory=list, repr=False)  # scored sentences, best first
+    constraints: Any = None  # answering.constraints.Constraints the question was read as (with inherited ones)
+    documents: tuple[str, ...] = ()  # the documents the constraints allowed (empty: all)
+
+    @property
+    def cited_documents(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.doc_id for c in self.citations))
 
     def retrieved_records(self) -> list[dict[str, Any]]:
         return [
@@ -73,4 +79,5 @@ class Answer:
             "retrieved": self.retrieved_records(),
             "latency_ms": round(self.latency_ms, 2),
             "abstain_reason": self.reason,
+            "constraints": self.constraints.to_dict() if self.constraints is not None else {},
         }

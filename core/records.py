@@ -77,6 +77,7 @@ class DocumentProfile:
     kind_span: tuple[int, int] | None = None
     visit_number: Fact | None = None
     judgements: tuple[Judgement, ...] = ()
+    mentioned_years: tuple[str, ...] = ()  # every year the text names (a figure "in 2018-19" may be asked for)
 
     def body_names(self) -> list[str]:
         return [b.value for b in self.bodies]
@@ -108,6 +109,7 @@ class DocumentProfile:
             kind_span=tuple(data["kind_span"]) if data.get("kind_span") else None,
             visit_number=Fact(**data["visit_number"]) if data.get("visit_number") else None,
             judgements=tuple(Judgement(**j) for j in data.get("judgements", ())),
+            mentioned_years=tuple(data.get("mentioned_years", ())),
         )
 
 

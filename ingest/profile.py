@@ -101,6 +101,11 @@ def find_bodies(text: str, limit: int = 6) -> list[Fact]:
     for key in list(counts):
         name = first[key][2]
         counts[key] += len(re.findall(rf"\b{re.escape(name)}\b", text)) - 1
+        # a common noun that a heading capitalised ("Care", "Health") is written in lower case elsewhere
+        if len(re.findall(rf"\b{re.escape(name.lower())}\b", text)) >= counts[key]:
+            del counts[key]
+    if not counts:
+        return []
     for key in sorted(counts, key=len, reverse=True):  # "pendlebury metropolitan" is "pendlebury"
         shorter = next((k for k in counts if k != key and key.startswith(k + " ")), None)
         if shorter:
@@ -183,6 +188,7 @@ def profile_of(text: str, published: str | None = None, kind: str | None = None)
         kind_span=(found_kind.start, found_kind.end) if found_kind else None,
         visit_number=find_visit_number(text),
         judgements=tuple(find_judgements(text)),
+        mentioned_years=tuple(sorted(set(re.findall(r"\b((?:19|20)\d\d)\b", text)))),
     )
 
 

@@ -1,0 +1,240 @@
+"""What a question constrains: the body it names, the period, the kind of document, the visit, and the
+type of answer it wants; and which documents of the library meet those constraints.
+
+Bodies are recognised against the library's own profiles (the names its documents are about), so no
+list of councils lives in the code; periods, kinds and answer types are read from the question's words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from core.records import DocumentMeta, DocumentProfile
+from core.text import strip_accents
+
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8,
+            "latest": -1, "last": -1, "most recent": -1}
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]
+KIND_WORDS = [
+    ("monitoring_visit", r"monitoring visits?"),
+    ("focused_visit", r"focused visits?"),
+    ("reinspection", r"re-?inspections?"),
+    ("council_minutes", r"minutes|(?:scrutiny )?(?:committee|panel|board) meetings?"),
+    ("annual_report", r"annual reports?"),
+    ("news", r"news(?:paper)?|press|article|reporter"),
+    ("inspection_letter", r"(?:inspection )?letters?"),
+    ("inspection_report", r"inspection reports?|reports? of the inspection"),
+    ("guidance", r"guidance|polic(?:y|ies)|procedures?"),
+]
+ANSWER_TYPES = [
+    ("judgement", re.compile(r"\b(?:judge?ments?|judged|grade[ds]?|rat(?:ed|ing)|overall effectiveness)\b|"
+                             r"\bwas (?:it|the \w+) (?:outstanding|good|inadequate)\b", re.I)),
+    ("who", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:signed|addressed to|written to|sent to|led by|name of the)\b"
+                       r"|^\s*which (?:inspectors?|person|officer|director|councillor|member)\b", re.I)),
+    ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b|by when\b)|"
+                        r"\b(?:what dates?|which dates?|how long ago)\b", re.I)),
+    ("how_many", re.compile(r"\b(?:how many|how much|what (?:number|percentage|proportion|share|figure|amount|"
+                            r"rate|total|average)|number of|percentage of|proportion of)\b", re.I)),
+    ("yes_no", re.compile(r"^\s*(?:is|was|were|are|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
+]
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", strip_accents(text.replace("’", "'")).lower()).strip()
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """A question's constraints. Empty fields constrain nothing."""
+
+    bodies: tuple[str, ...] = ()  # body names as the library's profiles spell them
+    years: tuple[str, ...] = ()  # "2019": documents of that year
+    since: str | None = None  # "2011": documents from then on
+    until: str | None = None
+    month: int | None = None  # "the January inspection" (with or without a year)
+    visit_number: int | None = None  # "the third monitoring visit"; -1 for the latest
+    kinds: tuple[str, ...] = ()  # source kinds named ("monitoring visit", "minutes", ...)
+    answer_type: str = "what"  # who | when | how_many | judgement | yes_no | what
+    inherited: tuple[str, ...] = field(default=(), compare=False)  # which fields came from the conversation
+
+    @property
+    def empty(self) -> bool:
+        return not (self.bodies or self.years or self.since or self.until or self.month or self.visit_number
+                    or self.kinds)
+
+    def describe(self) -> str:
+        """"Northmoor in 2024", "the third monitoring visit of Northmoor", for messages."""
+        parts = []
+        if self.visit_number:
+            kind = self.kinds[0].replace("_", " ") if self.kinds else "visit"
+            nth = "latest" if self.visit_number == -1 else next(k for k, v in ORDINALS.items() if v == self.visit_number)
+            parts.append(f"the {nth} {kind}")
+        if self.bodies:
+            parts.append((" of " if parts else "") + " or ".join(self.bodies))
+        when = []
+        if self.month:
+            when.append(MONTHS[self.month - 1].capitalize())
+        if self.years:
+            when.append(" or ".join(self.years))
+        if when:
+            parts.append(" in " + " ".join(when))
+        if self.since:
+            parts.append(f" since {self.since}")
+        if self.until:
+            parts.append(f" until {self.until}")
+        return "".join(parts).strip() or "the question's subject"
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in {
+            "bodies": list(self.bodies), "years": list(self.years), "since": self.since, "until": self.until,
+            "month": self.month, "visit_number": self.visit_number, "kinds": list(self.kinds),
+            "answer_type": self.answer_type, "inherited": list(self.inherited)}.items() if v not in (None, [], ())}
+
+
+def read_constraints(question: str, known_bodies: list[str], change: bool = False) -> Constraints:
+    """The constraints `question` states. `known_bodies`: the names the library's documents are about.
+    `change`: a question about change over time, whose years bound a range rather than pick a year."""
+    folded = _fold(question)
+    bodies = []
+    for name in sorted(set(known_bodies), key=len, reverse=True):
+        key = _fold(name)
+        if key and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", folded) and not any(
+                key in _fold(b) for b in bodies):
+            bodies.append(name)
+    years = re.findall(r"\b((?:19|20)\d\d)\b", question)
+    since = until = None
+    m = re.search(r"\b(?:since|from|after)\s+((?:19|20)\d\d)\b", question, re.I)
+    if m:
+        since = m.group(1)
+    m = re.search(r"\b(?:until|before|up to|by)\s+((?:19|20)\d\d)\b", question, re.I)
+    if m:
+        until = m.group(1)
+    m = re.search(r"\bbetween\s+((?:19|20)\d\d)\s+and\s+((?:19|20)\d\d)\b", question, re.I)
+    if m:
+        since, until = sorted(m.groups())
+    if change and len(set(years)) >= 2 and not (since or until):
+        since, until = min(years), max(years)
+    exact = [] if (since or until) else years
+    month = None
+    m = re.search(rf"\b({'|'.join(MONTHS)})\b", folded)
+    if m:
+        month = MONTHS.index(m.group(1)) + 1
+    visit = None
+    m = re.search(rf"\b({'|'.join(sorted(ORDINALS, key=len, reverse=True))})\s+(?:monitoring\s+|focused\s+)?"
+                  r"(?:visits?|inspections?)\b", folded)
+    if m:
+        visit = ORDINALS[m.group(1)]
+    kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", folded)]
+    answer_type = next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), "what")
+    return Constraints(tuple(bodies), tuple(dict.fromkeys(exact)), since, until, month, visit, tuple(kinds),
+                       answer_type)
+
+
+def inherit(own: Constraints, previous: Constraints | None) -> Constraints:
+    """A follow-up keeps the conversation's body, period and visit unless it states its own."""
+    if previous is None:
+        return own
+    changes, inherited = {}, []
+    if not own.bodies and previous.bodies:
+        changes["bodies"], _ = previous.bodies, inherited.append("bodies")
+    if not (own.years or own.since or own.until or own.month or own.visit_number):
+        for name in ("years", "since", "until", "month", "visit_number"):
+            if getattr(previous, name):
+                changes[name] = getattr(previous, name)
+                inherited.append(name)
+        if own.kinds == () and previous.kinds and previous.visit_number:
+            changes["kinds"] = previous.kinds
+    return replace(own, **changes, inherited=tuple(inherited)) if changes else own
+
+
+def topic_words(question: str, c: Constraints) -> str:
+    """The question without the words that name its constraints (body, year, month, visit, kind of
+    document): once the documents are narrowed to those, such words match every passage alike."""
+    text = question
+    for body in c.bodies:
+        text = re.sub(rf"(?i)\b{re.escape(body)}(?:[’']s)?\b", " ", text)
+        text = re.sub(rf"(?i)\b{re.escape(strip_accents(body))}(?:[’']s)?\b", " ", text)
+    text = re.sub(r"\b(?:19|20)\d\d(?:[-/]\d\d(?:\d\d)?)?\b", " ", text)
+    text = re.sub(rf"(?i)\b(?:{'|'.join(MONTHS)})\b", " ", text)
+    text = re.sub(rf"(?i)\b(?:{'|'.join(sorted(ORDINALS, key=len, reverse=True))})\s+(?=\w+\s+visit|visit|inspection)",
+                  " ", text)
+    for _, words in KIND_WORDS:
+        text = re.sub(rf"(?i)\b(?:{words})\b", " ", text)
+    text = re.sub(r"(?i)\b(?:inspections?|inspectors?|ofsted|council|councils)\b", " ", text)
+    text = re.sub(r"\s+", " ", text).strip(" ,.;:")
+    return text if len(re.findall(r"[A-Za-z]{3,}", text)) >= 2 else question
+
+
+def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) -> bool:
+    years = profile.years() | (set(profile.mentioned_years) if loose else set())
+    if c.years and not years & set(c.years):
+        return False
+    if c.since and not any(y >= c.since for y in years):
+        return False
+    if c.until and not any(y <= c.until for y in years):
+        return False
+    if c.month and c.years and not loose:
+        dates = profile.event_dates() + ([profile.published] if profile.published else [])
+        months = {int(d[5:7]) for d in dates if len(d) >= 7 and d[:4] in c.years}
+        if months and c.month not in months:
+            return False
+    return True
+
+
+def _names_match(profile: DocumentProfile, bodies: tuple[str, ...]) -> bool:
+    keys = {_fold(b.value) for b in profile.bodies}
+    return any(_fold(b) in keys for b in bodies)
+
+
+def matching_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints,
+                       ) -> tuple[list[str], str]:
+    """The ids of the documents that meet `c`, and, when none does, which constraint failed (for the
+    message). Kinds narrow only when some document of that kind also meets the rest."""
+    docs = [m for m in metas]
+    if c.bodies:
+        docs = [m for m in docs if _names_match(profiles[m.doc_id], c.bodies)]
+        if not docs:
+            return [], "bodies"
+    if c.years or c.since or c.until or (c.month and c.years):
+        # documents of that period, and documents that speak of it (a figure "for 2018-19" in a later report)
+        dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
+        if not dated:
+            return [], "period"
+        docs = dated
+    if c.visit_number:
+        visits = [m for m in docs if m.source_kind in (c.kinds or ("monitoring_visit", "focused_visit"))]
+        if c.visit_number == -1 and visits:
+            latest = max(visits, key=lambda m: (profiles[m.doc_id].event_dates() or [m.date or ""])[0])
+            return [latest.doc_id], ""
+        numbered = [m for m in visits if profiles[m.doc_id].visit_number
+                    and profiles[m.doc_id].visit_number.value == str(c.visit_number)]
+        if not numbered:
+            # no document says its number: count the visits of the body in date order
+            ordered = sorted(visits, key=lambda m: (profiles[m.doc_id].event_dates() or [m.date or ""])[0])
+            if c.bodies and 0 < c.visit_number <= len(ordered):
+                return [ordered[c.visit_number - 1].doc_id], ""
+            return [], "visit"
+        return [m.doc_id for m in numbered], ""
+    if c.kinds:
+        kinded = [m for m in docs if m.source_kind in c.kinds]
+        if kinded:
+            docs = kinded
+    return [m.doc_id for m in docs], ""
+
+
+def nearest_document(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints,
+                     ) -> DocumentMeta | None:
+    """For a decline: the document of the named body closest in time to what was asked (or any of the body)."""
+    pool = [m for m in metas if not c.bodies or _names_match(profiles[m.doc_id], c.bodies)]
+    if not pool:
+        return None
+    target = int(c.years[0]) if c.years else int(c.since or c.until or 0)
+
+    def distance(m: DocumentMeta) -> tuple[int, str]:
+        years = [int(y) for y in profiles[m.doc_id].years()] or [0]
+        return (min(abs(y - target) for y in years) if target else 0, m.date or "")
+
+    return min(pool, key=distance)
