@@ -22,14 +22,15 @@ from .constraints import (
     matching_documents,
     nearest_document,
     read_constraints,
+    strict_documents,
     topic_words,
 )
+from .features import features
+from .ranker import SentenceRanker
 from .followups import FollowUpRewriter
 from .question_analysis import (
     answer_type_terms,
     is_change_question,
-    is_quantity_question,
-    is_when_question,
     query_terms,
     topic_of_change_question,
     unknown_names,
@@ -56,23 +57,19 @@ class AbstentionPolicy:
     unknown_margin: float = 0.10
 
     def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
-               names: list[str] | None = None) -> str:
+               names: list[str] | None = None, answer_type: str = "what") -> str:
         if not best:
             return "nothing retrieved"
         top = best[0].score
-        if top < self.threshold:
-            return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
         if names:
             return f"the documents never mention {', '.join(names)}"
+        if top < self.threshold:
+            return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
         missing_type = [t for t in answer_type_terms(question) if t in unknown]
         if missing_type:
             return f"the question asks which {missing_type[-1]}, and the documents never mention one"
         if terms and len(unknown) / len(terms) >= self.unknown_share and top < self.threshold + self.unknown_margin:
             return f"the documents never mention {', '.join(unknown)}"
-        if is_quantity_question(question) and not has_quantity(best[0].text):
-            return "the question asks for a number and the best evidence holds none"
-        if is_when_question(question) and not any(has_date(c.text) for c in best[:2]):
-            return "the question asks when, and the best evidence holds no date"
         return ""
 
 
@@ -89,7 +86,9 @@ class ExtractiveAnswerer:
         self.retriever = HybridRetriever(index, candidates=settings.candidates, rrf_k=settings.rrf_k)
         self.rewriter = FollowUpRewriter()
         self.scorer = SentenceScorer()
-        self.policy = policy or AbstentionPolicy(threshold=settings.abstain_threshold)
+        self.ranker = SentenceRanker()
+        self.policy = policy or AbstentionPolicy(threshold=self.ranker.threshold)
+        self._lengths: dict[str, int] = {}
         self._pooled_now: dict[str, np.ndarray] = {}  # chunks stored without sentence vectors, pooled here
 
     def run(self, question: str, history: list[str] | None = None, search_filter=None,
@@ -107,9 +106,9 @@ class ExtractiveAnswerer:
         metas, profiles = self.library(search_filter)
         known = [b.value for p in profiles.values() for b in p.bodies]
         constraints = read_constraints(question, known, change=change)
-        if follow_up and previous is not None:
+        if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)
-            if constraints.inherited and self.rewriter.names_new_subject(question):
+            if follow_up and constraints.inherited and self.rewriter.names_new_subject(question):
                 query = question  # "And agency staff?": the conversation gives the scope, the question the topic
         allowed: list[str] = []
         if not constraints.empty:
@@ -123,8 +122,7 @@ class ExtractiveAnswerer:
                                                 search_filter, t0)
             if len(allowed) < len(metas):
                 search_filter = SearchFilter(doc_ids=tuple(allowed))
-                if not change:
-                    query = topic_words(query, constraints)
+                query = topic_words(query, constraints)
             else:
                 allowed = []
         embedder = self.index.embedder
@@ -142,11 +140,16 @@ class ExtractiveAnswerer:
             contexts=self._contexts(top, qvec),
         )
         self._score(cands, qvecs, query)
-        ranked = prefer_answer_type(sorted(cands, key=lambda c: -c.score), constraints.answer_type)
+        strict = set(strict_documents(metas, profiles, constraints)) if not change else set()
+        previous_docs = set(previous.cited_documents) if previous is not None else set()
+        for cand in cands:
+            cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id))
+        self.ranker.run(cands)
+        ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
-        reason = self.policy.decide(question, ranked, unknown, terms, names)
+        reason = self.policy.decide(question, ranked, unknown, terms, names, constraints.answer_type)
         if reason:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
             answer.candidates = ranked
@@ -164,6 +167,13 @@ class ExtractiveAnswerer:
         answer.documents = tuple(allowed)
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
+
+    def _doc_length(self, doc_id: str) -> int:
+        if doc_id not in self._lengths:
+            if len(self._lengths) > 5000:
+                self._lengths.clear()
+            self._lengths[doc_id] = len(self.index.docstore.text(doc_id) or "") or 1
+        return self._lengths[doc_id]
 
     # -- the library's profiles -------------------------------------------------------------
     def library(self, search_filter=None) -> tuple[list[DocumentMeta], dict[str, DocumentProfile]]:
@@ -241,7 +251,10 @@ class ExtractiveAnswerer:
             out.append(h.dense)
         return out
 
-    def choose(self, ranked: list[Candidate], change: bool, margin: float = 0.20) -> list[Candidate]:
+    def choose(self, ranked: list[Candidate], change: bool, ratio: float | None = None) -> list[Candidate]:
+        """The best sentence first; then, for a change, the best of each other document that clears the
+        threshold; then further sentences scoring at least `ratio` x the best (fitted with the ranker)."""
+        ratio = self.ranker.extra_ratio if ratio is None else ratio
         best = ranked[0]
         chosen: list[Candidate] = [best]
         if change:  # a change needs its earliest and latest sources: the best sentence of each document
@@ -251,7 +264,7 @@ class ExtractiveAnswerer:
         for cand in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes + (1 if change else 0):
                 break
-            if cand in chosen or cand.score < best.score - margin:
+            if cand in chosen or cand.score < ratio * best.score:
                 continue
             if any(near_duplicate(cand, c) for c in chosen):
                 continue

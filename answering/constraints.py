@@ -225,6 +225,14 @@ def matching_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentPr
     return [m.doc_id for m in docs], ""
 
 
+def strict_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints) -> list[str]:
+    """Documents whose own dates (what they report, when published) fall in the question's period:
+    the ones a year names, as against those that merely mention it."""
+    if not (c.years or c.since or c.until):
+        return []
+    return [m.doc_id for m in metas if _in_period(profiles[m.doc_id], c)]
+
+
 def nearest_document(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints,
                      ) -> DocumentMeta | None:
     """For a decline: the document of the named body closest in time to what was asked (or any of the body)."""

@@ -12,8 +12,9 @@ from core.records import Chunk, Span
 from core.text import fold, tokens
 
 NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
-    r"thousand|million|dozen|half|third|quarter|twice|once|percent|per cent)\b", re.I
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
+    r"billion|dozen|half|third|quarter|twice|once|percent|per cent|none|no one|all)\b", re.I
 )
 
 
@@ -27,7 +28,9 @@ class Candidate:
     lexical: float = 0.0
     prior: float = 0.0  # the fused retrieval score of its chunk, relative to the best chunk
     context: float = 0.0  # cosine of the question to the whole passage: the sentence's context
+    question_dense: float = 0.0  # cosine to the question as asked (when the searched text differs)
     score: float = 0.0
+    features: dict = field(default_factory=dict, repr=False, compare=False)
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # pooled from its passage
 
     @functools.cached_property
@@ -40,7 +43,7 @@ class Candidate:
         return (self.chunk.doc_id, self.span.start, self.span.end)
 
 
-def candidates_from(chunks: list[Chunk], min_words: int = 4, priors: list[float] | None = None,
+def candidates_from(chunks: list[Chunk], min_words: int = 2, priors: list[float] | None = None,
                     contexts: list[float] | None = None) -> list[Candidate]:
     seen: set[tuple[str, int, int]] = set()
     out = []
@@ -97,11 +100,13 @@ class SentenceScorer:
         if not candidates:
             return
         sims = np.mean([vectors @ q for q in query_vectors], axis=0)
+        asked = vectors @ query_vectors[-1]
         weights = {t: idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
-        for cand, sim in zip(candidates, sims):
+        for cand, sim, own in zip(candidates, sims, asked):
             present = set(tokens(cand.text + " " + cand.chunk.section))
             cand.dense = float(sim)
+            cand.question_dense = float(own)
             cand.lexical = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
             cand.score = self.combine(cand)
 

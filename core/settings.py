@@ -41,8 +41,7 @@ class Settings:
     chunk_max_chars: int = 1000
     # answering
     max_quotes: int = 4
-    answer_chunks: int = 6
-    abstain_threshold: float = 0.30
+    answer_chunks: int = 8
     quote_passage_chars: int = 300  # a passage this short is quoted whole
     # concurrency
     lock_timeout_s: float = 600.0
@@ -66,8 +65,6 @@ class Settings:
             )
         if self.parse_timeout_s <= 0:
             raise ConfigError(f"parse_timeout_s={self.parse_timeout_s!r} must be positive")
-        if not 0.0 <= self.abstain_threshold <= 1.0:
-            raise ConfigError(f"abstain_threshold={self.abstain_threshold!r} must lie between 0 and 1")
         if not self.embedding_model:
             raise ConfigError("embedding_model is empty; give a model name or a local path")
 

@@ -1,0 +1,79 @@
+"""Features of a candidate sentence for the learned ranker (answering/ranker.py).
+
+Each feature is a number in a small range, computed from the sentence, its passage, its document's
+profile and the question's constraints. None names a council, a person or a year: they describe how a
+sentence relates to a question (similarity, shared terms, the answer type it carries) and what kind of
+sentence it is (a finding, or an opening, a scope statement, a salutation, a title line).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from core.kinds import PRIMARY_SOURCE_KINDS
+
+from .constraints import Constraints
+from .scoring import Candidate, has_date, has_quantity
+
+GRADE = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
+JUDGED = re.compile(r"\b(?:judge?(?:d|ment)s?|graded?|rated|overall effectiveness)\b", re.I)
+PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+[A-Z]|"
+                    r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+(?:,|\s+(?:\(|Her|His|Director|Chief|Head|Lead|Chair))|"
+                    r"\b(?:Inspector|Director|Chief Executive|Chair|Leader|Lead member|Cabinet Member|Commissioner)\b")
+SIGN_OFF = re.compile(r"^\s*(?:Yours (?:sincerely|faithfully)|Kind regards|Best wishes)\b", re.I)
+SALUTATION = re.compile(r"^\s*Dear\b")
+LEAD_ROLE = re.compile(r"\b(?:lead inspector|led by|chaired by|chair(?:ed)?|signed)\b", re.I)
+# sentences about the document or the inspection itself, rather than about what was found
+META = re.compile(
+    r"\b(?:this (?:letter|report|visit|inspection|document)|the (?:inspection|visit) (?:sampled|looked|considered|"
+    r"focused|was carried out|took place)|inspectors (?:looked at|considered|spoke|met|sampled|reviewed|evaluated)|"
+    r"summaris(?:es|ed)|range of evidence|carried out (?:under|in line with)|in line with the|framework|"
+    r"(?:were|was) present|apologies)\b", re.I)
+TERMINAL = re.compile(r"[.!?][\"'”’)]*$")
+
+NAMES = (
+    "dense", "question_dense", "lexical", "prior", "context", "passage_rank", "period_match", "kind_match",
+    "asks_number_has_number", "asks_date_has_date", "asks_judgement_has_grade", "asks_who_has_person",
+    "asks_who_sign_off", "sign_off", "salutation", "meta", "title_like", "position", "length", "has_number",
+    "previous_document", "primary", "no_type_match",
+)
+
+
+def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_docs: set[str],
+             doc_length: int) -> dict[str, float]:
+    """The feature values of one candidate (see `NAMES`)."""
+    text = cand.text
+    words = len(text.split())
+    kind = c.answer_type
+    number, date = has_quantity(text), has_date(text)
+    grade = bool(GRADE.search(text))
+    person = bool(PERSON.search(text))
+    sign_off = bool(SIGN_OFF.match(text))
+    typed = {"how_many": number, "when": date, "judgement": grade, "who": person}.get(kind)
+    return {
+        "dense": cand.dense,
+        "question_dense": cand.question_dense,
+        "lexical": cand.lexical,
+        "prior": cand.prior,
+        "context": cand.context,
+        "passage_rank": 1.0 / cand.rank,
+        "period_match": 1.0 if cand.chunk.doc_id in strict_docs else 0.0,
+        "kind_match": 1.0 if c.kinds and cand.chunk.source_kind in c.kinds else 0.0,
+        "asks_number_has_number": 1.0 if kind == "how_many" and number else 0.0,
+        "asks_date_has_date": 1.0 if kind == "when" and date else 0.0,
+        "asks_judgement_has_grade": (1.0 if kind == "judgement" and grade else 0.0)
+        + (0.5 if kind == "judgement" and JUDGED.search(text) else 0.0),
+        "asks_who_has_person": 1.0 if kind == "who" and person else 0.0,
+        "asks_who_sign_off": 1.0 if kind == "who" and (sign_off or LEAD_ROLE.search(text)) else 0.0,
+        "sign_off": 1.0 if sign_off else 0.0,
+        "salutation": 1.0 if SALUTATION.match(text) else 0.0,
+        "meta": 1.0 if META.search(text) else 0.0,
+        "title_like": 1.0 if not TERMINAL.search(text.strip()) and words <= 14 and not number else 0.0,
+        "position": min(1.0, cand.span.start / max(doc_length, 1)),
+        "length": math.log1p(words) / 4.0,
+        "has_number": 1.0 if number else 0.0,
+        "previous_document": 1.0 if cand.chunk.doc_id in previous_docs else 0.0,
+        "primary": 1.0 if cand.chunk.source_kind in PRIMARY_SOURCE_KINDS else 0.0,
+        "no_type_match": 1.0 if typed is False else 0.0,
+    }

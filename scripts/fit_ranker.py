@@ -1,0 +1,166 @@
+"""Fit the sentence ranker, the abstention threshold and the extra-quote ratio on a dev library.
+
+    python scripts/fit_ranker.py --documents questions/library/documents \\
+        --tune questions/library/tune.jsonl --check questions/library/holdout.jsonl \\
+        [--data-dir /tmp/fit-data] [--out answering/ranker.json]
+
+1. Ingests the documents into the data folder (unchanged files are skipped) with the default backend.
+2. Asks every tuning question through the service (history first, in one conversation), keeping every
+   candidate sentence with its features (answering/features.py). A candidate is labelled 1 when it holds
+   one of the question's evidence strings (folded containment either way, docs/FORMAT.md), else 0.
+3. Fits scikit-learn's LogisticRegression on standardised features; C is chosen by 5-fold
+   cross-validation grouped by question, on the share of answerable questions whose best candidate holds
+   evidence.
+4. Chooses the abstention threshold on the best candidate's probability: most tuning questions right
+   (answerable: answered with evidence first; unanswerable: declined) with at most 5% of the answerable
+   ones declined. Then the extra-quote ratio: a further quote is shown when its probability is at least
+   ratio x the best's; the ratio with the most evidence cited per quote shown.
+5. Writes the model with the figures it reached on the tuning split and on the held-out `--check` split,
+   which takes no part in fitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from answering.features import NAMES  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from core.text import fold  # noqa: E402
+from evaluation.questions import load_questions  # noqa: E402
+from inspection_qa.service import QAService  # noqa: E402
+
+MAX_FALSE_ABSTENTION = 0.05
+
+
+def holds(text: str, evidence: list[str]) -> bool:
+    t = fold(text)
+    return any(fold(e) in t or (len(t.split()) >= 6 and t in fold(e)) for e in evidence)
+
+
+def collect(service: QAService, questions) -> list[dict]:
+    """Per question: answerable, evidence, declined-by-rule reason, candidates' features and labels."""
+    out = []
+    for q in questions:
+        conv = service.conversation()
+        for earlier in q.history:
+            conv.ask(earlier)
+        answer = conv.ask(q.question)
+        rule = answer.reason if answer.abstained and not answer.reason.startswith("best evidence scores") else ""
+        cands = answer.candidates
+        out.append({
+            "id": q.id, "kind": q.question_kind, "answerable": q.answerable, "evidence": q.evidence, "rule": rule,
+            "X": np.array([[c.features[n] for n in NAMES] for c in cands], dtype=float).reshape(-1, len(NAMES)),
+            "y": np.array([holds(c.text, q.evidence) if q.answerable else False for c in cands], dtype=int),
+            "texts": [c.text for c in cands],
+        })
+    return out
+
+
+def top1(model, scaler, rows) -> float:
+    hits = [r["y"][int(np.argmax(model.predict_proba(scaler.transform(r["X"]))[:, 1]))] if len(r["y"]) else 0
+            for r in rows if r["answerable"] and r["y"].any()]
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def outcomes(rows, probs, threshold: float, ratio: float, max_quotes: int = 4) -> dict:
+    answerable = [r for r in rows if r["answerable"]]
+    declined_answerable = right = cited = quotes = answered = 0
+    for r, p in zip(rows, probs):
+        declined = bool(r["rule"]) or not len(p) or p.max() < threshold
+        if not r["answerable"]:
+            right += declined
+            continue
+        if declined:
+            declined_answerable += 1
+            continue
+        order = np.argsort(-p)
+        chosen = [i for i in order[:max_quotes] if p[i] >= ratio * p[order[0]]]
+        got = [any(fold(e) in fold(r["texts"][i]) for i in chosen) for e in r["evidence"]]
+        cited += float(np.mean(got)) if got else 0.0
+        right += bool(r["y"][order[0]])
+        quotes += len(chosen)
+        answered += 1
+    n = len(rows)
+    return {"right": right / n if n else 0.0, "false_abstention": declined_answerable / max(1, len(answerable)),
+            "cited": cited / max(1, len(answerable)), "quotes_per_answer": quotes / max(1, answered)}
+
+
+def main() -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.preprocessing import StandardScaler
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--documents", type=Path, required=True)
+    ap.add_argument("--tune", type=Path, required=True)
+    ap.add_argument("--check", type=Path)
+    ap.add_argument("--data-dir", type=Path, default=Path("/tmp/inspection-qa-fit"))
+    ap.add_argument("--out", type=Path, default=ROOT / "answering" / "ranker.json")
+    args = ap.parse_args()
+
+    service = QAService(Settings.from_env(os.environ, data_dir=args.data_dir))
+    report = service.ingest(service.files_to_ingest([args.documents]))
+    print(f"ingest: {report.summary()}", file=sys.stderr)
+    tune = collect(service, load_questions(args.tune))
+    rows = [r for r in tune if len(r["y"])]
+    X = np.vstack([r["X"] for r in rows])
+    y = np.concatenate([r["y"] for r in rows])
+    groups = np.concatenate([[i] * len(r["y"]) for i, r in enumerate(rows)])
+    scaler = StandardScaler().fit(X)
+    best = None
+    for C in (0.01, 0.03, 0.1, 0.3, 1.0, 3.0):
+        scores = []
+        for train, test in GroupKFold(n_splits=5).split(X, y, groups):
+            m = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(scaler.transform(X[train]), y[train])
+            test_rows = [r for i, r in enumerate(rows) if i in set(groups[test])]
+            scores.append(top1(m, scaler, test_rows))
+        mean = float(np.mean(scores))
+        print(f"C={C}: cross-validated top-1 {mean:.3f}", file=sys.stderr)
+        if best is None or mean > best[0]:
+            best = (mean, C)
+    model = LogisticRegression(C=best[1], class_weight="balanced", max_iter=2000).fit(scaler.transform(X), y)
+
+    def probs(data):
+        return [model.predict_proba(scaler.transform(r["X"]))[:, 1] if len(r["y"]) else np.zeros(0) for r in data]
+
+    tune_probs = probs(tune)
+    threshold, fit = 0.0, None
+    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        o = outcomes(tune, tune_probs, float(t), 0.5)
+        if o["false_abstention"] <= MAX_FALSE_ABSTENTION and (fit is None or o["right"] > fit["right"]):
+            threshold, fit = float(t), o
+    ratio, fit_ratio = 0.5, None
+    for r in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+        o = outcomes(tune, tune_probs, threshold, r)
+        value = o["cited"] - 0.02 * o["quotes_per_answer"]
+        if fit_ratio is None or value > fit_ratio[0]:
+            ratio, fit_ratio = r, (value, o)
+    figures = {"tune": outcomes(tune, tune_probs, threshold, ratio), "tune_top1_cv": best[0], "C": best[1]}
+    if args.check:
+        check = collect(service, load_questions(args.check))
+        figures["check"] = outcomes(check, probs(check), threshold, ratio)
+    out = {
+        "note": "fitted by scripts/fit_ranker.py; do not edit by hand",
+        "fitted_on": str(args.tune), "checked_on": str(args.check) if args.check else None,
+        "date": date.today().isoformat(), "features": list(NAMES),
+        "weights": [round(float(w), 6) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 6),
+        "means": [round(float(m), 6) for m in scaler.mean_], "scales": [round(float(s), 6) for s in scaler.scale_],
+        "threshold": threshold, "extra_ratio": ratio, "figures": figures,
+    }
+    args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
