@@ -14,7 +14,7 @@ from core.records import DocumentMeta, DocumentProfile, Span
 from core.settings import Settings
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
-from retrieval.hybrid import HybridRetriever
+from retrieval.hybrid import Hit, HybridRetriever
 
 from .composition import write_answer
 from .constraints import (
@@ -26,6 +26,7 @@ from .constraints import (
     topic_words,
 )
 from .features import features
+from .layout import block_candidates, fact_offsets, sentence_at
 from .ranker import SentenceRanker
 from .followups import FollowUpRewriter
 from .question_analysis import (
@@ -47,29 +48,38 @@ from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
 
 
+JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
+SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
+ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
+
+
 @dataclass
 class AbstentionPolicy:
-    """Abstain when the best sentence scores under `threshold`, when a question asking for a
-    number finds none near it, or when most of its subject terms occur nowhere in the corpus."""
+    """Decline when the question names something the library never mentions, asks for a figure or a date
+    that none of the best sentences holds, or when the best sentence's probability is under `threshold`
+    (fitted with the ranker, answering/ranker.json)."""
 
     threshold: float = 0.30
-    unknown_share: float = 0.5
-    unknown_margin: float = 0.10
+    window: int = 3  # how many of the best sentences a figure or date may come from
 
     def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
                names: list[str] | None = None, answer_type: str = "what") -> str:
+        """Why to decline ("" to answer). The rules that read the question and the evidence come first;
+        then the fitted threshold on the best sentence's probability."""
         if not best:
             return "nothing retrieved"
-        top = best[0].score
         if names:
             return f"the documents never mention {', '.join(names)}"
-        if top < self.threshold:
-            return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
         missing_type = [t for t in answer_type_terms(question) if t in unknown]
         if missing_type:
             return f"the question asks which {missing_type[-1]}, and the documents never mention one"
-        if terms and len(unknown) / len(terms) >= self.unknown_share and top < self.threshold + self.unknown_margin:
-            return f"the documents never mention {', '.join(unknown)}"
+        if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
+            return "the question asks for a figure and none of the best evidence holds one"
+        if answer_type == "when" and not any(has_date(c.text) for c in best[:self.window]):
+            return "the question asks when, and none of the best evidence holds a date"
+        top = best[0].score
+        if top < self.threshold:
+            return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
         return ""
 
 
@@ -125,6 +135,8 @@ class ExtractiveAnswerer:
                 query = topic_words(query, constraints)
             else:
                 allowed = []
+        if constraints.answer_type == "judgement":  # a judgement is stated in the scale's own words
+            query = f"{query} {JUDGEMENT_WORDS}"
         embedder = self.index.embedder
         # the searched text and the question as asked, when they differ, in one model call
         qvecs = [embedder.embed_query(query)] if query == question else list(embedder.embed_documents([query, question]))
@@ -134,16 +146,20 @@ class ExtractiveAnswerer:
         if change:  # a change spans documents: let each of the leading documents put its best passages up front
             hits = interleave_by_document(hits)[:k]
         top = hits[: self.settings.answer_chunks]
+        top = top + self._layout_passages(top, constraints, question)
         cands = candidates_from(
             [h.chunk for h in top],
             priors=[h.score / top[0].score for h in top] if top else None,
             contexts=self._contexts(top, qvec),
         )
+        cands = cands + self._shaped_candidates(top, cands, constraints, profiles)
         self._score(cands, qvecs, query)
         strict = set(strict_documents(metas, profiles, constraints)) if not change else set()
         previous_docs = set(previous.cited_documents) if previous is not None else set()
+        wants = "sign_off" if SIGNED.search(question) else "address" if ADDRESSED.search(question) else ""
         for cand in cands:
-            cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id))
+            cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id),
+                                     wants)
         self.ranker.run(cands)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)
@@ -167,6 +183,52 @@ class ExtractiveAnswerer:
         answer.documents = tuple(allowed)
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
+
+    def _shaped_candidates(self, top: list, cands: list[Candidate], constraints, profiles, documents: int = 2,
+                           ) -> list[Candidate]:
+        """Merged sign-off and address blocks of the passages, and, for a when or which-judgement question,
+        the sentences the leading documents' profiles read their dates or judgements from."""
+        if not top:
+            return []
+        have = {c.key for c in cands}
+        rank_of = {h.chunk.id: i for i, h in enumerate(top, start=1)}
+        prior_of = {h.chunk.id: h.score / top[0].score for h in top}
+        out = [c for c in block_candidates([h.chunk for h in top], rank_of, prior_of) if c.key not in have]
+        doc_ids = list(dict.fromkeys(h.chunk.doc_id for h in top))[:documents]
+        for doc_id in doc_ids:
+            offsets = fact_offsets(profiles[doc_id], constraints.answer_type) if doc_id in profiles else []
+            if not offsets:
+                continue
+            chunks = self.index.docstore.chunks(self.index.docstore.chunk_ids(doc_id))
+            for off in offsets[:4]:
+                chunk = next((c for c in chunks if c.start <= off < c.end), None)
+                span = sentence_at(chunk, off) if chunk is not None else None
+                if span is None or (doc_id, span.start, span.end) in have:
+                    continue
+                have.add((doc_id, span.start, span.end))
+                text = chunk.text[span.start - chunk.start: span.end - chunk.start]
+                out.append(Candidate(chunk, span, len(top) + 1, text, prior=min(prior_of.values())))
+        return out
+
+    def _layout_passages(self, top: list, constraints, question: str, documents: int = 2) -> list:
+        """Who signed a letter stands at its end, whom it is addressed to at its start: for such a question
+        the last (or first) passage of each leading document joins the candidates, whatever its words."""
+        if constraints.answer_type != "who" or not top:
+            return []
+        if SIGNED.search(question):
+            pick = -1
+        elif ADDRESSED.search(question):
+            pick = 0
+        else:
+            return []
+        have = {h.chunk.id for h in top}
+        out = []
+        for doc_id in list(dict.fromkeys(h.chunk.doc_id for h in top))[:documents]:
+            ids = self.index.docstore.chunk_ids(doc_id)
+            if ids and ids[pick] not in have:
+                for chunk in self.index.docstore.chunks([ids[pick]]):
+                    out.append(Hit(chunk, top[-1].score))
+        return out
 
     def _doc_length(self, doc_id: str) -> int:
         if doc_id not in self._lengths:
@@ -237,7 +299,13 @@ class ExtractiveAnswerer:
             vecs = stored.get(cand.chunk.id)
             if vecs is None:
                 vecs = self._pooled_now[cand.chunk.id]
-            cand.vector = vecs[cand.chunk.sentences.index(cand.span)]
+            inside = [i for i, sp in enumerate(cand.chunk.sentences)
+                      if cand.span.start <= sp.start and sp.end <= cand.span.end]
+            if len(inside) == 1:
+                cand.vector = vecs[inside[0]]
+            else:  # a merged block of short lines: the mean of its lines' vectors, unit length
+                mean = vecs[inside].mean(axis=0) if inside else vecs.mean(axis=0)
+                cand.vector = mean / (np.linalg.norm(mean) or 1.0)
 
     def _contexts(self, hits, qvec: np.ndarray) -> list[float]:
         """Cosine of the question to each passage (from Chroma's answer, else recomputed); skipped
@@ -278,7 +346,8 @@ class ExtractiveAnswerer:
         for cand in members:
             chunk = cand.chunk
             first, last = chunk.sentences[0], chunk.sentences[-1]
-            if len(chunk.sentences) > 1 and last.end - first.start <= limit:
+            if len(chunk.sentences) > 1 and last.end - first.start <= limit and not cand.block \
+                    and "\n\n" not in chunk.text[first.start - chunk.start: last.end - chunk.start]:
                 text = chunk.text[first.start - chunk.start: last.end - chunk.start]
                 cand = Candidate(chunk, Span(first.start, last.end), cand.rank, text, cand.dense, cand.lexical,
                                  cand.prior, cand.context, cand.score)

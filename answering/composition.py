@@ -27,7 +27,7 @@ def human_date(date: str | None) -> str:
 
 
 def date_label(meta: DocumentMeta | None, date: str | None) -> str:
-    """'9 November 2011', or 'undated, after April 2018' when only the text's latest date is known."""
+    """'9 November YYYY', or 'undated, after April 2018' when only the text's latest date is known."""
     if meta is not None and meta.date_source == "latest mentioned":
         return f"undated, after {human_date(date)}"
     return human_date(date) or "undated"

@@ -51,8 +51,8 @@ class Constraints:
     """A question's constraints. Empty fields constrain nothing."""
 
     bodies: tuple[str, ...] = ()  # body names as the library's profiles spell them
-    years: tuple[str, ...] = ()  # "2019": documents of that year
-    since: str | None = None  # "2011": documents from then on
+    years: tuple[str, ...] = ()  # a year named: documents of that year
+    since: str | None = None  # "since YEAR": documents from then on
     until: str | None = None
     month: int | None = None  # "the January inspection" (with or without a year)
     visit_number: int | None = None  # "the third monitoring visit"; -1 for the latest

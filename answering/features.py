@@ -41,8 +41,9 @@ NAMES = (
 
 
 def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_docs: set[str],
-             doc_length: int) -> dict[str, float]:
-    """The feature values of one candidate (see `NAMES`)."""
+             doc_length: int, wants_block: str = "") -> dict[str, float]:
+    """The feature values of one candidate (see `NAMES`). `wants_block`: "sign_off" when the question asks
+    who signed, "address" when it asks to whom a letter was addressed."""
     text = cand.text
     words = len(text.split())
     kind = c.answer_type
@@ -65,7 +66,8 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "asks_judgement_has_grade": (1.0 if kind == "judgement" and grade else 0.0)
         + (0.5 if kind == "judgement" and JUDGED.search(text) else 0.0),
         "asks_who_has_person": 1.0 if kind == "who" and person else 0.0,
-        "asks_who_sign_off": 1.0 if kind == "who" and (sign_off or LEAD_ROLE.search(text)) else 0.0,
+        "asks_who_sign_off": 1.0 if kind == "who" and ((wants_block and cand.block == wants_block)
+                                                        or (not wants_block and LEAD_ROLE.search(text))) else 0.0,
         "sign_off": 1.0 if sign_off else 0.0,
         "salutation": 1.0 if SALUTATION.match(text) else 0.0,
         "meta": 1.0 if META.search(text) else 0.0,

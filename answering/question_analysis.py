@@ -7,10 +7,11 @@ import re
 
 from core.text import STOPWORDS, tokens
 
+YEAR = re.compile(r"(?:19|20)\d\d")  # years are the constraints' business (answering/constraints.py), not terms
 GENERIC_TERMS = frozenset(tokens(
     "inspector inspectors inspection inspections ofsted report reports letter letters say said find found finding "
-    "findings birmingham council children child service services social work workers worker trust city local "
-    "authority 2011 2019 what how did does do was were is are describe mention note there their about"
+    "findings council children child service services social work workers worker trust city local "
+    "authority what how did does do was were is are describe mention note there their about"
 ))
 
 QUANTITY_QUESTION = re.compile(
@@ -53,8 +54,8 @@ def answer_type_terms(question: str) -> list[str]:
     words = []
     for raw in re.findall(r"[A-Za-z’']+", m.group(1))[:5]:
         w = raw.lower()
-        if w in AUXILIARIES or (w.endswith("ed") and words):
-            break
+        if w in AUXILIARIES or w.endswith(("ed", "ing")):
+            break  # "What happened to ...", "What worried inspectors ...": a verb, so no kind of thing is named
         words.append(w)
     if not words or words[0] in STOPWORDS or tokens(words[0]) and tokens(words[0])[0] in QUANTITY_NOUNS:
         return []  # 'what about ...', 'what percentage of ...': no named kind of thing asked for
@@ -70,7 +71,7 @@ CHANGE_WORDS = re.compile(
 
 
 def topic_of_change_question(question: str) -> str:
-    """'How has reliance on agency staff changed since 2011?' -> 'reliance on agency staff':
+    """'How has reliance on agency staff changed since then?' -> 'reliance on agency staff':
     the words that ask about change and the dates would otherwise match every dated passage."""
     topic = CHANGE_WORDS.sub(" ", question)
     topic = re.sub(r"[?!.,]", " ", topic)
@@ -94,4 +95,4 @@ def is_quantity_question(question: str) -> bool:
 
 def query_terms(question: str) -> list[str]:
     """Content terms that carry the question's subject (not generic words of the domain)."""
-    return [t for t in dict.fromkeys(tokens(question)) if t not in GENERIC_TERMS]
+    return [t for t in dict.fromkeys(tokens(question)) if t not in GENERIC_TERMS and not YEAR.fullmatch(t)]

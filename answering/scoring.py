@@ -31,6 +31,7 @@ class Candidate:
     question_dense: float = 0.0  # cosine to the question as asked (when the searched text differs)
     score: float = 0.0
     features: dict = field(default_factory=dict, repr=False, compare=False)
+    block: str = ""  # "sign_off" or "address" for a merged run of short lines (answering/layout.py)
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # pooled from its passage
 
     @functools.cached_property

@@ -136,7 +136,7 @@ def find_reported_dates(text: str, window: int = 160) -> list[Fact]:
         dates = [(off, iso) for off, iso in find_dates(chunk)]
         if not dates:
             dates = [(m.start(), _iso_month(m.group(2), m.group(1))) for m in MONTH_YEAR.finditer(chunk)]
-        # "14 to 25 January 2019": the first day has no month of its own; the last date stands for the range
+        # "14 to 25 January": the first day has no month of its own; the last date stands for the range
         for off, iso in dates[-1:] if dates else []:
             if iso not in seen:
                 seen.add(iso)

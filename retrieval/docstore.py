@@ -228,7 +228,8 @@ class DocStore:
             yield _chunk(row)
 
     def chunk_ids(self, doc_id: str) -> list[str]:
-        return [r[0] for r in self._conn().execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        """The document's chunk ids in reading order."""
+        return [r[0] for r in self._conn().execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """chunk id -> (sentences, dim) float32; chunks stored without them are absent."""

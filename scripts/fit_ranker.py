@@ -1,10 +1,14 @@
 """Fit the sentence ranker, the abstention threshold and the extra-quote ratio on a dev library.
 
-    python scripts/fit_ranker.py --documents questions/library/documents \\
-        --tune questions/library/tune.jsonl --check questions/library/holdout.jsonl \\
+    python scripts/fit_ranker.py \\
+        --tune questions/library/documents questions/library/tune.jsonl \\
+        --tune corpus questions/dev.jsonl \\
+        --check questions/library/documents questions/library/holdout.jsonl \\
         [--data-dir /tmp/fit-data] [--out answering/ranker.json]
 
-1. Ingests the documents into the data folder (unchanged files are skipped) with the default backend.
+Each `--tune`/`--check` names a folder of documents and a question set about them; several libraries
+of different sizes (many councils; one letter and its news) calibrate the threshold for both.
+1. Ingests each folder into its own data folder (unchanged files are skipped) with the default backend.
 2. Asks every tuning question through the service (history first, in one conversation), keeping every
    candidate sentence with its features (answering/features.py). A candidate is labelled 1 when it holds
    one of the question's evidence strings (folded containment either way, docs/FORMAT.md), else 0.
@@ -102,17 +106,26 @@ def main() -> None:
     from sklearn.preprocessing import StandardScaler
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--documents", type=Path, required=True)
-    ap.add_argument("--tune", type=Path, required=True)
-    ap.add_argument("--check", type=Path)
+    ap.add_argument("--tune", nargs=2, action="append", metavar=("DOCUMENTS", "QUESTIONS"), required=True)
+    ap.add_argument("--check", nargs=2, action="append", metavar=("DOCUMENTS", "QUESTIONS"), default=[])
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/inspection-qa-fit"))
     ap.add_argument("--out", type=Path, default=ROOT / "answering" / "ranker.json")
     args = ap.parse_args()
 
-    service = QAService(Settings.from_env(os.environ, data_dir=args.data_dir))
-    report = service.ingest(service.files_to_ingest([args.documents]))
-    print(f"ingest: {report.summary()}", file=sys.stderr)
-    tune = collect(service, load_questions(args.tune))
+    services: dict[str, QAService] = {}
+
+    def gather(sets) -> list[dict]:
+        rows = []
+        for documents, questions in sets:
+            if documents not in services:
+                folder = args.data_dir / Path(documents).resolve().name
+                services[documents] = QAService(Settings.from_env(os.environ, data_dir=folder))
+                report = services[documents].ingest(services[documents].files_to_ingest([Path(documents)]))
+                print(f"{documents}: {report.summary()}", file=sys.stderr)
+            rows += collect(services[documents], load_questions(Path(questions)))
+        return rows
+
+    tune = gather(args.tune)
     rows = [r for r in tune if len(r["y"])]
     X = np.vstack([r["X"] for r in rows])
     y = np.concatenate([r["y"] for r in rows])
@@ -147,12 +160,12 @@ def main() -> None:
         if fit_ratio is None or value > fit_ratio[0]:
             ratio, fit_ratio = r, (value, o)
     figures = {"tune": outcomes(tune, tune_probs, threshold, ratio), "tune_top1_cv": best[0], "C": best[1]}
-    if args.check:
-        check = collect(service, load_questions(args.check))
-        figures["check"] = outcomes(check, probs(check), threshold, ratio)
+    for documents, questions in args.check:
+        check = gather([(documents, questions)])
+        figures[f"check {questions}"] = outcomes(check, probs(check), threshold, ratio)
     out = {
         "note": "fitted by scripts/fit_ranker.py; do not edit by hand",
-        "fitted_on": str(args.tune), "checked_on": str(args.check) if args.check else None,
+        "fitted_on": [q for _, q in args.tune], "checked_on": [q for _, q in args.check],
         "date": date.today().isoformat(), "features": list(NAMES),
         "weights": [round(float(w), 6) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 6),
         "means": [round(float(m), 6) for m in scaler.mean_], "scales": [round(float(s), 6) for s in scaler.scale_],
