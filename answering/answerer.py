@@ -114,7 +114,8 @@ class ExtractiveAnswerer:
         change = is_change_question(question) if timeline is None else timeline
         query = topic_of_change_question(searched) if change else searched
         metas, profiles = self.library(search_filter)
-        known = [b.value for p in profiles.values() for b in p.bodies]
+        known = [b.value for p in profiles.values() for b in p.bodies] + [
+            b for p in profiles.values() for b in p.mentioned_bodies]
         constraints = read_constraints(question, known, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)

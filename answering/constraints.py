@@ -105,6 +105,8 @@ def read_constraints(question: str, known_bodies: list[str], change: bool = Fals
                 key in _fold(b) for b in bodies):
             bodies.append(name)
     years = re.findall(r"\b((?:19|20)\d\d)\b", question)
+    for first, second in re.findall(r"\b((?:19|20)\d\d)[-/–](\d\d)\b", question):  # a financial year, "2015-16"
+        years.append(first[:2] + second)
     since = until = None
     m = re.search(r"\b(?:since|from|after)\s+((?:19|20)\d\d)\b", question, re.I)
     if m:
@@ -184,8 +186,8 @@ def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) ->
     return True
 
 
-def _names_match(profile: DocumentProfile, bodies: tuple[str, ...]) -> bool:
-    keys = {_fold(b.value) for b in profile.bodies}
+def _names_match(profile: DocumentProfile, bodies: tuple[str, ...], loose: bool = False) -> bool:
+    keys = {_fold(b.value) for b in profile.bodies} | ({_fold(b) for b in profile.mentioned_bodies} if loose else set())
     return any(_fold(b) in keys for b in bodies)
 
 
@@ -193,14 +195,27 @@ def matching_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentPr
                        ) -> tuple[list[str], str]:
     """The ids of the documents that meet `c`, and, when none does, which constraint failed (for the
     message). Kinds narrow only when some document of that kind also meets the rest."""
+    found, failed = _matching(metas, profiles, c, loose_bodies=False)
+    if failed and c.bodies:  # a document about another council that speaks of this one in passing
+        loose, still = _matching(metas, profiles, c, loose_bodies=True)
+        if not still:
+            return loose, ""
+    return found, failed
+
+
+def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints,
+              loose_bodies: bool) -> tuple[list[str], str]:
     docs = [m for m in metas]
     if c.bodies:
-        docs = [m for m in docs if _names_match(profiles[m.doc_id], c.bodies)]
+        docs = [m for m in docs if _names_match(profiles[m.doc_id], c.bodies, loose_bodies)]
         if not docs:
             return [], "bodies"
     if c.years or c.since or c.until or (c.month and c.years):
-        # documents of that period, and documents that speak of it (a figure "for 2018-19" in a later report)
-        dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
+        # documents of that period; failing those, for a figure, documents that speak of it (a spend
+        # "for 2018-19" given in a later report)
+        dated = [m for m in docs if _in_period(profiles[m.doc_id], c)]
+        if not dated and c.answer_type == "how_many":
+            dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
         if not dated:
             return [], "period"
         docs = dated

@@ -78,6 +78,7 @@ class DocumentProfile:
     visit_number: Fact | None = None
     judgements: tuple[Judgement, ...] = ()
     mentioned_years: tuple[str, ...] = ()  # every year the text names (a figure "in 2018-19" may be asked for)
+    mentioned_bodies: tuple[str, ...] = ()  # every body the text names, the main ones and those named in passing
 
     def body_names(self) -> list[str]:
         return [b.value for b in self.bodies]
@@ -110,6 +111,7 @@ class DocumentProfile:
             visit_number=Fact(**data["visit_number"]) if data.get("visit_number") else None,
             judgements=tuple(Judgement(**j) for j in data.get("judgements", ())),
             mentioned_years=tuple(data.get("mentioned_years", ())),
+            mentioned_bodies=tuple(data.get("mentioned_bodies", ())),
         )
 
 

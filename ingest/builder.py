@@ -58,8 +58,7 @@ class DocumentBuilder:
             date = latest_mentioned_date(clean.text)
             date_source = "latest mentioned" if date else "none"
         source_kind = sidecar.kind or kind_from_text(clean.text, path.name)
-        profile = profile_of(clean.text, published=date if date_source in ("sidecar", "text") else None,
-                             kind=source_kind)
+        profile = profile_of(clean.text, published=date, kind=source_kind)
         # a sidecar's facts win; they carry no span of the text (-1, -1)
         if sidecar.bodies:
             profile = replace(profile, bodies=tuple(Fact(b, -1, -1) for b in sidecar.bodies))

@@ -77,9 +77,10 @@ def _title_case_capitals(text: str) -> str:
     return re.sub(r"\b[A-Z][A-Z'’]+\b", lambda m: m.group(0).capitalize(), text)
 
 
-def find_bodies(text: str, limit: int = 6) -> list[Fact]:
+def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
     """The bodies a text is about, most mentioned first: each a `Fact` whose value is the body's name
-    as written (its core name, without "City Council"), spanning its first strong mention."""
+    as written (its core name, without "City Council"), spanning its first strong mention. With `main`
+    False, every body the text names (a news item about one council may quote another)."""
     text = _title_case_capitals(text)
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, int, str]] = {}
@@ -112,7 +113,7 @@ def find_bodies(text: str, limit: int = 6) -> list[Fact]:
             counts[shorter] += counts.pop(key)
     ranked = sorted(counts, key=lambda k: (-counts[k], first[k][0]))
     top = counts[ranked[0]]
-    keep = [k for k in ranked if counts[k] >= max(1, top // 4)][:limit]
+    keep = [k for k in ranked if counts[k] >= (max(1, top // 4) if main else 1)][:limit if main else 4 * limit]
     return [Fact(first[k][2], first[k][0], first[k][1]) for k in keep]
 
 
@@ -182,6 +183,7 @@ def profile_of(text: str, published: str | None = None, kind: str | None = None)
     found_kind = find_kind(text)
     return DocumentProfile(
         bodies=tuple(find_bodies(text)),
+        mentioned_bodies=tuple(b.value for b in find_bodies(text, main=False)),
         published=published,
         reported=tuple(find_reported_dates(text)),
         kind=kind or (found_kind.value if found_kind else None),

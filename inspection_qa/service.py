@@ -143,13 +143,16 @@ class QAService:
 
     # -- questions -------------------------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None, search_filter: SearchFilter | None = None,
-            timeline: bool | None = None, user: str | None = None) -> Answer:
+            timeline: bool | None = None, user: str | None = None, previous: Answer | None = None) -> Answer:
+        """Answer `question`; `history` (earlier questions, oldest first) and `previous` (the last answer the
+        user saw) let a follow-up keep the conversation's subject, body, period and documents."""
         if self.index.docstore.counts()["documents"] == 0:
             raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
         self.index.check_model()
         if search_filter is not None and not search_filter.empty:
             self.check_filter(search_filter)
-        answer = self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline)
+        answer = self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline,
+                                   previous=previous)
         if self.audit is not None:
             self.audit.record(answer, user or self.user, self.document_hashes(answer), search_filter=search_filter)
         return answer
@@ -211,6 +214,6 @@ class Conversation:
     def ask(self, question: str) -> Answer:
         history = [t.searched_question for t in self.turns]
         answer = self.service.ask(question, history=history, search_filter=self.search_filter, timeline=self.timeline,
-                                  user=self.user)
+                                  user=self.user, previous=self.turns[-1] if self.turns else None)
         self.turns.append(answer)
         return answer
