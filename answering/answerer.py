@@ -174,7 +174,7 @@ class ExtractiveAnswerer:
             chosen = self.choose(self._prefer_primary(ranked), change)
             citations, text = write_answer(
                 self._widen(chosen), change, terms, set(re.findall(r"\b(?:19|20)\d\d\b", question)),
-                self.index.docstore.meta, self.index.docstore.pages,
+                self.index.docstore.meta, self.index.docstore.pages, constraints.answer_type,
             )
             citations = verify_citations(citations, self.index.docstore.text)
             answer = Answer(question, searched, text, citations, not citations, hits)
@@ -208,7 +208,9 @@ class ExtractiveAnswerer:
                     continue
                 have.add((doc_id, span.start, span.end))
                 text = chunk.text[span.start - chunk.start: span.end - chunk.start]
-                out.append(Candidate(chunk, span, len(top) + 1, text, prior=min(prior_of.values())))
+                cand = Candidate(chunk, span, len(top) + 1, text, prior=min(prior_of.values()))
+                cand.block = "profile"
+                out.append(cand)
         return out
 
     def _layout_passages(self, top: list, constraints, question: str, documents: int = 2) -> list:

@@ -33,13 +33,14 @@ def date_label(meta: DocumentMeta | None, date: str | None) -> str:
     return human_date(date) or "undated"
 
 
-def source_phrase(cand: Candidate, meta: DocumentMeta | None) -> str:
+def source_tag(cand: Candidate, meta: DocumentMeta | None) -> str:
+    """A short tag after a quote: its kind of source and date ("inspection letter, 9 November 2011"),
+    with "secondary source" for a report of what another document says."""
     chunk = cand.chunk
     label = SOURCE_KINDS.get(chunk.source_kind, "document")
-    phrase = f"The {label} “{chunk.title}” ({date_label(meta, chunk.date)})"
     if chunk.source_kind not in PRIMARY_SOURCE_KINDS:
-        phrase += ", a secondary source,"
-    return phrase + " says"
+        label += ", a secondary source"
+    return f"{label}, {date_label(meta, chunk.date)}"
 
 
 def quoted(text: str) -> str:
@@ -57,6 +58,26 @@ def clause(text: str, terms: list[str]) -> str:
     return max(parts, key=lambda p: (len(wanted & set(tokens(p))), -parts.index(p)))
 
 
+def lead_value(text: str, answer_type: str) -> str:
+    """The name, date, figure or judgement a typed question asks for, as the quote states it; "" if none."""
+    pattern = LEADS.get(answer_type)
+    if pattern is None:
+        return ""
+    m = pattern.search(text)
+    return m.group(0).strip(" ,.;:") if m else ""
+
+
+def _citation(cand: Candidate, marker: int, pages_of) -> Citation:
+    spans = pages_of(cand.chunk.doc_id)
+    pages = tuple(sorted({p.page for p in spans if p.start < cand.span.end and cand.span.start < p.end}))
+    pages = pages or cand.chunk.pages
+    return Citation(
+        marker=marker, doc_id=cand.chunk.doc_id, document=cand.chunk.filename, title=cand.chunk.title,
+        date=cand.chunk.date, source_kind=cand.chunk.source_kind, page=pages[0] if pages else None, pages=pages,
+        section=cand.chunk.section, quote=cand.text, start=cand.span.start, end=cand.span.end, chunk_id=cand.chunk.id,
+    )
+
+
 def write_answer(
     chosen: list[Candidate],
     timeline: bool,
@@ -64,38 +85,64 @@ def write_answer(
     question_years: set[str],
     meta_of: Callable[[str], DocumentMeta | None],
     pages_of: Callable[[str], list[PageSpan]],
+    answer_type: str = "what",
 ) -> tuple[list[Citation], str]:
-    groups: dict[str, list[Candidate]] = {}
-    for cand in chosen:
-        groups.setdefault(cand.chunk.doc_id, []).append(cand)
-    order = list(groups)
-    if timeline:
-        order.sort(key=lambda d: (groups[d][0].chunk.date is None, groups[d][0].chunk.date or ""))
+    """The answer's text and its citations, markers in order of appearance.
+
+    A plain answer leads with the best-supported sentence (for a who, when, how-many or which-judgement
+    question, with the name, date, figure or judgement it states first), then each further quote on a
+    line of its own. A timeline gives one line per source, oldest first, and closes with what changed
+    between the first and the last, both of one body (the caller chose them so).
+    """
     citations: list[Citation] = []
     lines: list[str] = []
-    firsts: list[tuple[Candidate, int]] = []
-    for doc_id in order:
-        members = sorted(groups[doc_id], key=lambda c: c.span.start)
-        meta = meta_of(doc_id)
-        quotes = []
-        spans = pages_of(doc_id)
-        for cand in members:
-            marker = len(citations) + 1
-            pages = tuple(sorted({p.page for p in spans if p.start < cand.span.end and cand.span.start < p.end}))
-            pages = pages or cand.chunk.pages
-            citations.append(Citation(
-                marker=marker, doc_id=doc_id, document=cand.chunk.filename, title=cand.chunk.title,
-                date=cand.chunk.date, source_kind=cand.chunk.source_kind, page=pages[0] if pages else None, pages=pages,
-                section=cand.chunk.section, quote=cand.text, start=cand.span.start, end=cand.span.end,
-                chunk_id=cand.chunk.id,
-            ))
-            quotes.append(f"{quoted(cand.text)} [{marker}]")
-        best = max(members, key=lambda c: c.score)
-        firsts.append((best, len(citations) - len(members) + 1 + members.index(best)))
-        lines.append(f"{source_phrase(members[0], meta)}: " + " ".join(quotes))
     if timeline:
+        order = sorted(chosen, key=lambda c: (c.chunk.date is None, c.chunk.date or "", -c.score))
+        firsts: list[tuple[Candidate, int]] = []
+        seen_docs: set[str] = set()
+        for cand in order:
+            marker = len(citations) + 1
+            citations.append(_citation(cand, marker, pages_of))
+            meta = meta_of(cand.chunk.doc_id)
+            lines.append(f"{date_label(meta, cand.chunk.date)} ({SOURCE_KINDS.get(cand.chunk.source_kind, 'document')}): "
+                         f"{quoted(cand.text)} [{marker}]")
+            if cand.chunk.doc_id not in seen_docs:
+                seen_docs.add(cand.chunk.doc_id)
+                firsts.append((cand, marker))
         lines.append(_closing_line(firsts, terms, question_years, meta_of))
-    return citations, "\n\n".join(line for line in lines if line)
+        return citations, "\n\n".join(line for line in lines if line)
+    for i, cand in enumerate(chosen):
+        marker = len(citations) + 1
+        citations.append(_citation(cand, marker, pages_of))
+        tag = source_tag(cand, meta_of(cand.chunk.doc_id))
+        if i == 0:
+            value = lead_value(cand.text, answer_type)
+            head = f"{value[:1].upper()}{value[1:]}: " if value and fold_words(value) != fold_words(cand.text) else ""
+            lines.append(f"{head}{quoted(cand.text)} [{marker}] ({tag})")
+        else:
+            lines.append(f"Also: {quoted(cand.text)} [{marker}] ({tag})")
+    return citations, "\n\n".join(lines)
+
+
+def fold_words(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+LEADS = {
+    "how_many": re.compile(
+        r"(?:£|\$)?\d[\d,]*(?:\.\d+)?\s*(?:%|per ?cent|million|m\b|bn|billion|k\b)?|"
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+        r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred)"
+        r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?: per ?cent| hundred| thousand)?\b", re.I),
+    "when": re.compile(
+        r"\b\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:and|to|-|–)\s*\d{1,2}(?:st|nd|rd|th)?)?\s+(?:January|February|March|"
+        r"April|May|June|July|August|September|October|November|December)(?:\s+(?:19|20)\d\d)?"
+        r"(?:\s*(?:to|-|–)\s*\d{1,2}\s+\w+\s+(?:19|20)\d\d)?|\b(?:January|February|March|April|May|June|July|"
+        r"August|September|October|November|December)\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b"),
+    "judgement": re.compile(r"\b(?:outstanding|good|requires? improvement(?: to be good)?|inadequate|adequate)\b", re.I),
+    "who": re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z]\.)?"
+                      r"\s+[A-Z][a-z'’-]+(?=,|\s+(?:Her|His|HMI|Director|Chief|Head|Lead|Chair|\()|\s*$)", re.M),
+}
 
 
 def _closing_line(firsts, terms, question_years, meta_of) -> str:

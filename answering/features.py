@@ -36,7 +36,7 @@ NAMES = (
     "dense", "question_dense", "lexical", "prior", "context", "passage_rank", "period_match", "kind_match",
     "asks_number_has_number", "asks_date_has_date", "asks_judgement_has_grade", "asks_who_has_person",
     "asks_who_sign_off", "sign_off", "salutation", "meta", "title_like", "position", "length", "has_number",
-    "previous_document", "primary", "no_type_match",
+    "previous_document", "primary", "no_type_match", "profile_fact",
 )
 
 
@@ -78,4 +78,5 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "previous_document": 1.0 if cand.chunk.doc_id in previous_docs else 0.0,
         "primary": 1.0 if cand.chunk.source_kind in PRIMARY_SOURCE_KINDS else 0.0,
         "no_type_match": 1.0 if typed is False else 0.0,
+        "profile_fact": 1.0 if cand.block == "profile" else 0.0,  # where the profile read the date or judgement
     }

@@ -17,6 +17,8 @@ from .scoring import Candidate
 
 SIGN_OFF = re.compile(r"^\s*(?:Yours (?:sincerely|faithfully)|Kind regards|Best wishes|With best wishes)\b", re.I)
 SALUTATION = re.compile(r"^\s*Dear\b")
+COPY_LINE = re.compile(r"^\s*(?:Copy|Copies|cc|Enc|Encl)\b", re.I)
+ROLE = re.compile(r"\b(?:Inspector|Director|Chief|Head|Manager|Officer|Executive|Chair|Lead|Commissioner|HMI)\b")
 SHORT = 14  # words: a line of an address or a signature
 
 
@@ -33,7 +35,12 @@ def merged_blocks(chunk: Chunk) -> list[tuple[Span, str]]:
         if SIGN_OFF.match(text):
             j = i
             while j + 1 < len(sents) and j - i < 3 and _words(chunk, sents[j + 1]) <= SHORT:
+                nxt = chunk.text[sents[j + 1].start - chunk.start: sents[j + 1].end - chunk.start]
+                if COPY_LINE.match(nxt):
+                    break
                 j += 1
+                if ROLE.search(nxt):
+                    break  # the signatory's role ends the signature
             if j > i:
                 out.append((Span(span.start, sents[j].end), "sign_off"))
         if SALUTATION.match(text) and i > 0:

@@ -31,7 +31,7 @@ class Candidate:
     question_dense: float = 0.0  # cosine to the question as asked (when the searched text differs)
     score: float = 0.0
     features: dict = field(default_factory=dict, repr=False, compare=False)
-    block: str = ""  # "sign_off" or "address" for a merged run of short lines (answering/layout.py)
+    block: str = ""  # "sign_off"/"address": a merged run of short lines; "profile": a line a profile fact came from
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # pooled from its passage
 
     @functools.cached_property
