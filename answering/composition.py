@@ -104,8 +104,10 @@ def write_answer(
             marker = len(citations) + 1
             citations.append(_citation(cand, marker, pages_of))
             meta = meta_of(cand.chunk.doc_id)
-            lines.append(f"{date_label(meta, cand.chunk.date)} ({SOURCE_KINDS.get(cand.chunk.source_kind, 'document')}): "
-                         f"{quoted(cand.text)} [{marker}]")
+            kind = SOURCE_KINDS.get(cand.chunk.source_kind, "document")
+            if cand.chunk.source_kind not in PRIMARY_SOURCE_KINDS:
+                kind += ", a secondary source"
+            lines.append(f"{date_label(meta, cand.chunk.date)} ({kind}): {quoted(cand.text)} [{marker}]")
             if cand.chunk.doc_id not in seen_docs:
                 seen_docs.add(cand.chunk.doc_id)
                 firsts.append((cand, marker))

@@ -139,9 +139,10 @@ def audited_service(tmp_path):
 def test_every_ask_is_recorded_with_the_documents_hashes(audited_service):
     service, log, _ = audited_service
     conv = service.conversation(user="carol")
-    first = conv.ask("What did Ofsted say about the trust's progress?")
+    # the hashing embedder matches words, not meaning: the question shares the news report's own words
+    first = conv.ask("Had caseloads and reliance on agency workers both reduced?")
     service.ask("What about agency social workers?")  # no user: the service's default
-    assert first.citations, first  # the fake embedder still finds the trust's progress
+    assert first.citations, first
     entries = AuditLog(log).entries()
     assert [e["user"] for e in entries] == ["carol", "local"]
     assert entries[0]["question"] == first.question
