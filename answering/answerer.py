@@ -153,7 +153,7 @@ class ExtractiveAnswerer:
             priors=[h.score / top[0].score for h in top] if top else None,
             contexts=self._contexts(top, qvec),
         )
-        cands = cands + self._shaped_candidates(top, cands, constraints, profiles)
+        cands = cands + self._shaped_candidates(top, cands, constraints, profiles, metas)
         self._score(cands, qvecs, query)
         strict = set(strict_documents(metas, profiles, constraints)) if not change else set()
         previous_docs = set(previous.cited_documents) if previous is not None else set()
@@ -167,11 +167,14 @@ class ExtractiveAnswerer:
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
         reason = self.policy.decide(question, ranked, unknown, terms, names, constraints.answer_type)
+        specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)]
+        if not reason and (not specific or specific[0].score < self.policy.threshold):
+            reason = "the best evidence is a title, an opening or a scope statement, not a finding"
         if reason:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
             answer.candidates = ranked
         else:
-            chosen = self.choose(self._prefer_primary(ranked), change)
+            chosen = self.choose(self._prefer_primary(specific), change)
             citations, text = write_answer(
                 self._widen(chosen), change, terms, set(re.findall(r"\b(?:19|20)\d\d\b", question)),
                 self.index.docstore.meta, self.index.docstore.pages, constraints.answer_type,
@@ -185,8 +188,8 @@ class ExtractiveAnswerer:
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
 
-    def _shaped_candidates(self, top: list, cands: list[Candidate], constraints, profiles, documents: int = 2,
-                           ) -> list[Candidate]:
+    def _shaped_candidates(self, top: list, cands: list[Candidate], constraints, profiles, metas,
+                           documents: int = 2) -> list[Candidate]:
         """Merged sign-off and address blocks of the passages, and, for a when or which-judgement question,
         the sentences the leading documents' profiles read their dates or judgements from."""
         if not top:
@@ -196,6 +199,8 @@ class ExtractiveAnswerer:
         prior_of = {h.chunk.id: h.score / top[0].score for h in top}
         out = [c for c in block_candidates([h.chunk for h in top], rank_of, prior_of) if c.key not in have]
         doc_ids = list(dict.fromkeys(h.chunk.doc_id for h in top))[:documents]
+        if constraints.answer_type in ("when", "judgement"):  # the documents of the named period say it first
+            doc_ids = list(dict.fromkeys(strict_documents(metas, profiles, constraints)[:documents] + doc_ids))
         for doc_id in doc_ids:
             offsets = fact_offsets(profiles[doc_id], constraints.answer_type) if doc_id in profiles else []
             if not offsets:
@@ -375,6 +380,24 @@ class ExtractiveAnswerer:
         if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True
         return near_duplicate(a, b)
+
+
+def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
+    """A sentence that says nothing specific for this question: a salutation, a scope statement about the
+    inspection itself, a title or table line with nothing of what is asked, a sign-off or address block
+    not asked for. Such sentences are never chosen over a finding."""
+    f = cand.features
+    if cand.block in ("sign_off", "address"):
+        return not (answer_type == "who" and wants_block == cand.block)
+    if f.get("salutation") or f.get("sign_off"):
+        return True
+    if f.get("title_like") or f.get("meta"):
+        # a title line or a scope statement may still carry what a typed question asks ("... which was
+        # conducted on 17 and 18 November", "Overall effectiveness: Good")
+        typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
+                 "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
+        return not typed
+    return False
 
 
 def prefer_answer_type(ranked: list[Candidate], answer_type: str, window: int = 5, margin: float = 0.15,

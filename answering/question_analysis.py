@@ -28,7 +28,7 @@ CHANGE_QUESTION = re.compile(
 
 def unknown_names(question: str, known) -> list[str]:
     """Capitalised words after the first that the corpus never uses: a named body it does not cover."""
-    words = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+(?:'s|’s)?)", question.strip())
+    words = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][^\W\d_]+(?:'s|’s)?)", question.strip())
     out = []
     for w in words:
         base = re.sub(r"('s|’s)$", "", w)

@@ -115,10 +115,12 @@ class ChromaDenseStore:
         col = self.collection(create=False)
         return (col.metadata or {}).get("embedding_model") if col is not None else None
 
-    def reopen(self) -> None:
-        """Forget cached handles so another process's writes become visible."""
+    def reopen(self, force: bool = False) -> None:
+        """Forget cached handles so another process's writes become visible. With `force`, also when this
+        store has opened nothing yet: chromadb shares one client system per folder within a process, and
+        an index opened after another process wrote must not inherit an older one's stale view."""
         self._collection = None
-        if self.path is not None and self._client is not None:
+        if self.path is not None and (self._client is not None or force):
             try:
                 from chromadb.api.client import SharedSystemClient
 

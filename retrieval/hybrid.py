@@ -47,9 +47,14 @@ class HybridRetriever:
             raise ConfigError(f"k={k} must be positive")
         n = max(self.candidates, k)
         dense, lexical = self.index.search_sides(query, n, query_vector=query_vector, search_filter=search_filter)
+        # only chunks of complete documents take part: a document another process is writing has vectors
+        # already, and must not shift the ranks of the others
+        chunks = {c.id: c for c in self.index.docstore.chunks(list(dict.fromkeys(
+            [i for i, _ in dense] + [i for i, _ in lexical])))}
+        dense = [(i, s) for i, s in dense if i in chunks]
+        lexical = [(i, s) for i, s in lexical if i in chunks]
         fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
         order = sorted(fused, key=lambda i: -fused[i])
-        chunks = {c.id: c for c in self.index.docstore.chunks(order[: max(k, 1) * 2 + 10])}
         dense_map = {i: (r, s) for r, (i, s) in enumerate(dense, start=1)}
         lex_map = {i: (r, s) for r, (i, s) in enumerate(lexical, start=1)}
         hits: list[Hit] = []

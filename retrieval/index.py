@@ -152,8 +152,8 @@ class Index:
         with self._refresh_lock:
             if gen == self._seen_generation:
                 return
-            if self._seen_generation != -1:
-                self.dense.reopen()
+            # the first refresh too: another index of this process may hold a stale view of the folder
+            self.dense.reopen(force=self._seen_generation == -1)
             if self.lexical.stored_generation() == gen:
                 self.lexical.load()
             else:  # a writer died before saving BM25, or is saving it now: index what is stored

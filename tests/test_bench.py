@@ -31,13 +31,16 @@ def test_generator_writes_pdfs_and_text_the_pipeline_reads(tmp_path):
     paths = gen.write(tmp_path, 6, pdf_share=0.6)
     assert len(paths) == 6 and all(p.exists() and p.stat().st_size > 0 for p in paths)
     assert {p.suffix for p in paths} & {".pdf"} and {p.suffix for p in paths} & {".txt", ".md"}
+    # seed 3 draws no news story (the one kind written without headings or bullets)
+    assert [d.kind for d in gen.documents(6)] == ["report", "letter", "monitoring", "report", "report", "letter"]
     for p in paths:
         if p.suffix == ".pdf":
             assert len(pypdf.PdfReader(str(p)).pages) >= 1
         doc = DocumentBuilder().run(p)
         chunks = Chunker().run(doc)
         assert chunks and all(doc.text[c.start:c.end] == c.text for c in chunks)
-        assert any(b.block_kind in ("bullet", "heading") for b in doc.blocks) or doc.meta.source_kind == "news"
+        kinds = {b.block_kind for b in doc.blocks}
+        assert {"bullet", "heading"} <= kinds, (p.name, kinds)  # the structure written comes back
 
     # seeded: the same document again, another with another seed; a document depends only on (seed, i)
     assert gen.document(4) == CorpusGenerator(seed=3).document(4)
@@ -72,7 +75,9 @@ def test_tiny_bench_reports_every_figure(tmp_path):
                  "raw_chunks_per_s", "ingest_to_raw_ratio", "reingest_s", "reingest_share")
         assert ing["reingest_all_unchanged"] and ing["raw_same_texts"]
         qa = results["corpus_qa"][name]
-        assert qa["questions"] == 5 and 0.0 <= qa["hit@5"] <= 1.0
+        # the first five questions of questions/dev.jsonl, each with one evidence string
+        assert qa["questions"] == 5 and qa["evidence"] == 5 and 0 <= qa["found"] <= 5
+        assert qa["hit@5"] == round(qa["found"] / qa["evidence"], 4)
         positive(qa["latency"], "p50_ms", "p95_ms")
         positive(results["cold_start"][name], "median_s", "min_s")
         scale = results["scale"][name]
@@ -89,12 +94,32 @@ def test_tiny_bench_reports_every_figure(tmp_path):
 
     tut = results["tutorial"]
     positive(tut, "chunks", "ingest_s", "ingest_pages_per_s", "ingest_chunks_per_s")
-    assert 0.0 <= tut["hit@5"] <= 1.0
+    # the tutorial answers the same questions as every backend, so it looks for the same evidence
+    assert {results["corpus_qa"][n]["evidence"] for n in names} == {tut["evidence"]}
+    assert 0 <= tut["found"] <= tut["evidence"]
+    assert tut["hit@5"] == round(tut["found"] / tut["evidence"], 4)
     positive(tut["latency"], "p50_ms", "p95_ms")
     positive(results["comparison"], "ingest_pages_per_s_project_over_tutorial")
 
     targets = {(t["embedder"], t["name"]): t for t in results["targets"]}
     assert targets[("sentence-transformers", "ingest_to_raw_ratio")]["value"] > 0
-    assert targets[("sentence-transformers", "reingest_share")]["met"] in (True, False)
+    # whether a timing target is met depends on the machine; that "met" agrees with the value and
+    # the target does not. The quick run measures no 10,000- or 100,000-chunk scale: those have no value.
+    compare = {">=": lambda v, b: v >= b, "<=": lambda v, b: v <= b, "<": lambda v, b: v < b, ">": lambda v, b: v > b}
+    for key, t in targets.items():
+        op, bar = t["target"].split()
+        if t["value"] is None:
+            assert t["met"] is None and key[1].endswith(("@10000", "@100000")), t
+        elif t["value"] != float(bar):  # (a value rounded onto the bar no longer shows its side)
+            assert t["met"] is compare[op](t["value"], float(bar)), t
+    for name in names:
+        share = results["ingest"][name]["reingest_share"]
+        assert targets[(name, "reingest_share")]["value"] == round(share, 4)
+    default = results["meta"]["default_embedder"]
+    against_tutorial = targets.get((default, "dev hit@5 minus the tutorial's"))
+    if default in names:
+        assert against_tutorial["value"] == round(results["corpus_qa"][default]["hit@5"] - tut["hit@5"], 4)
+    else:  # the default backend could not load here: nothing to compare
+        assert against_tutorial is None
     md = (out / "results.md").read_text()
     assert "| backend | metric | value | target | met |" in md and "ingest/raw" in md

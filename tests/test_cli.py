@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -118,3 +119,83 @@ def test_reader_sees_documents_ingested_by_another_process(tmp_path, default_emb
 def test_help_has_examples():
     out = subprocess.run(CLI + ["--help"], capture_output=True, text=True)
     assert "Examples:" in out.stdout and "ingest" in out.stdout
+
+
+# -- in process (click's CliRunner) on the session's real-model index ---------------------------
+
+def _invoke(service, args):
+    from click.testing import CliRunner
+
+    from inspection_qa.cli import main
+
+    result = CliRunner().invoke(main, ["--data-dir", str(service.settings.data_dir), *args], catch_exceptions=False)
+    return result
+
+
+def _same_record(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "latency_ms"}
+
+
+def test_ask_with_history_searches_the_follow_up_with_its_subject(corpus_service):
+    first = "What did inspectors say about child protection conferences in 2011?"
+    follow = "What about the risk assessment in those cases?"
+    out = _invoke(corpus_service, ["ask", follow, "--history", first, "--json"])
+    assert out.exit_code == 0, out.output
+    rec = json.loads(out.stdout)
+    assert rec["question"] == follow
+    assert rec["searched_question"] == f"{first} {follow}"
+    assert not rec["abstained"]
+    assert any("appropriately addressing risk" in c["quote"] for c in rec["citations"])
+    # the same as the library's conversation gives
+    conv = corpus_service.conversation()
+    conv.ask(first)
+    assert _same_record(rec) == _same_record(conv.ask(follow).to_record())
+
+    text = _invoke(corpus_service, ["ask", follow, "--history", first])
+    assert text.exit_code == 0
+    assert f"(searched as: {first} {follow})" in text.stdout.splitlines()
+
+
+def test_ask_with_two_history_turns_carries_the_subject_on(corpus_service):
+    turns = ["What did inspectors say about child protection conferences in 2011?",
+             "What about the risk assessment in those cases?"]
+    out = _invoke(corpus_service, ["ask", "Were they reviewed by managers?",
+                                   "--history", turns[0], "--history", turns[1], "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["searched_question"] == f"{turns[0]} {turns[1]} Were they reviewed by managers?"
+
+
+def test_ask_timeline_from_the_cli(corpus_service):
+    from inspection_qa.presentation import answer_as_text
+
+    question = "What did inspectors say about caseloads?"
+    plain = _invoke(corpus_service, ["ask", question])
+    out = _invoke(corpus_service, ["ask", question, "--timeline"])
+    assert plain.exit_code == out.exit_code == 0, out.output
+    closing = "What changed between 9 November 2011 and January 2019: then, “"
+    assert closing not in plain.stdout  # not a question about change: no timeline unless asked for
+    assert closing in out.stdout
+    assert out.stdout == answer_as_text(corpus_service.ask(question, timeline=True)) + "\n"
+    sources = out.stdout.split("\nSources:\n", 1)[1]
+    dates = re.findall(r"^\[\d+\] .*\), (\d{4}(?:-\d\d){0,2}), p\. ", sources, re.M)
+    assert len(dates) == len(re.findall(r"^\[\d+\] ", sources, re.M))  # one date per citation line
+    assert dates == sorted(dates) and set(dates) == {"2011-11-09", "2019-01"}, sources
+
+
+def test_eval_writes_an_html_report_and_a_markdown_summary(corpus_service, tmp_path):
+    questions = tmp_path / "my_questions.jsonl"
+    shutil.copy(EXAMPLE_QUESTIONS, questions)
+    report, records = tmp_path / "out" / "report.html", tmp_path / "records.jsonl"
+    out = _invoke(corpus_service, ["eval", str(questions), "--output", str(records), "--report", str(report)])
+    assert out.exit_code == 0, out.output
+    summary = tmp_path / "out" / "report.md"
+    assert f"Report written to {report} (summary {summary})" in out.stdout.splitlines()
+    assert report.is_file() and summary.is_file()
+    assert sorted(p.name for p in report.parent.iterdir()) == ["report.html", "report.md"]
+    n = len(EXAMPLE_QUESTIONS.read_text().splitlines())
+    html, md = report.read_text(encoding="utf-8"), summary.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html") and str(questions) in html
+    assert set(str(questions)) & set("\\`*[]<>|~&$") == set()  # only "_" needs escaping in Markdown
+    escaped = str(questions).replace("_", "\\_")
+    assert f"**question set**: {escaped} · **questions**: {n}" in md
+    assert len(records.read_text().splitlines()) == n

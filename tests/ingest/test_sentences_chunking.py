@@ -16,10 +16,9 @@ def test_chunks_follow_structure_and_carry_provenance():
         doc = DocumentBuilder().run(path)
         chunks = Chunker(600, 1000).run(doc)
         assert chunks
-        ends = {s.end for c in chunks for s in c.sentences}
         for c in chunks:
             assert c.text == doc.text[c.start:c.end]
-            assert c.end in ends or c.text.rstrip().endswith((".", "?", "!", "”", ":"))  # never mid-sentence
+            assert c.sentences and c.sentences[-1].end == c.end  # never mid-sentence
             assert c.pages and c.doc_id == doc.meta.doc_id and c.filename == path.name
             for s in c.sentences:
                 assert c.start <= s.start < s.end <= c.end
@@ -39,10 +38,18 @@ def test_bullet_chunks_know_their_section():
 def test_long_paragraph_split_at_sentence_ends_with_overlap():
     doc = DocumentBuilder().run(NEWS_TXT)
     chunks = Chunker(200, 300).run(doc)
-    heading_starts = {b.start for b in doc.blocks if b.block_kind == "heading"}
+    headings = {b.start: b for b in doc.blocks if b.block_kind == "heading"}
+    led_by_heading = 0
     for c in chunks:
         assert c.sentences[-1].end == c.end
-        assert c.sentences[0].start == c.start or c.start in heading_starts
+        if c.start in headings:  # the chunk opens with its section's heading, then the first sentence
+            heading = headings[c.start]
+            assert c.sentences[0].start > c.start
+            assert doc.text[heading.end:c.sentences[0].start].strip() == ""
+            led_by_heading += 1
+        else:
+            assert c.sentences[0].start == c.start
+    assert led_by_heading == len(headings) == 2  # the news story's two headings each open a chunk
 
 
 def test_ids_are_deterministic():

@@ -61,10 +61,12 @@ def onnx_embedders(onnx_data):
 # -- fast: registry and the cache mechanics, with a stand-in export -----------------------------
 
 def test_unknown_embedder_lists_every_valid_name():
+    from retrieval.embedders import EMBEDDERS
+
     with pytest.raises(UnknownNameError) as info:
         make_embedder(Settings(embedder="onnx-int4"))
-    for name in ("sentence-transformers", "onnx", "onnx-int8", "hashing"):
-        assert repr(name) in str(info.value) or name in str(info.value).split(": ", 1)[1].split(", ")
+    assert {"sentence-transformers", "onnx", "onnx-int8", "hashing"} <= set(EMBEDDERS)
+    assert str(info.value) == f"unknown embedder 'onnx-int4'; choose one of: {', '.join(sorted(EMBEDDERS))}"
 
 
 def test_names_differ_per_backend(tmp_path):
@@ -141,8 +143,16 @@ def test_export_happens_once_and_is_reused(onnx_embedders, onnx_data):
     assert leftovers == []
 
 
+# Bars for cosine(backend vector, PyTorch vector) over the 20 test sentences, from measurements
+# (x86-64 CPU, onnxruntime as locked):
+# - onnx: the same float32 graph, differing only in summation order. Measured 0.9999999-1.0000001
+#   here and on all 97 corpus sentences of 8-60 words; 0.9999 leaves three orders of magnitude.
+# - onnx-int8: dynamic int8 quantisation. Measured mean 0.9901, range 0.9808-0.9931 on these 20
+#   (mean 0.9906, range 0.9835-0.9940 on all 97). The bars (mean 0.985, worst 0.975) sit about
+#   0.005 below, room for onnxruntime's int8 kernels, which differ by instruction set (AVX2 without
+#   VNNI saturates u8*s8 sums, AVX-512 VNNI and ARM do not).
 @pytest.mark.slow
-@pytest.mark.parametrize("backend,mean_cos,min_cos", [("onnx", 0.9999, 0.999), ("onnx-int8", 0.985, 0.975)])
+@pytest.mark.parametrize("backend,mean_cos,min_cos", [("onnx", 0.9999, 0.9999), ("onnx-int8", 0.985, 0.975)])
 def test_vectors_match_pytorch(onnx_embedders, real_embedder, sentences, backend, mean_cos, min_cos):
     emb = onnx_embedders[backend]
     vecs = emb.embed_documents(sentences)
@@ -150,14 +160,16 @@ def test_vectors_match_pytorch(onnx_embedders, real_embedder, sentences, backend
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     ref = real_embedder.embed_documents(sentences)
     cos = (vecs * ref).sum(axis=1)
-    # int8 today: mean 0.990, worst 0.981 on these sentences
     assert cos.mean() >= mean_cos and cos.min() >= min_cos, cos
     # the batch path (length-sorted, padded) gives what one text alone gives; int8 activations are
     # quantised per batch (dynamic ranges), so there the two agree closely rather than exactly
     alone = np.stack([emb.embed_query(s) for s in sentences[:5]])
-    if backend == "onnx":
+    if backend == "onnx":  # measured identical (largest difference 0.0)
         assert np.allclose(alone, vecs[:5], atol=1e-5)
     else:
+        # measured 0.9843-0.9928 for these five (0.9843-0.9934 over all 20): a batch's activation
+        # range differs from one text's by about as much as int8 differs from float, so the bar
+        # is the int8-vs-float one, 0.98, with about 0.004 to spare
         assert ((alone * vecs[:5]).sum(axis=1) >= 0.98).all(), (alone * vecs[:5]).sum(axis=1)
     assert emb.embed_documents([]).shape == (0, 384)
 
@@ -172,14 +184,25 @@ def test_ranking_agrees_with_pytorch(onnx_embedders, real_embedder, sentences, b
         mine = set(np.argsort(-(docs @ emb.embed_query(q)))[:3])
         theirs = set(np.argsort(-(ref_docs @ real_embedder.embed_query(q)))[:3])
         overlaps.append(len(mine & theirs))
-    assert min(overlaps) >= 2, overlaps
-    assert sum(overlaps) >= 0.85 * 3 * len(QUERIES), overlaps
+    if backend == "onnx":
+        # float vectors agree to 1e-7 and PyTorch's 3rd and 4th scores are at least 0.0016 apart:
+        # the same top three every time
+        assert overlaps == [3] * len(QUERIES), overlaps
+    else:
+        # measured [3, 3, 3, 3, 3], but int8 moves these scores by up to 0.03 while PyTorch's 3rd and
+        # 4th are only 0.0016 ('agency social workers ...') and 0.0052 apart: one neighbour may swap
+        # in on another CPU, no more (at least 13 of the 15)
+        assert min(overlaps) >= 2, overlaps
+        assert sum(overlaps) >= 0.85 * 3 * len(QUERIES), overlaps
 
 
 @pytest.mark.slow
 def test_truncates_long_texts_like_pytorch(onnx_embedders, real_embedder, sentences):
     long_text = " ".join(sentences * 5)  # far beyond 256 tokens
     vec = onnx_embedders["onnx"].embed_query(long_text)
+    # measured 1.0000000. PyTorch's own vector for this text cut at another length, against its
+    # 256-token one, measured: 128 tokens 0.913, 250 0.996, 255 0.998, 512 0.926. So 0.999 fails a
+    # cut even one token off
     assert float(vec @ real_embedder.embed_query(long_text)) >= 0.999
 
 

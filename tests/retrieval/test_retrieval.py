@@ -12,10 +12,13 @@ from tests.paths import EXAMPLE_QUESTIONS
 
 
 def test_rrf_rewards_agreement():
-    scores = rrf([["a", "b", "c"], ["b", "a", "d"]], k=60)
-    assert max(scores, key=scores.get) in ("a", "b")
-    assert scores["d"] < scores["c"] or scores["d"] == pytest.approx(scores["c"], rel=0.1)
-    assert scores["a"] == pytest.approx(1 / 61 + 1 / 62)
+    # "a" is second in both rankings; "x" and "y" each top one ranking and are missing from the other
+    scores = rrf([["x", "a", "c"], ["y", "a", "d"]], k=60)
+    assert sorted(scores, key=scores.get, reverse=True)[0] == "a"
+    assert scores["a"] == pytest.approx(2 / 62)
+    assert scores["x"] == scores["y"] == pytest.approx(1 / 61)
+    assert scores["c"] == scores["d"] == pytest.approx(1 / 63)
+    assert set(scores) == {"a", "c", "d", "x", "y"}
 
 
 def test_unknown_embedder_lists_valid_names():
@@ -38,7 +41,7 @@ def test_real_model_vectors(real_embedder):
 
 @pytest.mark.slow
 def test_example_evidence_is_retrieved_in_top_5(corpus_service):
-    hits_at_5 = []
+    looked_for, missed = [], []
     for line in EXAMPLE_QUESTIONS.read_text().splitlines():
         q = json.loads(line)
         if not q.get("answerable", True):
@@ -47,8 +50,10 @@ def test_example_evidence_is_retrieved_in_top_5(corpus_service):
         searched = corpus_service.answerer.rewriter.run(q["question"], history)
         hits = corpus_service.answerer.retriever.run(searched, k=5)
         for ev in q["evidence"]:
-            hits_at_5.append(any(contains(h.chunk.text, ev) for h in hits))
-    assert np.mean(hits_at_5) >= 0.95
+            looked_for.append(q["id"])
+            if not any(contains(h.chunk.text, ev) for h in hits):
+                missed.append((q["id"], ev))
+    assert len(looked_for) == 9 and missed == []  # every evidence string of the nine, in the top 5
 
 
 @pytest.mark.slow

@@ -1,0 +1,59 @@
+"""The follow-up rewriter on its own: what each turn of a conversation is searched as.
+
+The history it is given is what `Conversation.ask` gives it: the searched text of each earlier
+turn, oldest first. So a subject carried into one follow-up is carried on into the next.
+"""
+
+import pytest
+
+from answering.followups import FollowUpRewriter
+
+TURN_1 = "What did inspectors say about child protection conferences in 2011?"
+TURN_2 = "What about the risk assessment in those cases?"  # an opener ("what about")
+TURN_3 = "Were they reviewed by managers?"  # a pronoun and only two words of its own
+TURN_4 = "Which university runs the council's Social Work Academy?"  # a subject of its own
+
+
+def _converse(rewriter, questions):
+    searched = []
+    for q in questions:
+        searched.append(rewriter.run(q, list(searched)))
+    return searched
+
+
+def test_three_follow_ups_deep_each_turn_is_searched_with_the_subject_so_far():
+    searched = _converse(FollowUpRewriter(), [TURN_1, TURN_2, TURN_3, TURN_4])
+    assert searched == [
+        TURN_1,
+        "What did inspectors say about child protection conferences in 2011? "
+        "What about the risk assessment in those cases?",
+        "What did inspectors say about child protection conferences in 2011? "
+        "What about the risk assessment in those cases? Were they reviewed by managers?",
+        TURN_4,  # a new subject starts fresh: nothing of the three turns before it
+    ]
+
+
+def test_after_a_fresh_start_follow_ups_carry_the_new_subject_only():
+    searched = _converse(FollowUpRewriter(), [TURN_1, TURN_2, TURN_4, "And when was it launched?"])
+    assert searched[3] == "Which university runs the council's Social Work Academy? And when was it launched?"
+
+
+@pytest.mark.parametrize("question, follows", [
+    (TURN_2, True),  # opener
+    ("  and how were referrals screened at the duty desk?", True),  # opener (after spaces, lower case) alone
+    ("Caseloads?", True),  # one word of its own
+    ("Were they reviewed by managers?", True),  # pronoun, two words of its own (fewer than 4)
+    ("Were they reviewed by managers within agreed timescales?", False),  # pronoun, but 5 words of its own
+    (TURN_1, False),
+    (TURN_4, False),
+])
+def test_what_counts_as_a_follow_up(question, follows):
+    assert FollowUpRewriter().is_follow_up(question) is follows
+
+
+def test_no_history_or_a_question_of_its_own_is_searched_as_asked():
+    rewriter = FollowUpRewriter()
+    assert rewriter.run("  What about the risk assessment?  ", []) == "What about the risk assessment?"
+    assert rewriter.run(f"  {TURN_4} ", [TURN_1, TURN_2]) == TURN_4
+    assert rewriter.run(" Caseloads? ", ["  Agency staff in 2011 ", "Which university runs the Academy?"]) == \
+        "Which university runs the Academy? Caseloads?"  # only the last turn's searched text is carried
