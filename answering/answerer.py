@@ -12,6 +12,7 @@ from core.errors import ConfigError
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import DocumentMeta, DocumentProfile, Span
 from core.settings import Settings
+from core.text import tokens
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
 from retrieval.hybrid import Hit, HybridRetriever
@@ -60,14 +61,16 @@ class AbstentionPolicy:
     (fitted with the ranker, answering/ranker.json)."""
 
     threshold: float = 0.30
+    answer_threshold: float = 0.0
     window: int = 3  # how many of the best sentences a figure or date may come from
 
     def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
-               names: list[str] | None = None, answer_type: str = "what") -> str:
-        """Why to decline ("" to answer). The rules that read the question and the evidence come first;
-        then the fitted threshold on the best sentence's probability."""
+               names: list[str] | None = None, answer_type: str = "what", answerable: float = 1.0) -> str:
+        """Why to decline ("" to answer). `best`: the specific candidates, best first; `answerable`: the
+        fitted question-level probability that the library answers the question. The rules that read
+        the question and the evidence come first; then the fitted thresholds."""
         if not best:
-            return "nothing retrieved"
+            return "nothing retrieved, or only titles, openings and scope statements"
         if names:
             return f"the documents never mention {', '.join(names)}"
         missing_type = [t for t in answer_type_terms(question) if t in unknown]
@@ -80,6 +83,8 @@ class AbstentionPolicy:
         top = best[0].score
         if top < self.threshold:
             return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
+        if answerable < self.answer_threshold:
+            return f"what was retrieved does not address the question (P={answerable:.2f} < {self.answer_threshold:.2f})"
         return ""
 
 
@@ -97,7 +102,8 @@ class ExtractiveAnswerer:
         self.rewriter = FollowUpRewriter()
         self.scorer = SentenceScorer()
         self.ranker = SentenceRanker()
-        self.policy = policy or AbstentionPolicy(threshold=self.ranker.threshold)
+        self.policy = policy or AbstentionPolicy(threshold=self.ranker.threshold,
+                                                 answer_threshold=self.ranker.answer_threshold)
         self._lengths: dict[str, int] = {}
         self._pooled_now: dict[str, np.ndarray] = {}  # chunks stored without sentence vectors, pooled here
 
@@ -166,13 +172,14 @@ class ExtractiveAnswerer:
         terms = query_terms(query)
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
-        reason = self.policy.decide(question, ranked, unknown, terms, names, constraints.answer_type)
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)]
-        if not reason and (not specific or specific[0].score < self.policy.threshold):
-            reason = "the best evidence is a title, an opening or a scope statement, not a finding"
+        qfeatures = question_features(specific, terms, top, self.index.lexical.idf, bool(allowed))
+        reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
+                                    self.ranker.answerable(qfeatures))
         if reason:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
             answer.candidates = ranked
+            answer.question_features = qfeatures
         else:
             chosen = self.choose(self._prefer_primary(specific), change)
             citations, text = write_answer(
@@ -182,6 +189,7 @@ class ExtractiveAnswerer:
             citations = verify_citations(citations, self.index.docstore.text)
             answer = Answer(question, searched, text, citations, not citations, hits)
             answer.candidates = ranked
+            answer.question_features = qfeatures
         answer.scores = {"best": ranked[0].score if ranked else 0.0, "best_dense": ranked[0].dense if ranked else 0.0}
         answer.constraints = constraints
         answer.documents = tuple(allowed)
@@ -380,6 +388,28 @@ class ExtractiveAnswerer:
         if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True
         return near_duplicate(a, b)
+
+
+def question_features(specific: list[Candidate], terms: list[str], passages: list, idf, constrained: bool,
+                      ) -> dict[str, float]:
+    """Question-level evidence that the library addresses the question (see `QUESTION_FEATURES`):
+    the best and second probabilities, their similarity and term overlap, and `coverage`, the
+    idf-weighted share of the question's content terms found anywhere in the passages searched."""
+    present = set()
+    for h in passages:
+        present.update(tokens(h.chunk.text + " " + h.chunk.section))
+    weights = {t: idf(t) for t in terms}
+    total = sum(weights.values())
+    top = specific[0] if specific else None
+    return {
+        "top": top.score if top else 0.0,
+        "second": specific[1].score if len(specific) > 1 else 0.0,
+        "top_dense": top.dense if top else 0.0,
+        "top_lexical": top.lexical if top else 0.0,
+        "coverage": sum(w for t, w in weights.items() if t in present) / total if total else 1.0,
+        "terms": min(len(terms), 8) / 8.0,
+        "constrained": 1.0 if constrained else 0.0,
+    }
 
 
 def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:

@@ -41,10 +41,25 @@ class SentenceRanker:
         self.scales = [float(x) or 1.0 for x in model.get("scales", [1.0] * len(NAMES))]
         self.threshold = float(model["threshold"])
         self.extra_ratio = float(model.get("extra_ratio", 0.5))
+        abstain = model.get("abstain") or {}
+        self.abstain_features = list(abstain.get("features", []))
+        self.abstain_weights = [float(w) for w in abstain.get("weights", [])]
+        self.abstain_bias = float(abstain.get("bias", 10.0))
+        self.abstain_means = [float(x) for x in abstain.get("means", [0.0] * len(self.abstain_features))]
+        self.abstain_scales = [float(x) or 1.0 for x in abstain.get("scales", [1.0] * len(self.abstain_features))]
+        self.answer_threshold = float(abstain.get("threshold", 0.0))
         self.model = model
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(w * (values[n] - m) / s for w, n, m, s in zip(self.weights, NAMES, self.means, self.scales))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def answerable(self, values: dict[str, float]) -> float:
+        """P(the library answers the question) from question-level features (1.0 when no model is fitted)."""
+        if not self.abstain_features:
+            return 1.0
+        z = self.abstain_bias + sum(w * (values[n] - m) / s for w, n, m, s in zip(
+            self.abstain_weights, self.abstain_features, self.abstain_means, self.abstain_scales))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def run(self, candidates: list) -> None:

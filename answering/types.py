@@ -57,6 +57,7 @@ class Answer:
     candidates: list = field(default_factory=list, repr=False)  # scored sentences, best first
     constraints: Any = None  # answering.constraints.Constraints the question was read as (with inherited ones)
     documents: tuple[str, ...] = ()  # the documents the constraints allowed (empty: all)
+    question_features: dict = field(default_factory=dict, repr=False)  # what the abstention model saw
 
     @property
     def cited_documents(self) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ of different sizes (many councils; one letter and its news) calibrate the thresh
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from answering.answerer import generic  # noqa: E402
 from answering.features import NAMES  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.text import fold  # noqa: E402
@@ -60,13 +62,19 @@ def collect(service: QAService, questions) -> list[dict]:
         for earlier in q.history:
             conv.ask(earlier)
         answer = conv.ask(q.question)
-        rule = answer.reason if answer.abstained and not answer.reason.startswith("best evidence scores") else ""
+        fitted = ("best evidence scores", "what was retrieved does not address")
+        rule = answer.reason if answer.abstained and not answer.reason.startswith(fitted) else ""
         cands = answer.candidates
+        qf = answer.question_features or {}
+        at = answer.constraints.answer_type if answer.constraints is not None else "what"
         out.append({
             "id": q.id, "kind": q.question_kind, "answerable": q.answerable, "evidence": q.evidence, "rule": rule,
             "X": np.array([[c.features[n] for n in NAMES] for c in cands], dtype=float).reshape(-1, len(NAMES)),
             "y": np.array([holds(c.text, q.evidence) if q.answerable else False for c in cands], dtype=int),
             "texts": [c.text for c in cands],
+            "specific": np.array([not generic(c, at, "sign_off" if c.block == "sign_off" else
+                                              "address" if c.block == "address" else "") for c in cands], dtype=bool),
+            "static": [qf.get("coverage", 1.0), qf.get("terms", 0.0), qf.get("constrained", 0.0)],
         })
     return out
 
@@ -77,18 +85,38 @@ def top1(model, scaler, rows) -> float:
     return float(np.mean(hits)) if hits else 0.0
 
 
-def outcomes(rows, probs, threshold: float, ratio: float, max_quotes: int = 4) -> dict:
-    answerable = [r for r in rows if r["answerable"]]
-    declined_answerable = right = cited = quotes = answered = 0
+QUESTION_FEATURES = ["top", "second", "top_dense", "top_lexical", "coverage", "terms", "constrained"]
+DENSE, LEXICAL = NAMES.index("dense"), NAMES.index("lexical")
+
+
+def question_rows(rows, probs) -> np.ndarray:
+    """The question-level features the answerer computes (answering.answerer.question_features)."""
+    out = []
     for r, p in zip(rows, probs):
-        declined = bool(r["rule"]) or not len(p) or p.max() < threshold
+        idx = [i for i in np.argsort(-p) if r["specific"][i]] if len(p) else []
+        top = idx[0] if idx else None
+        out.append([p[top] if top is not None else 0.0, p[idx[1]] if len(idx) > 1 else 0.0,
+                    r["X"][top, DENSE] if top is not None else 0.0, r["X"][top, LEXICAL] if top is not None else 0.0,
+                    *r["static"]])
+    return np.array(out, dtype=float)
+
+
+def outcomes(rows, probs, threshold: float, ratio: float, max_quotes: int = 4, answerable_p=None,
+             answer_threshold: float = 0.0) -> dict:
+    answerable = [r for r in rows if r["answerable"]]
+    declined_answerable = right = cited = quotes = answered = declined_unanswerable = 0
+    for n, (r, p) in enumerate(zip(rows, probs)):
+        spec = [i for i in np.argsort(-p) if r["specific"][i]] if len(p) else []
+        declined = bool(r["rule"]) or not spec or p[spec[0]] < threshold or (
+            answerable_p is not None and answerable_p[n] < answer_threshold)
         if not r["answerable"]:
             right += declined
+            declined_unanswerable += declined
             continue
         if declined:
             declined_answerable += 1
             continue
-        order = np.argsort(-p)
+        order = spec
         chosen = [i for i in order[:max_quotes] if p[i] >= ratio * p[order[0]]]
         got = [any(fold(e) in fold(r["texts"][i]) for i in chosen) for e in r["evidence"]]
         cited += float(np.mean(got)) if got else 0.0
@@ -96,8 +124,11 @@ def outcomes(rows, probs, threshold: float, ratio: float, max_quotes: int = 4) -
         quotes += len(chosen)
         answered += 1
     n = len(rows)
+    unanswerable = n - len(answerable)
     return {"right": right / n if n else 0.0, "false_abstention": declined_answerable / max(1, len(answerable)),
-            "cited": cited / max(1, len(answerable)), "quotes_per_answer": quotes / max(1, answered)}
+            "cited": cited / max(1, len(answerable)), "quotes_per_answer": quotes / max(1, answered),
+            "abstention": declined_unanswerable / max(1, unanswerable),
+            "objective": (cited + declined_unanswerable) / n if n else 0.0}
 
 
 def main() -> None:
@@ -118,7 +149,8 @@ def main() -> None:
         rows = []
         for documents, questions in sets:
             if documents not in services:
-                folder = args.data_dir / Path(documents).resolve().name
+                resolved = Path(documents).resolve()
+                folder = args.data_dir / f"{resolved.name}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
                 services[documents] = QAService(Settings.from_env(os.environ, data_dir=folder))
                 report = services[documents].ingest(services[documents].files_to_ingest([Path(documents)]))
                 print(f"{documents}: {report.summary()}", file=sys.stderr)
@@ -148,28 +180,46 @@ def main() -> None:
         return [model.predict_proba(scaler.transform(r["X"]))[:, 1] if len(r["y"]) else np.zeros(0) for r in data]
 
     tune_probs = probs(tune)
-    threshold, fit = 0.0, None
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        o = outcomes(tune, tune_probs, float(t), 0.5)
-        if o["false_abstention"] <= MAX_FALSE_ABSTENTION and (fit is None or o["right"] > fit["right"]):
-            threshold, fit = float(t), o
+    # the question-level model: does the library answer this question at all?
+    qX = question_rows(tune, tune_probs)
+    qy = np.array([r["answerable"] for r in tune], dtype=int)
+    qscaler = StandardScaler().fit(qX)
+    qmodel = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(qscaler.transform(qX), qy)
+    tune_answerable = qmodel.predict_proba(qscaler.transform(qX))[:, 1]
+    best_fit = None
+    for t in np.round(np.arange(0.05, 0.91, 0.05), 2):
+        for a in np.round(np.arange(0.0, 0.91, 0.05), 2):
+            o = outcomes(tune, tune_probs, float(t), 0.5, answerable_p=tune_answerable, answer_threshold=float(a))
+            if o["false_abstention"] <= MAX_FALSE_ABSTENTION and (best_fit is None or o["objective"] > best_fit[0]):
+                best_fit = (o["objective"], float(t), float(a))
+    _, threshold, answer_threshold = best_fit
     ratio, fit_ratio = 0.5, None
     for r in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
-        o = outcomes(tune, tune_probs, threshold, r)
+        o = outcomes(tune, tune_probs, threshold, r, answerable_p=tune_answerable, answer_threshold=answer_threshold)
         value = o["cited"] - 0.02 * o["quotes_per_answer"]
         if fit_ratio is None or value > fit_ratio[0]:
             ratio, fit_ratio = r, (value, o)
-    figures = {"tune": outcomes(tune, tune_probs, threshold, ratio), "tune_top1_cv": best[0], "C": best[1]}
+    figures = {"tune": outcomes(tune, tune_probs, threshold, ratio, answerable_p=tune_answerable,
+                                answer_threshold=answer_threshold),
+               "tune_top1_cv": best[0], "C": best[1]}
     for documents, questions in args.check:
         check = gather([(documents, questions)])
-        figures[f"check {questions}"] = outcomes(check, probs(check), threshold, ratio)
+        check_probs = probs(check)
+        check_answerable = qmodel.predict_proba(qscaler.transform(question_rows(check, check_probs)))[:, 1]
+        figures[f"check {questions}"] = outcomes(check, check_probs, threshold, ratio, answerable_p=check_answerable,
+                                                 answer_threshold=answer_threshold)
     out = {
         "note": "fitted by scripts/fit_ranker.py; do not edit by hand",
         "fitted_on": [q for _, q in args.tune], "checked_on": [q for _, q in args.check],
         "date": date.today().isoformat(), "features": list(NAMES),
         "weights": [round(float(w), 6) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 6),
         "means": [round(float(m), 6) for m in scaler.mean_], "scales": [round(float(s), 6) for s in scaler.scale_],
-        "threshold": threshold, "extra_ratio": ratio, "figures": figures,
+        "threshold": threshold, "extra_ratio": ratio,
+        "abstain": {"features": QUESTION_FEATURES, "weights": [round(float(w), 6) for w in qmodel.coef_[0]],
+                    "bias": round(float(qmodel.intercept_[0]), 6),
+                    "means": [round(float(m), 6) for m in qscaler.mean_],
+                    "scales": [round(float(x), 6) for x in qscaler.scale_], "threshold": answer_threshold},
+        "figures": figures,
     }
     args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(figures, indent=2))
