@@ -62,7 +62,10 @@ class AbstentionPolicy:
 
     threshold: float = 0.30
     answer_threshold: float = 0.0
-    window: int = 3  # how many of the best sentences a figure or date may come from
+    window: int = 3
+    # "What did inspectors say about X?": decline when less than this share (idf-weighted) of X's words
+    # occurs in the passages searched; a paraphrase keeps some of its subject's words
+    about_coverage: float = 0.5  # how many of the best sentences a figure or date may come from
 
     def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
                names: list[str] | None = None, answer_type: str = "what", answerable: float = 1.0) -> str:
@@ -174,8 +177,12 @@ class ExtractiveAnswerer:
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)]
         qfeatures = question_features(specific, terms, top, self.index.lexical.idf, bool(allowed))
+        about = topic_terms(question, constraints)
+        qfeatures["about_coverage"] = coverage(about, top, self.index.lexical.idf) if about else 1.0
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
                                     self.ranker.answerable(qfeatures))
+        if not reason and qfeatures["about_coverage"] < self.policy.about_coverage:
+            reason = f"the passages searched never speak of {' '.join(about)} (the subject the question asks about)"
         if reason:
             answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
             answer.candidates = ranked
@@ -388,6 +395,28 @@ class ExtractiveAnswerer:
         if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True
         return near_duplicate(a, b)
+
+
+ABOUT = re.compile(r"\b(?:about|regarding|concerning|on the subject of)\s+(?P<topic>[^?!.]+)", re.I)
+
+
+def topic_terms(question: str, constraints) -> list[str]:
+    """The content terms of the subject a "... say/find about X?" question names (not its body or period)."""
+    m = ABOUT.search(question)
+    if not m:
+        return []
+    return [t for t in query_terms(topic_words(m.group("topic"), constraints) if constraints and not constraints.empty
+                                   else m.group("topic"))]
+
+
+def coverage(terms: list[str], passages: list, idf) -> float:
+    """The idf-weighted share of `terms` that occur in the passages' text or section headings."""
+    present = set()
+    for h in passages:
+        present.update(tokens(h.chunk.text + " " + h.chunk.section))
+    weights = {t: idf(t) for t in terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in present) / total if total else 1.0
 
 
 def question_features(specific: list[Candidate], terms: list[str], passages: list, idf, constrained: bool,
