@@ -188,7 +188,15 @@ class ExtractiveAnswerer:
             answer.candidates = ranked
             answer.question_features = qfeatures
         else:
-            chosen = self.choose(self._prefer_primary(specific), change)
+            pool = self._prefer_primary(specific)
+            chosen = self.choose(pool, change)
+            if previous is not None and not change and previous.citations:
+                # a follow-up that would repeat the previous answer word for word shows what else there is
+                said = {(c.doc_id, c.start, c.end) for c in previous.citations}
+                if {c.key for c in chosen} <= said:
+                    fresh = [c for c in pool if c.key not in said and c.score >= self.policy.threshold]
+                    if fresh:
+                        chosen = self.choose(fresh, change)
             citations, text = write_answer(
                 self._widen(chosen), change, terms, set(re.findall(r"\b(?:19|20)\d\d\b", question)),
                 self.index.docstore.meta, self.index.docstore.pages, constraints.answer_type,
@@ -397,7 +405,9 @@ class ExtractiveAnswerer:
         return near_duplicate(a, b)
 
 
-ABOUT = re.compile(r"\b(?:about|regarding|concerning|on the subject of)\s+(?P<topic>[^?!.]+)", re.I)
+ABOUT = re.compile(r"\b(?:say|said|says|find|found|finds|report|reported|note|noted|conclude|concluded|tell|told|"
+                   r"write|wrote|comment|commented|think|thought|observe|observed|hear|heard)\b[^?!.]{0,60}?"
+                   r"\b(?:about|regarding|concerning|on the subject of)\s+(?P<topic>[^?!.]+)", re.I)
 
 
 def topic_terms(question: str, constraints) -> list[str]:
@@ -452,10 +462,11 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
         return True
     if f.get("title_like") or f.get("meta"):
         # a title line or a scope statement may still carry what a typed question asks ("... which was
-        # conducted on 17 and 18 November", "Overall effectiveness: Good")
+        # conducted on 17 and 18 November", "Overall effectiveness: Good"), or be what the question is
+        # about (most of its terms: "Under which Act was the inspection carried out?")
         typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
                  "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
-        return not typed
+        return not typed and f.get("lexical", 0.0) < 0.5
     return False
 
 

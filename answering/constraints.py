@@ -30,7 +30,7 @@ KIND_WORDS = [
     ("guidance", r"guidance|polic(?:y|ies)|procedures?"),
 ]
 ANSWER_TYPES = [
-    ("judgement", re.compile(r"\b(?:judge?ments?|judged|grade[ds]?|rat(?:ed|ing)|overall effectiveness)\b|"
+    ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|grades|what grade|rat(?:ed|ing)|overall effectiveness)\b|"
                              r"\bwas (?:it|the \w+) (?:outstanding|good|inadequate)\b", re.I)),
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:signed|addressed to|written to|sent to|led by|name of the)\b"
                        r"|^\s*which (?:inspectors?|person|officer|director|councillor|member)\b", re.I)),
