@@ -147,7 +147,19 @@ LEADS = {
 }
 
 
+def _main_body(meta: DocumentMeta | None) -> str | None:
+    if meta is None or meta.profile is None or not meta.profile.bodies:
+        return None
+    return meta.profile.bodies[0].value.lower()
+
+
 def _closing_line(firsts, terms, question_years, meta_of) -> str:
+    # "What changed" compares one body with itself: the body of the best-scoring source
+    if firsts:
+        lead = max(firsts, key=lambda cm: cm[0].score)[0]
+        body = _main_body(meta_of(lead.chunk.doc_id))
+        if body is not None:
+            firsts = [(c, m) for c, m in firsts if _main_body(meta_of(c.chunk.doc_id)) in (body, None)]
     dated = [(c, m) for c, m in firsts if c.chunk.date]
     if len({c.chunk.date[:4] for c, _ in dated}) >= 2:
         (first, m1), (last, m2) = dated[0], dated[-1]
