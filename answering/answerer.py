@@ -140,11 +140,10 @@ class ExtractiveAnswerer:
             if failed:
                 return self._decline_constraint(question, searched, query, constraints, failed, metas, profiles,
                                                 search_filter, t0)
+            # the constraint words name the documents, not the topic: out of the searched text either way
+            query = topic_words(query, constraints)
             if len(allowed) < len(metas):
                 search_filter = SearchFilter(doc_ids=tuple(allowed))
-                query = topic_words(query, constraints)
-            else:
-                allowed = []
         if constraints.answer_type == "judgement":  # a judgement is stated in the scale's own words
             query = f"{query} {JUDGEMENT_WORDS}"
         embedder = self.index.embedder
@@ -176,7 +175,7 @@ class ExtractiveAnswerer:
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)]
-        qfeatures = question_features(specific, terms, top, self.index.lexical.idf, bool(allowed))
+        qfeatures = question_features(specific, terms, top, self.index.lexical.idf, not constraints.empty)
         about = topic_terms(question, constraints)
         qfeatures["about_coverage"] = coverage(about, top, self.index.lexical.idf) if about else 1.0
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
@@ -207,7 +206,7 @@ class ExtractiveAnswerer:
             answer.question_features = qfeatures
         answer.scores = {"best": ranked[0].score if ranked else 0.0, "best_dense": ranked[0].dense if ranked else 0.0}
         answer.constraints = constraints
-        answer.documents = tuple(allowed)
+        answer.documents = tuple(allowed) if len(allowed) < len(metas) else ()
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
 

@@ -85,8 +85,7 @@ def top1(model, scaler, rows) -> float:
     return float(np.mean(hits)) if hits else 0.0
 
 
-QUESTION_FEATURES = ["top", "second", "top_dense", "top_lexical", "coverage", "terms", "constrained"]
-DENSE, LEXICAL = NAMES.index("dense"), NAMES.index("lexical")
+QUESTION_FEATURES = ["top", "second", "coverage", "terms", "constrained"]
 
 
 def question_rows(rows, probs) -> np.ndarray:
@@ -95,9 +94,7 @@ def question_rows(rows, probs) -> np.ndarray:
     for r, p in zip(rows, probs):
         idx = [i for i in np.argsort(-p) if r["specific"][i]] if len(p) else []
         top = idx[0] if idx else None
-        out.append([p[top] if top is not None else 0.0, p[idx[1]] if len(idx) > 1 else 0.0,
-                    r["X"][top, DENSE] if top is not None else 0.0, r["X"][top, LEXICAL] if top is not None else 0.0,
-                    *r["static"]])
+        out.append([p[top] if top is not None else 0.0, p[idx[1]] if len(idx) > 1 else 0.0, *r["static"]])
     return np.array(out, dtype=float)
 
 
