@@ -24,6 +24,7 @@ from inspection_qa.presentation import (  # noqa: E402
     citation_label_markdown,
     conversation_markdown,
     passage_caption_markdown,
+    profile_line,
     snippet,
 )
 from inspection_qa.service import Conversation, QAService  # noqa: E402
@@ -125,11 +126,13 @@ with st.sidebar:
     st.subheader("Documents")
     if not documents:
         st.caption("None ingested yet.")
+    profiles = service.profiles() if documents else {}
     for meta in documents:
+        about = profile_line(profiles.get(meta.doc_id))
         st.markdown(
             f"**{escape_line(meta.title)}**  \n"
             f"{escape_line(meta.kind_label)} · {escape_line(meta.date or 'undated')}  \n"
-            f"{escape_line(meta.filename)}"
+            f"{escape_line(meta.filename)}" + (f"  \n{escape_line(about)}" if about else "")
         )
     try:
         search_filter = sidebar_filter(service, documents)

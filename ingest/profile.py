@@ -157,13 +157,16 @@ def find_visit_number(text: str, head_chars: int = 3000) -> Fact | None:
     return None
 
 
+NOT_AN_AREA = re.compile(r"\b(?:scale|following|are made|is made|grades? (?:are|is)|means?)\b", re.I)
+
+
 def find_judgements(text: str) -> list[Judgement]:
     """Judgements stated as lines ("Overall effectiveness: Inadequate", a table row) or in prose
     ("... was judged to be good"), in order of appearance, one per area."""
     found: dict[str, Judgement] = {}
     for m in JUDGEMENT_LINE.finditer(text):
         area = m.group("area").strip(" |*-–:")
-        if len(area.split()) > 14 or area.lower() in {"judgement", "grade", "area"}:
+        if len(area.split()) > 14 or area.lower() in {"judgement", "grade", "area"} or NOT_AN_AREA.search(area):
             continue
         key = area.lower()
         found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
@@ -171,11 +174,12 @@ def find_judgements(text: str) -> list[Judgement]:
         area = m.group("area").strip()
         area = re.sub(r"^(?:and|that|where|when|which|overall,?)\s+", "", area, flags=re.I)
         words = area.lower().split()
-        if len(words) < 2 or len(words) > 10 or words[0] in _PRONOUNS:
+        if len(words) < 2 or len(words) > 10 or words[0] in _PRONOUNS or NOT_AN_AREA.search(area):
             continue
         key = area.lower()
         found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
-    return sorted(found.values(), key=lambda j: j.start)
+    # overall effectiveness first, then in order of appearance
+    return sorted(found.values(), key=lambda j: ("overall" not in j.area.lower(), j.start))
 
 
 def profile_of(text: str, published: str | None = None, kind: str | None = None) -> DocumentProfile:

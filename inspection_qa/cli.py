@@ -292,16 +292,24 @@ def status(ctx: click.Context, as_json: bool) -> None:
     service = _service(ctx)
     info = service.status()
     docs = service.documents()
+    profiles = service.profiles() if docs else {}
     if as_json:
-        info["document_list"] = [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.source_kind} for d in docs]
+        info["document_list"] = [
+            {"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.source_kind,
+             "profile": profiles[d.doc_id].to_dict() if d.doc_id in profiles else None} for d in docs]
         click.echo(json.dumps(info, indent=2))
         return
     click.echo(f"Data folder: {info['data_dir']}")
     click.echo(f"Model:       {info['model']}")
     click.echo(f"Documents:   {info['documents']}   Chunks: {info['chunks']} "
                f"(dense {info['dense_chunks']}, lexical {info['lexical_chunks']})")
+    from .presentation import profile_line
+
     for d in docs:
         click.echo(f"  - {d.doc_id}  [{d.kind_label}, {d.date or 'undated'}]  {d.title}")
+        line = profile_line(profiles.get(d.doc_id))
+        if line:
+            click.echo(f"      {line}")
 
 
 @main.command()

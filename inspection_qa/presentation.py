@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from answering.types import Answer, Citation
-from core.records import Chunk
+from core.records import Chunk, DocumentProfile
 
 from .markdown_safe import escape_line, escape_markdown
 
@@ -69,6 +69,23 @@ def passage_caption_markdown(chunk: Chunk) -> str:
 
 def snippet(text: str, limit: int = NEAREST_CHARS) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+def profile_line(profile: DocumentProfile | None) -> str:
+    """What a document is about, in one line: bodies, the dates it reports, its visit number, judgements."""
+    if profile is None:
+        return ""
+    parts = []
+    if profile.bodies:
+        parts.append("about " + ", ".join(b.value for b in profile.bodies[:3]))
+    if profile.visit_number is not None:
+        parts.append(f"visit number {profile.visit_number.value}")
+    if profile.reported:
+        parts.append("reports " + ", ".join(f.value for f in profile.reported[:2]))
+    if profile.judgements:
+        parts.append("judgements: " + "; ".join(f"{j.area} {j.grade}" for j in profile.judgements[:3])
+                     + (f" (+{len(profile.judgements) - 3} more)" if len(profile.judgements) > 3 else ""))
+    return " · ".join(parts)
 
 
 def answer_as_text(answer: Answer, nearest: int = NEAREST) -> str:

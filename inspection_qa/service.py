@@ -68,6 +68,11 @@ class QAService:
         """The ingested documents (complete ones only), in the store's order."""
         return self.index.docstore.documents()
 
+    def profiles(self) -> dict:
+        """doc_id -> DocumentProfile (bodies, dates, kind, visit number, judgements, each with its span);
+        documents of an index written before profiles have theirs computed from the stored text."""
+        return self.answerer.library()[1]
+
     def document_text(self, doc_id: str) -> str | None:
         """The stored clean text of a document (what quotes are cut from), or None once removed."""
         return self.index.docstore.text(doc_id)
