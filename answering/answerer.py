@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
         constraints = read_constraints(question, known, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)
-            if follow_up and constraints.inherited and self.rewriter.names_new_subject(question):
+            if follow_up and self.rewriter.names_new_subject(question):
                 query = question  # "And agency staff?": the conversation gives the scope, the question the topic
         allowed: list[str] = []
         if not constraints.empty:

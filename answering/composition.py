@@ -44,8 +44,8 @@ def source_tag(cand: Candidate, meta: DocumentMeta | None) -> str:
 
 
 def quoted(text: str) -> str:
-    """Curly quotes around a quote, unless it is itself a quotation already."""
-    return text if text[:1] in "“\"" and text[-1:] in "”\"" else f"“{text}”"
+    """Curly quotes around a quote, unless it opens with a quotation mark of its own."""
+    return text if text[:1] in "“\"‘'" else f"“{text}”"
 
 
 def clause(text: str, terms: list[str]) -> str:
@@ -133,7 +133,7 @@ def fold_words(text: str) -> str:
 LEADS = {
     "how_many": re.compile(
         r"(?:£|\$)?\d[\d,]*(?:\.\d+)?\s*(?:%|per ?cent|million|m\b|bn|billion|k\b)?|"
-        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+        r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
         r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred)"
         r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?: per ?cent| hundred| thousand)?\b", re.I),
     "when": re.compile(

@@ -12,9 +12,9 @@ from core.records import Chunk, Span
 from core.text import fold, tokens
 
 NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
-    r"billion|dozen|half|third|quarter|twice|once|percent|per cent|none|no one|all)\b", re.I
+    r"billion|dozen|half|quarter|percent|per cent)\b", re.I
 )
 
 

@@ -18,7 +18,7 @@ of different sizes (many councils; one letter and its news) calibrate the thresh
 4. Chooses the abstention threshold on the best candidate's probability: most tuning questions right
    (answerable: answered with evidence first; unanswerable: declined) with at most 5% of the answerable
    ones declined. Then the extra-quote ratio: a further quote is shown when its probability is at least
-   ratio x the best's; the ratio with the most evidence cited per quote shown.
+   ratio x the best's; the ratio with the most evidence cited, less QUOTE_COST per quote shown.
 5. Writes the model with the figures it reached on the tuning split and on the held-out `--check` split,
    which takes no part in fitting.
 """
@@ -47,6 +47,7 @@ from evaluation.questions import load_questions  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
 
 MAX_FALSE_ABSTENTION = 0.05
+QUOTE_COST = 0.04  # evidence cited a further quote must add to be worth showing ("only when they add something")
 
 
 def holds(text: str, evidence: list[str]) -> bool:
@@ -193,7 +194,7 @@ def main() -> None:
     ratio, fit_ratio = 0.5, None
     for r in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
         o = outcomes(tune, tune_probs, threshold, r, answerable_p=tune_answerable, answer_threshold=answer_threshold)
-        value = o["cited"] - 0.02 * o["quotes_per_answer"]
+        value = o["cited"] - QUOTE_COST * o["quotes_per_answer"]
         if fit_ratio is None or value > fit_ratio[0]:
             ratio, fit_ratio = r, (value, o)
     figures = {"tune": outcomes(tune, tune_probs, threshold, ratio, answerable_p=tune_answerable,
