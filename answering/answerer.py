@@ -165,10 +165,11 @@ class ExtractiveAnswerer:
         self._score(cands, qvecs, query)
         strict = set(strict_documents(metas, profiles, constraints)) if not change else set()
         previous_docs = set(previous.cited_documents) if previous is not None else set()
+        previous_passages = self._passages_of(previous) if previous is not None and follow_up else set()
         wants = "sign_off" if SIGNED.search(question) else "address" if ADDRESSED.search(question) else ""
         for cand in cands:
             cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id),
-                                     wants)
+                                     wants, previous_passages)
         self.ranker.run(cands)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)
@@ -259,6 +260,11 @@ class ExtractiveAnswerer:
                 for chunk in self.index.docstore.chunks([ids[pick]]):
                     out.append(Hit(chunk, top[-1].score))
         return out
+
+    def _passages_of(self, answer: Answer) -> set[tuple[str, int]]:
+        """(doc_id, chunk ordinal) of the passages an answer quoted."""
+        ids = [c.chunk_id for c in answer.citations if c.chunk_id]
+        return {(ch.doc_id, ch.ordinal) for ch in self.index.docstore.chunks(ids)} if ids else set()
 
     def _doc_length(self, doc_id: str) -> int:
         if doc_id not in self._lengths:

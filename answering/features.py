@@ -36,12 +36,13 @@ NAMES = (
     "dense", "question_dense", "lexical", "prior", "context", "passage_rank", "period_match", "kind_match",
     "asks_number_has_number", "asks_date_has_date", "asks_judgement_has_grade", "asks_who_has_person",
     "asks_who_sign_off", "sign_off", "salutation", "meta", "title_like", "position", "length", "has_number",
-    "previous_document", "primary", "no_type_match", "profile_fact",
+    "previous_document", "primary", "no_type_match", "profile_fact", "previous_passage",
 )
 
 
 def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_docs: set[str],
-             doc_length: int, wants_block: str = "") -> dict[str, float]:
+             doc_length: int, wants_block: str = "", previous_passages: set[tuple[str, int]] | None = None,
+             ) -> dict[str, float]:
     """The feature values of one candidate (see `NAMES`). `wants_block`: "sign_off" when the question asks
     who signed, "address" when it asks to whom a letter was addressed."""
     text = cand.text
@@ -79,4 +80,15 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "primary": 1.0 if cand.chunk.source_kind in PRIMARY_SOURCE_KINDS else 0.0,
         "no_type_match": 1.0 if typed is False else 0.0,
         "profile_fact": 1.0 if cand.block == "profile" else 0.0,  # where the profile read the date or judgement
+        # in the passage the previous answer quoted (1) or next to it (0.5): a follow-up's answer is often there
+        "previous_passage": _nearness(cand, previous_passages or set()),
     }
+
+
+def _nearness(cand: Candidate, passages: set[tuple[str, int]]) -> float:
+    doc, ordinal = cand.chunk.doc_id, cand.chunk.ordinal
+    if (doc, ordinal) in passages:
+        return 1.0
+    if (doc, ordinal - 1) in passages or (doc, ordinal + 1) in passages:
+        return 0.5
+    return 0.0

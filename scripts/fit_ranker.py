@@ -47,7 +47,7 @@ from evaluation.questions import load_questions  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
 
 MAX_FALSE_ABSTENTION = 0.05
-QUOTE_COST = 0.04  # evidence cited a further quote must add to be worth showing ("only when they add something")
+QUOTE_COST = 0.02  # evidence cited a further quote must add to be worth showing ("only when they add something")
 
 
 def holds(text: str, evidence: list[str]) -> bool:
