@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from core.errors import InspectionQAError
+from core.kinds import SOURCE_KINDS
 from core.settings import Settings
 
 from .environment import apply_offline_defaults, settings_from_environment
@@ -40,8 +41,7 @@ def filter_options(func):
     func = click.option("--until", default=None, metavar="YYYY[-MM[-DD]]", help="Only documents dated up to then.")(func)
     func = click.option("--since", default=None, metavar="YYYY[-MM[-DD]]", help="Only documents dated from then.")(func)
     func = click.option("--kind", "kinds", multiple=True,
-                        help="Only documents of this kind (repeatable): inspection_letter, inspection_report, "
-                             "monitoring_visit, council_report, news, other.")(func)
+                        help="Only documents of this kind (repeatable): " + ", ".join(SOURCE_KINDS) + ".")(func)
     func = click.option("--doc", "docs", multiple=True, help="Only this document, by id or file name (repeatable).")(func)
     return func
 
