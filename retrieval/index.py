@@ -21,6 +21,8 @@ from core.records import Chunk, Document, DocumentMeta
 from core.settings import Settings
 
 from . import crashpoints
+
+WIDE_FILTER_CHUNKS = 2000  # above this many allowed chunks, search without Chroma's filter and keep the allowed
 from .dense import ChromaDenseStore
 from .docstore import DocStore
 from .docstore_chroma import ChromaDocStore
@@ -47,6 +49,8 @@ class Index:
         self._seen_generation = -1
         self._refresh_lock = threading.Lock()
         self._status: dict | None = None
+        self._documents_cache: tuple[int, list[DocumentMeta]] = (-1, [])
+        self._chunk_ids_cache: tuple[int, dict[str, list[str]]] = (-1, {})
 
     # -- parts -----------------------------------------------------------------------------
     @property
@@ -177,14 +181,39 @@ class Index:
                 return [], []
             ids = [m.doc_id for m in docs]
             where = search_filter.chroma_where(ids)
-            allowed = {cid for d in ids for cid in self.docstore.chunk_ids(d)}
+            allowed = self._chunk_ids_of(ids)
         vec = query_vector if query_vector is not None else self.embedder.embed_query(query)
-        dense = self.dense.query(vec, n, where=where, model=self.embedder.name)
+        dense = None
+        if where is not None and len(allowed or ()) > WIDE_FILTER_CHUNKS:
+            # a filter that keeps much of a large index: a metadata filter over many ids is slow in Chroma,
+            # so search wider and keep the allowed chunks, falling back to the filter when too few remain
+            wide = self.dense.query(vec, n * 4, where=None, model=self.embedder.name)
+            kept = [(i, score) for i, score in wide if i in allowed]
+            if len(kept) >= n:
+                dense = kept[:n]
+        if dense is None:
+            dense = self.dense.query(vec, n, where=where, model=self.embedder.name)
         lexical = self.lexical.search(query, n, allowed=allowed)
         return dense, lexical
 
+    def _chunk_ids_of(self, doc_ids: list[str]) -> set[str]:
+        """The chunk ids of these documents, from a per-generation cache of each document's ids."""
+        gen = self.docstore.generation()
+        if self._chunk_ids_cache[0] != gen:
+            self._chunk_ids_cache = (gen, {})
+        cache = self._chunk_ids_cache[1]
+        out: set[str] = set()
+        for d in doc_ids:
+            if d not in cache:
+                cache[d] = self.docstore.chunk_ids(d)
+            out.update(cache[d])
+        return out
+
     def matching_documents(self, search_filter: SearchFilter) -> list[DocumentMeta]:
-        return [m for m in self.docstore.documents() if search_filter.matches(m)]
+        gen = self.docstore.generation()
+        if self._documents_cache[0] != gen:
+            self._documents_cache = (gen, self.docstore.documents())
+        return [m for m in self._documents_cache[1] if search_filter.matches(m)]
 
     def status(self) -> dict:
         """Counts for the CLI and the app's sidebar; computed once per generation, as listing
