@@ -37,7 +37,10 @@ ANSWER_TYPES = [
     ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b|by when\b)|"
                         r"\b(?:what dates?|which dates?|how long ago)\b", re.I)),
     ("how_many", re.compile(r"\b(?:how many|how much|what (?:number|percentage|proportion|share|figure|amount|"
-                            r"rate|total|average)|number of|percentage of|proportion of)\b", re.I)),
+                            r"rate|total|average)|number of|percentage of|proportion of)\b|"
+                            r"\bwhat (?:is|was|were|are) (?:the |its |their )?(?:[\w’'-]+ ){0,3}"
+                            r"(?:budget|cost|costs|spend|spending|expenditure|overspend|salary|caseload|rate|total)\b",
+                            re.I)),
     ("yes_no", re.compile(r"^\s*(?:is|was|were|are|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
 ]
 
