@@ -50,6 +50,26 @@ from .verify import verify_citations
 
 
 JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
+# a figure of money, or a share: what "how much did they spend" and "what proportion" questions need
+FIGURES = {
+    "a sum of money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m|k|pounds)\b", re.I),
+    "a proportion": re.compile(r"\d\s?%|\bper ?cent\b|\b(?:half|quarter|third|fifth|tenth)s?\b|\b\w+ (?:in|out of) "
+                               r"(?:every )?\w+\b", re.I),
+}
+MONEY_QUESTION = re.compile(r"\b(?:spend|spent|spending|cost|costs|costing|budget|overspend|invest(?:ed|ment)?|paid|"
+                            r"pay|funding|fund(?:ed)?|how much money)\b", re.I)
+SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|rate of)\b", re.I)
+
+
+def figure_kind(question: str) -> str | None:
+    """"a sum of money" or "a proportion" when a how-many question asks for one, else None."""
+    if SHARE_QUESTION.search(question):
+        return "a proportion"
+    if MONEY_QUESTION.search(question):
+        return "a sum of money"
+    return None
+
+
 SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
 
@@ -81,6 +101,9 @@ class AbstentionPolicy:
             return f"the question asks which {missing_type[-1]}, and the documents never mention one"
         if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
             return "the question asks for a figure and none of the best evidence holds one"
+        kind_of_figure = figure_kind(question) if answer_type == "how_many" else None
+        if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in best[:self.window]):
+            return f"the question asks for {kind_of_figure} and none of the best evidence states one"
         if answer_type == "when" and not any(has_date(c.text) for c in best[:self.window]):
             return "the question asks when, and none of the best evidence holds a date"
         top = best[0].score

@@ -111,12 +111,12 @@ def read_constraints(question: str, known_bodies: list[str], change: bool = Fals
     for first, second in re.findall(r"\b((?:19|20)\d\d)[-/–](\d\d)\b", question):  # a financial year, "2015-16"
         years.append(first[:2] + second)
     since = until = None
-    m = re.search(r"\b(?:since|from|after)\s+((?:19|20)\d\d)\b", question, re.I)
+    m = re.search(r"\b(since|from|after)\s+((?:19|20)\d\d)\b", question, re.I)
+    if m:  # "after 2011" leaves 2011 out; "since" and "from" keep it
+        since = str(int(m.group(2)) + 1) if m.group(1).lower() == "after" else m.group(2)
+    m = re.search(r"\b(until|before|up to|by)\s+((?:19|20)\d\d)\b", question, re.I)
     if m:
-        since = m.group(1)
-    m = re.search(r"\b(?:until|before|up to|by)\s+((?:19|20)\d\d)\b", question, re.I)
-    if m:
-        until = m.group(1)
+        until = str(int(m.group(2)) - 1) if m.group(1).lower() == "before" else m.group(2)
     m = re.search(r"\bbetween\s+((?:19|20)\d\d)\s+and\s+((?:19|20)\d\d)\b", question, re.I)
     if m:
         since, until = sorted(m.groups())
