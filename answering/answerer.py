@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -12,11 +12,11 @@ from core.errors import ConfigError
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import DocumentMeta, DocumentProfile, Span
 from core.settings import Settings
-from core.text import tokens
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
 from retrieval.hybrid import Hit, HybridRetriever
 
+from .abstention import AbstentionPolicy, coverage, question_features, topic_terms
 from .composition import write_answer
 from .constraints import (
     inherit,
@@ -26,92 +26,29 @@ from .constraints import (
     strict_documents,
     topic_words,
 )
-from .features import features
-from .layout import block_candidates, fact_offsets, sentence_at
-from .ranker import SentenceRanker
+from .features import features, generic
 from .followups import FollowUpRewriter
+from .layout import block_candidates, fact_offsets, sentence_at
 from .question_analysis import (
-    answer_type_terms,
     is_change_question,
     query_terms,
     topic_of_change_question,
     unknown_names,
 )
+from .ranker import SentenceRanker
 from .scoring import (
     Candidate,
     SentenceScorer,
     candidates_from,
-    has_date,
-    has_quantity,
     near_duplicate,
 )
+from .timeline import endpoint_documents, interleave_by_document
 from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
 
-
 JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
-# a figure of money, or a share: what "how much did they spend" and "what proportion" questions need
-FIGURES = {
-    "a sum of money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m|k|pounds)\b", re.I),
-    "a proportion": re.compile(r"\d\s?%|\bper ?cent\b|\b(?:half|quarter|third|fifth|tenth)s?\b|\b\w+ (?:in|out of) "
-                               r"(?:every )?\w+\b", re.I),
-}
-MONEY_QUESTION = re.compile(r"\b(?:spend|spent|spending|cost|costs|costing|budget|overspend|invest(?:ed|ment)?|paid|"
-                            r"pay|funding|fund(?:ed)?|how much money)\b", re.I)
-SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|rate of)\b", re.I)
-
-
-def figure_kind(question: str) -> str | None:
-    """"a sum of money" or "a proportion" when a how-many question asks for one, else None."""
-    if SHARE_QUESTION.search(question):
-        return "a proportion"
-    if MONEY_QUESTION.search(question):
-        return "a sum of money"
-    return None
-
-
 SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
-
-
-@dataclass
-class AbstentionPolicy:
-    """Decline when the question names something the library never mentions, asks for a figure or a date
-    that none of the best sentences holds, or when the best sentence's probability is under `threshold`
-    (fitted with the ranker, answering/ranker.json)."""
-
-    threshold: float = 0.30
-    answer_threshold: float = 0.0
-    window: int = 3
-    # "What did inspectors say about X?": decline when less than this share (idf-weighted) of X's words
-    # occurs in the passages searched; a paraphrase keeps some of its subject's words
-    about_coverage: float = 0.5  # how many of the best sentences a figure or date may come from
-
-    def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
-               names: list[str] | None = None, answer_type: str = "what", answerable: float = 1.0) -> str:
-        """Why to decline ("" to answer). `best`: the specific candidates, best first; `answerable`: the
-        fitted question-level probability that the library answers the question. The rules that read
-        the question and the evidence come first; then the fitted thresholds."""
-        if not best:
-            return "nothing retrieved, or only titles, openings and scope statements"
-        if names:
-            return f"the documents never mention {', '.join(names)}"
-        missing_type = [t for t in answer_type_terms(question) if t in unknown]
-        if missing_type:
-            return f"the question asks which {missing_type[-1]}, and the documents never mention one"
-        if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
-            return "the question asks for a figure and none of the best evidence holds one"
-        kind_of_figure = figure_kind(question) if answer_type == "how_many" else None
-        if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in best[:self.window]):
-            return f"the question asks for {kind_of_figure} and none of the best evidence states one"
-        if answer_type == "when" and not any(has_date(c.text) for c in best[:self.window]):
-            return "the question asks when, and none of the best evidence holds a date"
-        top = best[0].score
-        if top < self.threshold:
-            return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
-        if answerable < self.answer_threshold:
-            return f"what was retrieved does not address the question (P={answerable:.2f} < {self.answer_threshold:.2f})"
-        return ""
 
 
 class ExtractiveAnswerer:
@@ -431,112 +368,3 @@ class ExtractiveAnswerer:
         if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True
         return near_duplicate(a, b)
-
-
-ABOUT = re.compile(r"\b(?:say|said|says|find|found|finds|report|reported|note|noted|conclude|concluded|tell|told|"
-                   r"write|wrote|comment|commented|think|thought|observe|observed|hear|heard)\b[^?!.]{0,60}?"
-                   r"\b(?:about|regarding|concerning|on the subject of)\s+(?P<topic>[^?!.]+)", re.I)
-
-
-def topic_terms(question: str, constraints) -> list[str]:
-    """The content terms of the subject a "... say/find about X?" question names (not its body or period)."""
-    m = ABOUT.search(question)
-    if not m:
-        return []
-    return [t for t in query_terms(topic_words(m.group("topic"), constraints) if constraints and not constraints.empty
-                                   else m.group("topic"))]
-
-
-def coverage(terms: list[str], passages: list, idf) -> float:
-    """The idf-weighted share of `terms` that occur in the passages' text or section headings."""
-    present = set()
-    for h in passages:
-        present.update(tokens(h.chunk.text + " " + h.chunk.section))
-    weights = {t: idf(t) for t in terms}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in present) / total if total else 1.0
-
-
-def question_features(specific: list[Candidate], terms: list[str], passages: list, idf, constrained: bool,
-                      ) -> dict[str, float]:
-    """Question-level evidence that the library addresses the question (see `QUESTION_FEATURES`):
-    the best and second probabilities, their similarity and term overlap, and `coverage`, the
-    idf-weighted share of the question's content terms found anywhere in the passages searched."""
-    present = set()
-    for h in passages:
-        present.update(tokens(h.chunk.text + " " + h.chunk.section))
-    weights = {t: idf(t) for t in terms}
-    total = sum(weights.values())
-    top = specific[0] if specific else None
-    return {
-        "top": top.score if top else 0.0,
-        "second": specific[1].score if len(specific) > 1 else 0.0,
-        "top_dense": top.dense if top else 0.0,
-        "top_lexical": top.lexical if top else 0.0,
-        "coverage": sum(w for t, w in weights.items() if t in present) / total if total else 1.0,
-        "terms": min(len(terms), 8) / 8.0,
-        "constrained": 1.0 if constrained else 0.0,
-    }
-
-
-def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
-    """A sentence that says nothing specific for this question: a salutation, a scope statement about the
-    inspection itself, a title or table line with nothing of what is asked, a sign-off or address block
-    not asked for. Such sentences are never chosen over a finding."""
-    f = cand.features
-    if cand.block in ("sign_off", "address"):
-        return not (answer_type == "who" and wants_block == cand.block)
-    if f.get("salutation") or f.get("sign_off"):
-        return True
-    if f.get("title_like") or f.get("meta"):
-        # a title line or a scope statement may still carry what a typed question asks ("... which was
-        # conducted on 17 and 18 November", "Overall effectiveness: Good"), or be what the question is
-        # about (most of its terms: "Under which Act was the inspection carried out?")
-        typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
-                 "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
-        return not typed and f.get("lexical", 0.0) < 0.5
-    return False
-
-
-def prefer_answer_type(ranked: list[Candidate], answer_type: str, window: int = 5, margin: float = 0.15,
-                       ) -> list[Candidate]:
-    """A how-many question leads with a sentence that holds a figure, a when question with one that holds
-    a date: the best such among the top `window` within `margin` of the best moves to the front."""
-    test = {"how_many": has_quantity, "when": has_date}.get(answer_type)
-    if test is None or not ranked or test(ranked[0].text):
-        return ranked
-    for cand in ranked[1:window]:
-        if cand.score >= ranked[0].score - margin and test(cand.text):
-            return [cand] + [c for c in ranked if c is not cand]
-    return ranked
-
-
-def endpoint_documents(hits: list, profiles: dict, documents: int = 3) -> list[str]:
-    """For a change over time: of the documents among `hits`, the one whose events are earliest, the one
-    whose are latest, then the best-ranked others, `documents` in all."""
-    ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
-    if not ranked:
-        return []
-
-    def when(doc_id: str) -> str:
-        p = profiles.get(doc_id)
-        dates = p.event_dates() if p is not None else []
-        return min(dates) if dates else "9999"
-
-    dated = sorted(ranked, key=when)
-    lead = list(dict.fromkeys([dated[0], dated[-1]]))
-    return (lead + [d for d in ranked if d not in lead])[:documents]
-
-
-def interleave_by_document(hits: list, documents: int = 3, lead: list[str] | None = None) -> list:
-    """Round-robin over the leading documents' hits (the first `documents` by rank, or `lead`), best
-    first within each; the rest after."""
-    groups: dict[str, list] = {}
-    for h in hits:
-        groups.setdefault(h.chunk.doc_id, []).append(h)
-    lead = [d for d in (lead or list(groups)[:documents]) if d in groups]
-    out = []
-    for i in range(max((len(groups[d]) for d in lead), default=0)):
-        out.extend(groups[d][i] for d in lead if i < len(groups[d]))
-    out.extend(h for h in hits if h.chunk.doc_id not in lead)
-    return out

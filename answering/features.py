@@ -92,3 +92,22 @@ def _nearness(cand: Candidate, passages: set[tuple[str, int]]) -> float:
     if (doc, ordinal - 1) in passages or (doc, ordinal + 1) in passages:
         return 0.5
     return 0.0
+
+
+def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
+    """A sentence that says nothing specific for this question: a salutation, a scope statement about the
+    inspection itself, a title or table line with nothing of what is asked, a sign-off or address block
+    not asked for. Such sentences are never chosen over a finding."""
+    f = cand.features
+    if cand.block in ("sign_off", "address"):
+        return not (answer_type == "who" and wants_block == cand.block)
+    if f.get("salutation") or f.get("sign_off"):
+        return True
+    if f.get("title_like") or f.get("meta"):
+        # a title line or a scope statement may still carry what a typed question asks ("... which was
+        # conducted on 17 and 18 November", "Overall effectiveness: Good"), or be what the question is
+        # about (most of its terms: "Under which Act was the inspection carried out?")
+        typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
+                 "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
+        return not typed and f.get("lexical", 0.0) < 0.5
+    return False

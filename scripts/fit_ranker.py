@@ -39,8 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from answering.answerer import generic  # noqa: E402
-from answering.features import NAMES  # noqa: E402
+from answering.features import NAMES, generic  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.text import fold  # noqa: E402
 from evaluation.questions import load_questions  # noqa: E402

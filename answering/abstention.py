@@ -1,0 +1,118 @@
+"""Declining: the rules that read a question and its best evidence, the fitted thresholds, and the
+question-level evidence (coverage of the question's terms) the abstention model reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.text import tokens
+
+from .constraints import topic_words
+from .question_analysis import answer_type_terms, query_terms
+from .scoring import Candidate, has_date, has_quantity
+
+# a figure of money, or a share: what "how much did they spend" and "what proportion" questions need
+FIGURES = {
+    "a sum of money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m|k|pounds)\b", re.I),
+    "a proportion": re.compile(r"\d\s?%|\bper ?cent\b|\b(?:half|quarter|third|fifth|tenth)s?\b|\b\w+ (?:in|out of) "
+                               r"(?:every )?\w+\b", re.I),
+}
+MONEY_QUESTION = re.compile(r"\b(?:spend|spent|spending|cost|costs|costing|budget|overspend|invest(?:ed|ment)?|paid|"
+                            r"pay|funding|fund(?:ed)?|how much money)\b", re.I)
+SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|rate of)\b", re.I)
+
+
+def figure_kind(question: str) -> str | None:
+    """"a sum of money" or "a proportion" when a how-many question asks for one, else None."""
+    if SHARE_QUESTION.search(question):
+        return "a proportion"
+    if MONEY_QUESTION.search(question):
+        return "a sum of money"
+    return None
+
+
+@dataclass
+class AbstentionPolicy:
+    """Decline when the question names something the library never mentions, asks for a figure or a date
+    that none of the best sentences holds, or when the best sentence's probability is under `threshold`
+    (fitted with the ranker, answering/ranker.json)."""
+
+    threshold: float = 0.30
+    answer_threshold: float = 0.0
+    window: int = 3
+    # "What did inspectors say about X?": decline when less than this share (idf-weighted) of X's words
+    # occurs in the passages searched; a paraphrase keeps some of its subject's words
+    about_coverage: float = 0.5  # how many of the best sentences a figure or date may come from
+
+    def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
+               names: list[str] | None = None, answer_type: str = "what", answerable: float = 1.0) -> str:
+        """Why to decline ("" to answer). `best`: the specific candidates, best first; `answerable`: the
+        fitted question-level probability that the library answers the question. The rules that read
+        the question and the evidence come first; then the fitted thresholds."""
+        if not best:
+            return "nothing retrieved, or only titles, openings and scope statements"
+        if names:
+            return f"the documents never mention {', '.join(names)}"
+        missing_type = [t for t in answer_type_terms(question) if t in unknown]
+        if missing_type:
+            return f"the question asks which {missing_type[-1]}, and the documents never mention one"
+        if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
+            return "the question asks for a figure and none of the best evidence holds one"
+        kind_of_figure = figure_kind(question) if answer_type == "how_many" else None
+        if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in best[:self.window]):
+            return f"the question asks for {kind_of_figure} and none of the best evidence states one"
+        if answer_type == "when" and not any(has_date(c.text) for c in best[:self.window]):
+            return "the question asks when, and none of the best evidence holds a date"
+        top = best[0].score
+        if top < self.threshold:
+            return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"
+        if answerable < self.answer_threshold:
+            return f"what was retrieved does not address the question (P={answerable:.2f} < {self.answer_threshold:.2f})"
+        return ""
+
+
+ABOUT = re.compile(r"\b(?:say|said|says|find|found|finds|report|reported|note|noted|conclude|concluded|tell|told|"
+                   r"write|wrote|comment|commented|think|thought|observe|observed|hear|heard)\b[^?!.]{0,60}?"
+                   r"\b(?:about|regarding|concerning|on the subject of)\s+(?P<topic>[^?!.]+)", re.I)
+
+
+def topic_terms(question: str, constraints) -> list[str]:
+    """The content terms of the subject a "... say/find about X?" question names (not its body or period)."""
+    m = ABOUT.search(question)
+    if not m:
+        return []
+    return [t for t in query_terms(topic_words(m.group("topic"), constraints) if constraints and not constraints.empty
+                                   else m.group("topic"))]
+
+
+def coverage(terms: list[str], passages: list, idf) -> float:
+    """The idf-weighted share of `terms` that occur in the passages' text or section headings."""
+    present = set()
+    for h in passages:
+        present.update(tokens(h.chunk.text + " " + h.chunk.section))
+    weights = {t: idf(t) for t in terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in present) / total if total else 1.0
+
+
+def question_features(specific: list[Candidate], terms: list[str], passages: list, idf, constrained: bool,
+                      ) -> dict[str, float]:
+    """Question-level evidence that the library addresses the question (see `QUESTION_FEATURES`):
+    the best and second probabilities, their similarity and term overlap, and `coverage`, the
+    idf-weighted share of the question's content terms found anywhere in the passages searched."""
+    present = set()
+    for h in passages:
+        present.update(tokens(h.chunk.text + " " + h.chunk.section))
+    weights = {t: idf(t) for t in terms}
+    total = sum(weights.values())
+    top = specific[0] if specific else None
+    return {
+        "top": top.score if top else 0.0,
+        "second": specific[1].score if len(specific) > 1 else 0.0,
+        "top_dense": top.dense if top else 0.0,
+        "top_lexical": top.lexical if top else 0.0,
+        "coverage": sum(w for t, w in weights.items() if t in present) / total if total else 1.0,
+        "terms": min(len(terms), 8) / 8.0,
+        "constrained": 1.0 if constrained else 0.0,
+    }
