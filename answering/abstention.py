@@ -86,33 +86,34 @@ def topic_terms(question: str, constraints) -> list[str]:
                                    else m.group("topic"))]
 
 
-def coverage(terms: list[str], passages: list, idf) -> float:
-    """The idf-weighted share of `terms` that occur in the passages' text or section headings."""
-    present = set()
+def passage_terms(passages: list) -> set[str]:
+    """Every token of the passages' text and section headings."""
+    present: set[str] = set()
     for h in passages:
         present.update(tokens(h.chunk.text + " " + h.chunk.section))
+    return present
+
+
+def coverage(terms: list[str], present: set[str], idf) -> float:
+    """The idf-weighted share of `terms` among `present` (the passages' tokens); 1.0 for no terms."""
     weights = {t: idf(t) for t in terms}
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in present) / total if total else 1.0
 
 
-def question_features(specific: list[Candidate], terms: list[str], passages: list, idf, constrained: bool,
+def question_features(specific: list[Candidate], terms: list[str], present: set[str], idf, constrained: bool,
                       ) -> dict[str, float]:
     """Question-level evidence that the library addresses the question (see `QUESTION_FEATURES`):
     the best and second probabilities, their similarity and term overlap, and `coverage`, the
-    idf-weighted share of the question's content terms found anywhere in the passages searched."""
-    present = set()
-    for h in passages:
-        present.update(tokens(h.chunk.text + " " + h.chunk.section))
-    weights = {t: idf(t) for t in terms}
-    total = sum(weights.values())
+    idf-weighted share of the question's content terms found anywhere in the passages searched
+    (`present`: their tokens)."""
     top = specific[0] if specific else None
     return {
         "top": top.score if top else 0.0,
         "second": specific[1].score if len(specific) > 1 else 0.0,
         "top_dense": top.dense if top else 0.0,
         "top_lexical": top.lexical if top else 0.0,
-        "coverage": sum(w for t, w in weights.items() if t in present) / total if total else 1.0,
+        "coverage": coverage(terms, present, idf),
         "terms": min(len(terms), 8) / 8.0,
         "constrained": 1.0 if constrained else 0.0,
     }

@@ -16,7 +16,13 @@ from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
 from retrieval.hybrid import Hit, HybridRetriever
 
-from .abstention import AbstentionPolicy, coverage, question_features, topic_terms
+from .abstention import (
+    AbstentionPolicy,
+    coverage,
+    passage_terms,
+    question_features,
+    topic_terms,
+)
 from .composition import write_answer
 from .constraints import (
     inherit,
@@ -38,7 +44,7 @@ from .question_analysis import (
 from .ranker import SentenceRanker
 from .scoring import (
     Candidate,
-    SentenceScorer,
+    SentenceSimilarity,
     candidates_from,
     near_duplicate,
 )
@@ -63,7 +69,7 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.retriever = HybridRetriever(index, candidates=settings.candidates, rrf_k=settings.rrf_k)
         self.rewriter = FollowUpRewriter()
-        self.scorer = SentenceScorer()
+        self.similarity = SentenceSimilarity()
         self.ranker = SentenceRanker()
         self.policy = policy or AbstentionPolicy(threshold=self.ranker.threshold,
                                                  answer_threshold=self.ranker.answer_threshold)
@@ -119,7 +125,7 @@ class ExtractiveAnswerer:
         cands = candidates_from(
             [h.chunk for h in top],
             priors=[h.score / top[0].score for h in top] if top else None,
-            contexts=self._contexts(top, qvec),
+            contexts=self._contexts(top),
         )
         cands = cands + self._shaped_candidates(top, cands, constraints, profiles, metas)
         self._score(cands, qvecs, query)
@@ -136,9 +142,10 @@ class ExtractiveAnswerer:
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)]
-        qfeatures = question_features(specific, terms, top, self.index.lexical.idf, not constraints.empty)
+        present = passage_terms(top)
+        qfeatures = question_features(specific, terms, present, self.index.lexical.idf, not constraints.empty)
         about = topic_terms(question, constraints)
-        qfeatures["about_coverage"] = coverage(about, top, self.index.lexical.idf) if about else 1.0
+        qfeatures["about_coverage"] = coverage(about, present, self.index.lexical.idf) if about else 1.0
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
                                     self.ranker.answerable(qfeatures))
         if not reason and qfeatures["about_coverage"] < self.policy.about_coverage:
@@ -274,7 +281,7 @@ class ExtractiveAnswerer:
             return
         self._attach_vectors(cands)
         vectors = np.stack([c.vector for c in cands])
-        self.scorer.run(cands, vectors, qvecs, query_terms(searched), self.index.lexical.idf)
+        self.similarity.run(cands, vectors, qvecs, query_terms(searched), self.index.lexical.idf)
 
     def _attach_vectors(self, cands: list[Candidate]) -> None:
         """Each sentence's vector as ingestion stored it; a chunk of an index built before sentence
@@ -303,17 +310,10 @@ class ExtractiveAnswerer:
                 mean = vecs[inside].mean(axis=0) if inside else vecs.mean(axis=0)
                 cand.vector = mean / (np.linalg.norm(mean) or 1.0)
 
-    def _contexts(self, hits, qvec: np.ndarray) -> list[float]:
-        """Cosine of the question to each passage (from Chroma's answer, else recomputed); skipped
-        while the scorer gives the passage context no weight (the calibrated default)."""
-        if self.scorer.context_weight == 0:
-            return [h.dense or 0.0 for h in hits]
-        out = []
-        for h in hits:
-            if h.dense is None:
-                h.dense = float(self.index.embedder.embed_documents([h.chunk.embedding_text()])[0] @ qvec)
-            out.append(h.dense)
-        return out
+    @staticmethod
+    def _contexts(hits) -> list[float]:
+        """Cosine of the question to each passage as Chroma returned it (0 for a passage found by BM25 alone)."""
+        return [h.dense or 0.0 for h in hits]
 
     def choose(self, ranked: list[Candidate], change: bool, ratio: float | None = None) -> list[Candidate]:
         """The best sentence first; then, for a change, the best of each other document that clears the

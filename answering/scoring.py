@@ -85,16 +85,10 @@ def has_date(text: str) -> bool:
     return bool(HAS_DATE.search(text))
 
 
-class SentenceScorer:
-    """score = a * cosine(question, sentence) + b * idf-weighted share of query terms present
-    + c * the retrieval score of the sentence's passage (relative to the best passage)."""
-
-    def __init__(self, dense_weight: float = 0.5, lexical_weight: float = 0.25, prior_weight: float = 0.3,
-                 context_weight: float = 0.0) -> None:
-        self.dense_weight = dense_weight
-        self.lexical_weight = lexical_weight
-        self.prior_weight = prior_weight
-        self.context_weight = context_weight
+class SentenceSimilarity:
+    """Sets each candidate's similarity features: `dense` (cosine to the searched text and the question,
+    averaged), `question_dense` (to the question as asked) and `lexical` (idf-weighted share of the query
+    terms in the sentence or its section heading). The ranker (answering/ranker.py) turns them into a score."""
 
     def run(self, candidates: list[Candidate], vectors: np.ndarray, query_vectors: list[np.ndarray],
             terms: list[str], idf) -> None:
@@ -109,12 +103,6 @@ class SentenceScorer:
             cand.dense = float(sim)
             cand.question_dense = float(own)
             cand.lexical = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
-            cand.score = self.combine(cand)
-
-    def combine(self, cand: Candidate) -> float:
-        """The score of a candidate whose features (dense, lexical, prior, context) are set."""
-        return (self.dense_weight * cand.dense + self.lexical_weight * cand.lexical
-                + self.prior_weight * cand.prior + self.context_weight * cand.context)
 
 
 def near_duplicate(a: Candidate, b: Candidate) -> bool:

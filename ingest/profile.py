@@ -12,9 +12,8 @@ from collections import Counter
 
 from core.records import DocumentProfile, Fact, Judgement
 
-from .metadata import DAY_MONTH_YEAR, MONTH_YEAR, MONTHS, find_dates, find_kind
+from .metadata import MONTH_YEAR, MONTHS, find_dates, find_kind
 
-GRADES = ("outstanding", "good", "requires improvement to be good", "requires improvement", "inadequate")
 _GRADE_RE = r"(outstanding|good|requires improvement(?: to be good)?|inadequate)"
 _NAME_WORD = r"(?:[A-Z][a-z'’]+|of|upon|on|under|le|the|and|&)"
 _NAME = rf"[A-Z][A-Za-z'’]+(?:[ -]{_NAME_WORD}){{0,4}}"
@@ -66,8 +65,7 @@ def _clean_name(name: str) -> str:
     words = name.replace("’", "'").split()
     while words and words[0].lower() in {"the", "of", "and", "&"}:
         words = words[1:]
-    while words and (words[-1].lower() in {"of", "and", "&", "the", "on", "upon", "under", "le"}
-                     or words[-1].lower().endswith("'s") and len(words) > 1 and False):
+    while words and words[-1].lower() in {"of", "and", "&", "the", "on", "upon", "under", "le"}:
         words = words[:-1]
     return " ".join(words)
 
@@ -196,11 +194,3 @@ def profile_of(text: str, published: str | None = None, kind: str | None = None)
         judgements=tuple(find_judgements(text)),
         mentioned_years=tuple(sorted(set(re.findall(r"\b((?:19|20)\d\d)\b", text)))),
     )
-
-
-def first_year(dates) -> str | None:
-    return next((d[:4] for d in dates if d), None)
-
-
-__all__ = ["profile_of", "find_bodies", "find_reported_dates", "find_kind", "find_visit_number", "find_judgements",
-           "GRADES", "DAY_MONTH_YEAR"]
