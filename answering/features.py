@@ -105,9 +105,12 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
         return True
     if f.get("title_like") or f.get("meta"):
         # a title line or a scope statement may still carry what a typed question asks ("... which was
-        # conducted on 17 and 18 November", "Overall effectiveness: Good"), or be what the question is
-        # about (most of its terms: "Under which Act was the inspection carried out?")
+        # conducted on 17 and 18 November", "Overall effectiveness: Good"); a scope statement may also be
+        # what the question is about (most of its terms: "Under which Act was the inspection carried out?"),
+        # a title line never: sharing the question's names is all a title does
         typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
                  "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
-        return not typed and f.get("lexical", 0.0) < 0.5
+        if typed:
+            return False
+        return bool(f.get("title_like")) or f.get("lexical", 0.0) < 0.5
     return False
