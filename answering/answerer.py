@@ -25,6 +25,7 @@ from .abstention import (
 )
 from .composition import write_answer
 from .constraints import (
+    BodyNames,
     inherit,
     matching_documents,
     nearest_document,
@@ -52,6 +53,8 @@ from .timeline import endpoint_documents, interleave_by_document
 from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
 
+ENDPOINT_FLOOR = 0.5  # an endpoint document of a change is quoted down to this share of the threshold
+TIMELINE_DOCUMENTS = 5  # the documents a change over time reads (two passages of each)
 JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
 SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
@@ -89,8 +92,8 @@ class ExtractiveAnswerer:
         change = is_change_question(question) if timeline is None else timeline
         query = topic_of_change_question(searched) if change else searched
         metas, profiles = self.library(search_filter)
-        known = [b.value for p in profiles.values() for b in p.bodies] + [
-            b for p in profiles.values() for b in p.mentioned_bodies]
+        known = self._library[3]
+        body_names = self._library[4]
         constraints = read_constraints(question, known, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)
@@ -117,10 +120,14 @@ class ExtractiveAnswerer:
         qvecs = [embedder.embed_query(query)] if query == question else list(embedder.embed_documents([query, question]))
         qvec = qvecs[0]
         k = max(self.settings.top_k, 10)
-        hits = self.retriever.run(query, k=2 * k if change else k, query_vector=qvec, search_filter=search_filter)
+        hits = self.retriever.run(query, k=4 * k if change else k, query_vector=qvec, search_filter=search_filter)
+        chunks_read = self.settings.answer_chunks
+        lead: list[str] = []
         if change:  # a change spans documents: the earliest and the latest period first, then the best others
-            hits = interleave_by_document(hits, lead=endpoint_documents(hits[:k], profiles))[:k]
-        top = hits[: self.settings.answer_chunks]
+            lead = endpoint_documents(hits[:2 * k], profiles, documents=TIMELINE_DOCUMENTS)
+            hits = interleave_by_document(hits, lead=lead)[:k]
+            chunks_read = max(chunks_read, 2 * len(lead))
+        top = hits[:chunks_read]
         top = top + self._layout_passages(top, constraints, question)
         cands = candidates_from(
             [h.chunk for h in top],
@@ -135,7 +142,7 @@ class ExtractiveAnswerer:
         wants = "sign_off" if SIGNED.search(question) else "address" if ADDRESSED.search(question) else ""
         for cand in cands:
             cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id),
-                                     wants, previous_passages)
+                                     wants, previous_passages, body_names.names(cand.text))
         self.ranker.run(cands)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)
@@ -156,7 +163,7 @@ class ExtractiveAnswerer:
             answer.question_features = qfeatures
         else:
             pool = self._prefer_primary(specific)
-            chosen = self.choose(pool, change)
+            chosen = self.choose(pool, change, lead=lead[:2])
             if previous is not None and not change and previous.citations:
                 # a follow-up that would repeat the previous answer word for word shows what else there is
                 said = {(c.doc_id, c.start, c.end) for c in previous.citations}
@@ -253,8 +260,10 @@ class ExtractiveAnswerer:
                     profiles[m.doc_id] = m.profile
                 else:
                     profiles[m.doc_id] = profile_of(self.index.docstore.text(m.doc_id) or "", m.date, m.source_kind)
-            self._library = (gen, metas, profiles)
-        _, metas, profiles = self._library
+            known = [b.value for p in profiles.values() for b in p.bodies] + [
+                b for p in profiles.values() for b in p.mentioned_bodies]
+            self._library = (gen, metas, profiles, known, BodyNames(known))
+        metas, profiles = self._library[1], self._library[2]
         if search_filter is not None and not search_filter.empty:
             metas = [m for m in metas if search_filter.matches(m)]
         return metas, profiles
@@ -315,7 +324,8 @@ class ExtractiveAnswerer:
         """Cosine of the question to each passage as Chroma returned it (0 for a passage found by BM25 alone)."""
         return [h.dense or 0.0 for h in hits]
 
-    def choose(self, ranked: list[Candidate], change: bool, ratio: float | None = None) -> list[Candidate]:
+    def choose(self, ranked: list[Candidate], change: bool, ratio: float | None = None,
+               lead: list[str] | None = None) -> list[Candidate]:
         """The best sentence first; then, for a change, the best of each other document that clears the
         threshold; then further sentences scoring at least `ratio` x the best (fitted with the ranker)."""
         ratio = self.ranker.extra_ratio if ratio is None else ratio
@@ -323,7 +333,11 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = [best]
         if change:  # a change needs its earliest and latest sources: the best sentence of each document
             for cand in ranked[1:]:
-                if cand.chunk.doc_id not in {c.chunk.doc_id for c in chosen} and cand.score >= self.policy.threshold:
+                if cand.chunk.doc_id in {c.chunk.doc_id for c in chosen}:
+                    continue
+                # an endpoint of the period is read even when its best sentence is weaker than a finding
+                floor = ENDPOINT_FLOOR if cand.chunk.doc_id in (lead or ()) else 1.0
+                if cand.score >= floor * self.policy.threshold:
                     chosen.append(cand)
         for cand in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes + (1 if change else 0):

@@ -97,6 +97,27 @@ class Constraints:
             "answer_type": self.answer_type, "inherited": list(self.inherited)}.items() if v not in (None, [], ())}
 
 
+class BodyNames:
+    """Finds which of the library's bodies a sentence names: one compiled pattern over the folded names.
+
+    `names(text)` -> the set of body names (as the profiles spell them) that `text` mentions, compared after
+    folding case, accents and curly apostrophes; a name must stand as whole words."""
+
+    def __init__(self, known_bodies: list[str]) -> None:
+        self.by_key = {}
+        for name in known_bodies:
+            key = _fold(name)
+            if len(key) >= 3:
+                self.by_key.setdefault(key, name)
+        keys = sorted(self.by_key, key=len, reverse=True)
+        self.pattern = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(re.escape, keys))})(?![a-z0-9])") if keys else None
+
+    def names(self, text: str) -> set[str]:
+        if self.pattern is None:
+            return set()
+        return {self.by_key[m.group(0)] for m in self.pattern.finditer(_fold(text))}
+
+
 def read_constraints(question: str, known_bodies: list[str], change: bool = False) -> Constraints:
     """The constraints `question` states. `known_bodies`: the names the library's documents are about.
     `change`: a question about change over time, whose years bound a range rather than pick a year."""

@@ -36,15 +36,17 @@ NAMES = (
     "dense", "question_dense", "lexical", "prior", "context", "passage_rank", "period_match", "kind_match",
     "asks_number_has_number", "asks_date_has_date", "asks_judgement_has_grade", "asks_who_has_person",
     "asks_who_sign_off", "sign_off", "salutation", "meta", "title_like", "position", "length", "has_number",
-    "previous_document", "primary", "no_type_match", "profile_fact", "previous_passage",
+    "previous_document", "primary", "no_type_match", "profile_fact", "previous_passage", "asked_body",
+    "other_body",
 )
 
 
 def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_docs: set[str],
              doc_length: int, wants_block: str = "", previous_passages: set[tuple[str, int]] | None = None,
-             ) -> dict[str, float]:
+             named: set[str] | None = None) -> dict[str, float]:
     """The feature values of one candidate (see `NAMES`). `wants_block`: "sign_off" when the question asks
-    who signed, "address" when it asks to whom a letter was addressed."""
+    who signed, "address" when it asks to whom a letter was addressed. `named`: the library's bodies the
+    sentence names (constraints.BodyNames), read against the bodies the question asks about."""
     text = cand.text
     words = len(text.split())
     kind = c.answer_type
@@ -82,6 +84,10 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "profile_fact": 1.0 if cand.block == "profile" else 0.0,  # where the profile read the date or judgement
         # in the passage the previous answer quoted (1) or next to it (0.5): a follow-up's answer is often there
         "previous_passage": _nearness(cand, previous_passages or set()),
+        # a question about one council: a sentence naming it, or naming only others (a news item comparing
+        # councils, minutes quoting a neighbour)
+        "asked_body": 1.0 if c.bodies and named and named & set(c.bodies) else 0.0,
+        "other_body": 1.0 if c.bodies and named and not named & set(c.bodies) else 0.0,
     }
 
 

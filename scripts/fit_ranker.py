@@ -128,6 +128,21 @@ def outcomes(rows, probs, threshold: float, ratio: float, max_quotes: int = 4, a
             "objective": (cited + declined_unanswerable) / n if n else 0.0}
 
 
+def extend_model(path: Path) -> None:
+    """Collecting candidates runs the answerer, which needs a model with every feature the code computes:
+    a feature new since the last fit enters the model with weight 0 (mean 0, scale 1) until it is fitted."""
+    model = json.loads(path.read_text("utf-8"))
+    missing = [n for n in NAMES if n not in model["features"]]
+    if not missing:
+        return
+    print(f"{path}: new features {missing} enter with weight 0 for collection", file=sys.stderr)
+    model["features"] += missing
+    model["weights"] += [0.0] * len(missing)
+    model["means"] += [0.0] * len(missing)
+    model["scales"] += [1.0] * len(missing)
+    path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
@@ -140,6 +155,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "answering" / "ranker.json")
     args = ap.parse_args()
 
+    extend_model(args.out)
     services: dict[str, QAService] = {}
 
     def gather(sets) -> list[dict]:
