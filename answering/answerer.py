@@ -60,6 +60,21 @@ SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
 
 
+def reranked(hits: list[Hit], read: list[Hit], ranked: list[Candidate], quoted: list[str]) -> list[Hit]:
+    """The passages best first by the answer's own judgement: those it quotes (in the order quoted), then
+    the other passages it read, by their best sentence's probability, then the rest as retrieved.
+    `read`: the passages whose sentences were scored (with any a question's layout added); `ranked`: the
+    scored sentences, best first; `quoted`: the chunk ids of the chosen sentences."""
+    by_id = {h.chunk.id: h for h in list(hits) + list(read)}
+    best: dict[str, float] = {}
+    for cand in ranked:
+        best.setdefault(cand.chunk.id, cand.score)
+    order = list(dict.fromkeys(quoted))
+    order += sorted((h.chunk.id for h in read if h.chunk.id not in order), key=lambda i: -best.get(i, 0.0))
+    order += [h.chunk.id for h in hits]
+    return [by_id[i] for i in dict.fromkeys(order) if i in by_id]
+
+
 class ExtractiveAnswerer:
     """One question in, one `Answer` out; every quote is a span of a stored document."""
 
@@ -138,11 +153,13 @@ class ExtractiveAnswerer:
         self._score(cands, qvecs, query)
         strict = set(strict_documents(metas, profiles, constraints)) if not change else set()
         previous_docs = set(previous.cited_documents) if previous is not None else set()
+        previous_lead = previous.cited_documents[0] if previous is not None and follow_up and previous.cited_documents \
+            else ""
         previous_passages = self._passages_of(previous) if previous is not None and follow_up else set()
         wants = "sign_off" if SIGNED.search(question) else "address" if ADDRESSED.search(question) else ""
         for cand in cands:
             cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id),
-                                     wants, previous_passages, body_names.names(cand.text))
+                                     wants, previous_passages, body_names.names(cand.text), previous_lead)
         self.ranker.run(cands)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)
@@ -158,7 +175,7 @@ class ExtractiveAnswerer:
         if not reason and qfeatures["about_coverage"] < self.policy.about_coverage:
             reason = f"the passages searched never speak of {' '.join(about)} (the subject the question asks about)"
         if reason:
-            answer = Answer(question, searched, ABSTAIN_TEXT, [], True, hits, reason=reason)
+            answer = Answer(question, searched, ABSTAIN_TEXT, [], True, reranked(hits, top, ranked, []), reason=reason)
             answer.candidates = ranked
             answer.question_features = qfeatures
         else:
@@ -176,7 +193,8 @@ class ExtractiveAnswerer:
                 self.index.docstore.meta, self.index.docstore.pages, constraints.answer_type,
             )
             citations = verify_citations(citations, self.index.docstore.text)
-            answer = Answer(question, searched, text, citations, not citations, hits)
+            answer = Answer(question, searched, text, citations, not citations,
+                            reranked(hits, top, ranked, [c.chunk.id for c in chosen]))
             answer.candidates = ranked
             answer.question_features = qfeatures
         answer.scores = {"best": ranked[0].score if ranked else 0.0, "best_dense": ranked[0].dense if ranked else 0.0}

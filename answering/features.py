@@ -37,16 +37,17 @@ NAMES = (
     "asks_number_has_number", "asks_date_has_date", "asks_judgement_has_grade", "asks_who_has_person",
     "asks_who_sign_off", "sign_off", "salutation", "meta", "title_like", "position", "length", "has_number",
     "previous_document", "primary", "no_type_match", "profile_fact", "previous_passage", "asked_body",
-    "other_body",
+    "other_body", "previous_lead",
 )
 
 
 def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_docs: set[str],
              doc_length: int, wants_block: str = "", previous_passages: set[tuple[str, int]] | None = None,
-             named: set[str] | None = None) -> dict[str, float]:
+             named: set[str] | None = None, previous_lead: str = "") -> dict[str, float]:
     """The feature values of one candidate (see `NAMES`). `wants_block`: "sign_off" when the question asks
     who signed, "address" when it asks to whom a letter was addressed. `named`: the library's bodies the
-    sentence names (constraints.BodyNames), read against the bodies the question asks about."""
+    sentence names (constraints.BodyNames), read against the bodies the question asks about. `previous_lead`:
+    the document of the previous answer's first quote (a follow-up's "there" is most often that document)."""
     text = cand.text
     words = len(text.split())
     kind = c.answer_type
@@ -88,6 +89,7 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         # councils, minutes quoting a neighbour)
         "asked_body": 1.0 if c.bodies and named and named & set(c.bodies) else 0.0,
         "other_body": 1.0 if c.bodies and named and not named & set(c.bodies) else 0.0,
+        "previous_lead": 1.0 if previous_lead and cand.chunk.doc_id == previous_lead else 0.0,
     }
 
 

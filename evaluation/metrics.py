@@ -19,6 +19,8 @@ METRICS: dict[str, str] = {
     "hit@1": "share of evidence strings contained in the first retrieved passage",
     "hit@5": "share of evidence strings contained in one of the first 5 retrieved passages",
     "hit@10": "share of evidence strings contained in one of the first 10 retrieved passages",
+    "hit@2000c": "share of evidence strings contained in the first 2,000 characters of the retrieved passages, "
+                 "read in order (their texts joined by a blank line)",
     "mrr": "mean over evidence strings of 1/rank of the first retrieved passage containing it (0 if none)",
     "cited": "share of evidence strings of answerable questions contained in a cited quote",
     "validity": "share of citations whose quote stands verbatim at its offsets in its document",
@@ -47,6 +49,16 @@ def overlaps(quote: str, evidence: str, min_chars: int = 30) -> bool:
     return m.size >= min(min_chars, len(b))
 
 
+CONTEXT_CHARS = 2000
+
+
+def in_first_chars(record: dict, evidence: str, chars: int = CONTEXT_CHARS) -> bool:
+    """Whether `evidence` lies within the first `chars` characters of the retrieved passages' texts,
+    joined in order by a blank line (what a reader with a fixed context budget would see)."""
+    context = "\n\n".join(p.get("text", "") for p in record.get("retrieved", []))[:chars]
+    return contains(context, evidence)
+
+
 def evidence_rank(record: dict, evidence: str) -> int | None:
     for rank, passage in enumerate(record.get("retrieved", []), start=1):
         if contains(passage.get("text", ""), evidence):
@@ -69,6 +81,7 @@ class QuestionResult:
     evidence: list[str]
     ranks: list[int | None]
     cited: list[bool]
+    in_context: list[bool]
     valid: list[bool]
     precise: list[bool]
     latency_ms: float
@@ -126,6 +139,7 @@ def score_record(record: dict, question: dict, doc_texts: dict[str, str] | None)
         searched_question=record.get("searched_question", record.get("question", "")), citations=citations,
         evidence=evidence, ranks=[evidence_rank(record, e) for e in evidence],
         cited=[any(contains(q, e) for q in quotes) for e in evidence], valid=valid,
+        in_context=[in_first_chars(record, e) for e in evidence],
         precise=[any(overlaps(q, e) for e in evidence) for q in quotes] if evidence else [],
         latency_ms=float(record.get("latency_ms", 0.0)), reference_similarity=record.get("reference_similarity"),
     )
@@ -143,6 +157,7 @@ def aggregate(results: list[QuestionResult]) -> dict[str, Any]:
         "questions": len(results),
         "evidence": len(ranks),
         "hit@1": hit(1), "hit@5": hit(5), "hit@10": hit(10),
+        "hit@2000c": _mean([c for q in results if q.answerable for c in q.in_context]),
         "mrr": _mean([1.0 / r if r else 0.0 for r in ranks]),
         "cited": _mean([c for q in results if q.answerable for c in q.cited]),
         "validity": _mean([v for q in results for v in q.valid]),
@@ -202,7 +217,7 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 
 def format_by_kind(by_kind: dict[str, dict[str, Any]],
-                   keys: tuple[str, ...] = ("questions", "hit@5", "cited", "abstention", "false_abstention")) -> str:
+                   keys: tuple[str, ...] = ("questions", "hit@5", "hit@2000c", "cited", "abstention", "false_abstention")) -> str:
     lines = [f"{'kind':<18}" + "".join(f"{k:>18}" for k in keys)]
     for kind, s in by_kind.items():
         lines.append(f"{kind:<18}" + "".join(f"{format_value(k, s.get(k)):>18}" for k in keys))

@@ -20,7 +20,7 @@ from evaluation.metrics import METRICS, QuestionResult, score, score_record
 
 DOC = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota. Kappa lambda mu."
 DOCS = {"d.txt": DOC}
-SUMMARY_KEYS = {"questions", "evidence", "hit@1", "hit@5", "hit@10", "mrr", "cited", "validity", "precision",
+SUMMARY_KEYS = {"questions", "evidence", "hit@1", "hit@5", "hit@10", "hit@2000c", "mrr", "cited", "validity", "precision",
                 "abstention", "false_abstention", "reference_similarity", "latency_p50_ms", "latency_p95_ms", "passed"}
 
 
@@ -107,6 +107,7 @@ def test_summary_values(result):
         "hit@1": 0.25,                   # ranks [2, 1, 7, None]: 1 of 4 at rank <= 1 -> 0.25
         "hit@5": 0.5,                    # 2 of 4 at rank <= 5 (ranks 2 and 1) -> 0.5
         "hit@10": 0.75,                  # 3 of 4 at rank <= 10 (2, 1, 7) -> 0.75
+        "hit@2000c": 0.75,               # every retrieved text is short: the same 3 of 4 lie in the first 2,000
         "mrr": (1 / 2 + 1 / 1 + 1 / 7 + 0) / 4,  # (0.5 + 1 + 0.142857 + 0) / 4 = 0.410714
         "cited": 0.5,                    # cited [T] + [T, F] + [F]: 2 of 4 evidence strings -> 0.5
         "validity": 0.75,                # all citations, unanswerable included: s1 T, c1 T T, u2 F -> 3 of 4
@@ -126,6 +127,7 @@ def test_by_kind_values(result):
         "questions": 1, "evidence": 1,
         "hit@1": 0.0,                    # rank 2 > 1
         "hit@5": 1.0, "hit@10": 1.0,     # rank 2 <= 5, <= 10
+        "hit@2000c": 1.0,                # passage 2 starts at character 3
         "mrr": 0.5,                      # 1 / 2
         "cited": 1.0,                    # 1 of 1
         "validity": 1.0,                 # 1 of 1 quotes verbatim
@@ -141,6 +143,7 @@ def test_by_kind_values(result):
         "hit@1": 0.5,                    # ranks [1, 7]: 1 of 2 at rank 1
         "hit@5": 0.5,                    # 1 of 2 within 5
         "hit@10": 1.0,                   # both within 10
+        "hit@2000c": 1.0,                # seven short passages: 109 characters in all
         "mrr": (1 / 1 + 1 / 7) / 2,      # (1 + 0.142857) / 2 = 0.571429
         "cited": 0.5,                    # "delta epsilon" cited, "kappa lambda" not
         "validity": 1.0,                 # both quotes verbatim at their offsets
@@ -154,6 +157,7 @@ def test_by_kind_values(result):
     _assert_values(result.by_kind["follow-up"], {  # f1 alone, declined
         "questions": 1, "evidence": 1,
         "hit@1": 0.0, "hit@5": 0.0, "hit@10": 0.0,  # "eta theta" retrieved nowhere
+        "hit@2000c": 0.0,
         "mrr": 0.0,                      # rank None counts 0
         "cited": 0.0,                    # no quote
         "validity": None,                # no citation to check
@@ -167,7 +171,7 @@ def test_by_kind_values(result):
     _assert_values(result.by_kind["unanswerable"], {  # u1 (declined), u2 (answered, invalid quote)
         "questions": 2,
         "evidence": 0,                   # unanswerable questions carry no evidence to score
-        "hit@1": None, "hit@5": None, "hit@10": None, "mrr": None, "cited": None,  # nothing to retrieve or cite
+        "hit@1": None, "hit@5": None, "hit@10": None, "hit@2000c": None, "mrr": None, "cited": None,  # nothing to retrieve or cite
         "validity": 0.0,                 # u2's one quote is not verbatim: 0 of 1
         "precision": None,               # precision is over answerable questions only
         "abstention": 0.5,               # u1 declined, u2 did not: 1 of 2
@@ -227,3 +231,16 @@ BOTH = [_cite("Alpha beta gamma."), _cite("Delta epsilon zeta.")]
 ])
 def test_passed_rules(question, record, docs, passed):
     assert _one(question, record, docs).passed is passed
+
+
+def test_first_2000_characters_counts_only_what_a_fixed_budget_reads():
+    """Evidence in passage 2 counts when the passages before it leave room, not when a long first passage
+    fills the 2,000 characters; evidence cut by the boundary does not count."""
+    question = {"id": "q", "question": "Alpha?", "evidence": ["alpha beta"]}
+    short = _record("q", ["x" * 100, "Alpha beta gamma."], [])
+    long = _record("q", ["x" * 2000, "Alpha beta gamma."], [])
+    cut = _record("q", ["x" * 1990, "Alpha beta gamma."], [])  # 1990 + 2 separator chars: "alpha b" fits, not all
+    assert score([short], [question]).summary["hit@2000c"] == 1.0
+    assert score([long], [question]).summary["hit@2000c"] == 0.0
+    assert score([cut], [question]).summary["hit@2000c"] == 0.0
+    assert score([long], [question]).summary["hit@5"] == 1.0  # rank 2 all the same
