@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from core.text import tokens
 
 from .constraints import topic_words
-from .question_analysis import answer_type_terms, query_terms
+from .question_analysis import query_terms
 from .scoring import Candidate, has_date, has_quantity
 
 # a figure of money, or a share: what "how much did they spend" and "what proportion" questions need
@@ -54,9 +54,6 @@ class AbstentionPolicy:
             return "nothing retrieved, or only titles, openings and scope statements"
         if names:
             return f"the documents never mention {', '.join(names)}"
-        missing_type = [t for t in answer_type_terms(question) if t in unknown]
-        if missing_type:
-            return f"the question asks which {missing_type[-1]}, and the documents never mention one"
         if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
             return "the question asks for a figure and none of the best evidence holds one"
         kind_of_figure = figure_kind(question) if answer_type == "how_many" else None

@@ -120,7 +120,8 @@ class ExtractiveAnswerer:
                 scope = replace(constraints, years=(), month=None, visit_number=None, kinds=())
             else:
                 scope = constraints
-            allowed, failed = matching_documents(metas, profiles, scope)
+            allowed, failed = matching_documents(metas, profiles, scope, mentions=self._mentions,
+                                                 text_of=self.index.docstore.text)
             if failed:
                 return self._decline_constraint(question, searched, query, constraints, failed, metas, profiles,
                                                 search_filter, t0)
@@ -253,6 +254,13 @@ class ExtractiveAnswerer:
                     out.append(Hit(chunk, top[-1].score))
         return out
 
+    def _mentions(self, doc_id: str) -> set[str]:
+        """The library's bodies a document's text names anywhere (computed once per library generation)."""
+        cache = self._library[5]
+        if doc_id not in cache:
+            cache[doc_id] = self._library[4].names(self.index.docstore.text(doc_id) or "")
+        return cache[doc_id]
+
     def _passages_of(self, answer: Answer) -> set[tuple[str, int]]:
         """(doc_id, chunk ordinal) of the passages an answer quoted."""
         ids = [c.chunk_id for c in answer.citations if c.chunk_id]
@@ -280,7 +288,7 @@ class ExtractiveAnswerer:
                     profiles[m.doc_id] = profile_of(self.index.docstore.text(m.doc_id) or "", m.date, m.source_kind)
             known = [b.value for p in profiles.values() for b in p.bodies] + [
                 b for p in profiles.values() for b in p.mentioned_bodies]
-            self._library = (gen, metas, profiles, known, BodyNames(known))
+            self._library = (gen, metas, profiles, known, BodyNames(known), {})
         metas, profiles = self._library[1], self._library[2]
         if search_filter is not None and not search_filter.empty:
             metas = [m for m in metas if search_filter.matches(m)]
@@ -288,7 +296,8 @@ class ExtractiveAnswerer:
 
     def _decline_constraint(self, question, searched, query, constraints, failed, metas, profiles, search_filter, t0):
         """No document meets a constraint of the question: say which, name the nearest, show its passages."""
-        what = {"bodies": "No document covers", "period": "No document covers", "visit": "No document reports"}[failed]
+        what = {"bodies": "No document covers", "period": "No document covers", "visit": "No document reports",
+                "kind": f"No document reports a {' or '.join(k.replace('_', ' ') for k in constraints.kinds)} of"}[failed]
         nearest = nearest_document(metas, profiles, constraints)
         text = f"{what} {constraints.describe()}."
         if nearest is not None:

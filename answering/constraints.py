@@ -8,6 +8,7 @@ list of councils lives in the code; periods, kinds and answer types are read fro
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from core.records import DocumentMeta, DocumentProfile
@@ -18,6 +19,7 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth
             "latest": -1, "last": -1, "most recent": -1}
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]
+VISIT_KINDS = {"monitoring_visit": r"monitoring visit", "focused_visit": r"focused visit"}
 KIND_WORDS = [
     ("monitoring_visit", r"monitoring visits?"),
     ("focused_visit", r"focused visits?"),
@@ -45,6 +47,24 @@ ANSWER_TYPES = [
 ]
 
 
+_EVENT = r"(?:re-?inspect\w*|inspect\w*|visit\w*|report\w*|letter|judge?ment|judged|rated|graded)"
+EVENT_YEAR = re.compile(rf"(?i)\b(?:19|20)\d\d(?:[-/]\d\d)?\s+(?:\w+\s+)?{_EVENT}\b|"
+                        rf"\b{_EVENT}\s+(?:\w+\s+){{0,3}}?(?:in|of|during)\s+(?:\w+\s+)?(?:19|20)\d\d\b")
+OPENING_TYPES = [  # the question's first word decides before any keyword inside it
+    ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b)", re.I)),
+    ("who", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
+]
+
+
+def answer_type_of(question: str) -> str:
+    """The type of answer a question wants: "When was the visit after it was judged inadequate?" wants a
+    date, though it names a judgement; else the first of `ANSWER_TYPES` whose words it uses; else "what"."""
+    for name, pattern in OPENING_TYPES + ANSWER_TYPES:
+        if pattern.search(question):
+            return name
+    return "what"
+
+
 def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", strip_accents(text.replace("’", "'")).lower()).strip()
 
@@ -61,6 +81,9 @@ class Constraints:
     visit_number: int | None = None  # "the third monitoring visit"; -1 for the latest
     kinds: tuple[str, ...] = ()  # source kinds named ("monitoring visit", "minutes", ...)
     answer_type: str = "what"  # who | when | how_many | judgement | yes_no | what
+    # the year names an inspection, visit or report ("at its 2018 inspection"), not the period of a figure
+    # ("how many complaints in 2014-15", which a later report may give): only documents of that period answer
+    event_period: bool = False
     inherited: tuple[str, ...] = field(default=(), compare=False)  # which fields came from the conversation
 
     @property
@@ -149,14 +172,15 @@ def read_constraints(question: str, known_bodies: list[str], change: bool = Fals
     if m:
         month = MONTHS.index(m.group(1)) + 1
     visit = None
-    m = re.search(rf"\b({'|'.join(sorted(ORDINALS, key=len, reverse=True))})\s+(?:monitoring\s+|focused\s+)?"
-                  r"(?:visits?|inspections?)\b", folded)
+    m = re.search(rf"\b({'|'.join(sorted(ORDINALS, key=len, reverse=True))})\s+(?:ofsted\s+)?(?:monitoring\s+|"
+                  r"focused\s+)?(?:visits?|inspections?)\b", folded)
     if m:
         visit = ORDINALS[m.group(1)]
     kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", folded)]
-    answer_type = next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), "what")
+    answer_type = answer_type_of(question)
+    event = bool(EVENT_YEAR.search(question))
     return Constraints(tuple(bodies), tuple(dict.fromkeys(exact)), since, until, month, visit, tuple(kinds),
-                       answer_type)
+                       answer_type, event_period=event)
 
 
 def inherit(own: Constraints, previous: Constraints | None) -> Constraints:
@@ -171,6 +195,8 @@ def inherit(own: Constraints, previous: Constraints | None) -> Constraints:
             if getattr(previous, name):
                 changes[name] = getattr(previous, name)
                 inherited.append(name)
+        if inherited and inherited[-1] != "bodies":
+            changes["event_period"] = previous.event_period
         if own.kinds == () and previous.kinds and previous.visit_number:
             changes["kinds"] = previous.kinds
     return replace(own, **changes, inherited=tuple(inherited)) if changes else own
@@ -210,35 +236,43 @@ def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) ->
     return True
 
 
-def _names_match(profile: DocumentProfile, bodies: tuple[str, ...], loose: bool = False) -> bool:
-    keys = {_fold(b.value) for b in profile.bodies} | ({_fold(b) for b in profile.mentioned_bodies} if loose else set())
+def _names_match(profile: DocumentProfile, bodies: tuple[str, ...], loose: bool = False,
+                 named: set[str] | None = None) -> bool:
+    keys = {_fold(b.value) for b in profile.bodies}
+    if loose:
+        keys |= {_fold(b) for b in profile.mentioned_bodies} | {_fold(b) for b in named or ()}
     return any(_fold(b) in keys for b in bodies)
 
 
 def matching_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints,
-                       ) -> tuple[list[str], str]:
+                       mentions: Callable[[str], set[str]] | None = None,
+                       text_of: Callable[[str], str | None] | None = None) -> tuple[list[str], str]:
     """The ids of the documents that meet `c`, and, when none does, which constraint failed (for the
-    message). Kinds narrow only when some document of that kind also meets the rest."""
-    found, failed = _matching(metas, profiles, c, loose_bodies=False)
+    message). Kinds narrow only when some document of that kind also meets the rest. `mentions(doc_id)`:
+    the library's bodies a document's text names anywhere (BodyNames), for the loose reading; `text_of(doc_id)`:
+    a document's text, to read whether a visit the question names is spoken of at all."""
+    found, failed = _matching(metas, profiles, c, loose_bodies=False, text_of=text_of)
     if failed and c.bodies:  # a document about another council that speaks of this one in passing
-        loose, still = _matching(metas, profiles, c, loose_bodies=True)
+        loose, still = _matching(metas, profiles, c, loose_bodies=True, mentions=mentions, text_of=text_of)
         if not still:
             return loose, ""
     return found, failed
 
 
 def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints,
-              loose_bodies: bool) -> tuple[list[str], str]:
+              loose_bodies: bool, mentions: Callable[[str], set[str]] | None = None,
+              text_of: Callable[[str], str | None] | None = None) -> tuple[list[str], str]:
     docs = [m for m in metas]
     if c.bodies:
-        docs = [m for m in docs if _names_match(profiles[m.doc_id], c.bodies, loose_bodies)]
+        docs = [m for m in docs if _names_match(profiles[m.doc_id], c.bodies, loose_bodies,
+                                                mentions(m.doc_id) if loose_bodies and mentions else None)]
         if not docs:
             return [], "bodies"
     if c.years or c.since or c.until or (c.month and c.years):
         # documents of that period; failing those, for a figure, documents that speak of it (a spend
         # "for 2018-19" given in a later report)
         dated = [m for m in docs if _in_period(profiles[m.doc_id], c)]
-        if not dated and c.answer_type == "how_many":
+        if not dated and c.answer_type == "how_many" and not c.event_period:
             dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
         if not dated:
             return [], "period"
@@ -261,6 +295,11 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
         kinded = [m for m in docs if m.source_kind in c.kinds]
         if kinded:
             docs = kinded
+        elif c.bodies and text_of is not None and set(c.kinds) <= set(VISIT_KINDS):
+            # "Dunholt's focused visit": a visit no document of the body is, or even speaks of, never happened
+            said = re.compile("|".join(VISIT_KINDS[k] for k in c.kinds), re.I)
+            if not any(said.search(text_of(m.doc_id) or "") for m in docs):
+                return [], "kind"
     return [m.doc_id for m in docs], ""
 
 

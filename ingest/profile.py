@@ -62,7 +62,7 @@ def _fold(name: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    words = name.replace("’", "'").split()
+    words = re.sub(r"'s\b", "", name.replace("’", "'")).split()  # "Wrenfield's front door": Wrenfield
     while words and words[0].lower() in {"the", "of", "and", "&"}:
         words = words[1:]
     while words and words[-1].lower() in {"of", "and", "&", "the", "on", "upon", "under", "le"}:
