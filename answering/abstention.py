@@ -12,15 +12,43 @@ from .constraints import topic_words
 from .question_analysis import query_terms
 from .scoring import Candidate, has_date, has_quantity
 
+_SMALL = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
 # a figure of money, or a share: what "how much did they spend" and "what proportion" questions need
 FIGURES = {
     "a sum of money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m|k|pounds)\b", re.I),
-    "a proportion": re.compile(r"\d\s?%|\bper ?cent\b|\b(?:half|quarter|third|fifth|tenth)s?\b|\b\w+ (?:in|out of) "
-                               r"(?:every )?\w+\b", re.I),
+    "a proportion": re.compile(rf"\d\s?%|\bper ?cent\b|\b(?:half|quarter|third|fifth|tenth)s?\b|"
+                               rf"\b(?:\d+|{_SMALL}) (?:in|out of) (?:every )?(?:\d+|{_SMALL}|hundred)\b", re.I),
 }
 MONEY_QUESTION = re.compile(r"\b(?:spend|spent|spending|cost|costs|costing|budget|overspend|invest(?:ed|ment)?|paid|"
                             r"pay|funding|fund(?:ed)?|how much money)\b", re.I)
 SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|rate of)\b", re.I)
+
+
+HOW_MANY = re.compile(r"\bhow many\s+(?P<phrase>(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|"
+                      r"has|had|will|would|could|can|in|at|on|for|of|across|between|during|per|remain\w*)\b", re.I)
+QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                            r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+                            r"sixty|seventy|eighty|ninety|hundred|dozen|several|all|none|no)\b", re.I)
+
+
+def counted_thing(question: str) -> str:
+    """The head word of what a "how many X ..." question counts, stemmed ("How many new foster carers did
+    ... approve?" -> "carer"); "" when the question is not of that form."""
+    m = HOW_MANY.search(question)
+    if not m:
+        return ""
+    words = tokens(m.group("phrase"))
+    return words[-1] if words else ""
+
+
+def counts_thing(text: str, thing: str, window: int = 4) -> bool:
+    """Whether `text` puts a number within `window` words of `thing` (a stemmed head word): "four rapid
+    reviews were carried out", "the number of complaints rose to 41"."""
+    words = re.findall(r"[\w’'%.,-]+", text)
+    stems = [tokens(w) for w in words]
+    at = [i for i, s in enumerate(stems) if thing in s]
+    nums = [i for i, w in enumerate(words) if QUANTITY_TOKEN.fullmatch(w.strip(".,")) and not re.fullmatch(r"(?:19|20)\d\d", w.strip(".,"))]
+    return any(abs(i - j) <= window for i in at for j in nums)
 
 
 def figure_kind(question: str) -> str | None:
@@ -56,6 +84,9 @@ class AbstentionPolicy:
             return f"the documents never mention {', '.join(names)}"
         if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
             return "the question asks for a figure and none of the best evidence holds one"
+        thing = counted_thing(question) if answer_type == "how_many" else ""
+        if thing and not any(counts_thing(c.text, thing) for c in best[:self.window]):
+            return "the question counts something none of the best evidence gives a number of"
         kind_of_figure = figure_kind(question) if answer_type == "how_many" else None
         if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in best[:self.window]):
             return f"the question asks for {kind_of_figure} and none of the best evidence states one"

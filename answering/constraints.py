@@ -53,6 +53,7 @@ EVENT_YEAR = re.compile(rf"(?i)\b(?:19|20)\d\d(?:[-/]\d\d)?\s+(?:\w+\s+)?{_EVENT
 OPENING_TYPES = [  # the question's first word decides before any keyword inside it
     ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b)", re.I)),
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
+    ("how_many", re.compile(r"^\s*how (?:many|much)\b", re.I)),
 ]
 
 

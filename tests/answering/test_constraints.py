@@ -1,0 +1,125 @@
+"""How a question's constraints are read, and which documents meet them (no model, no index).
+
+Every body, year and person here is invented for the test; the rules under test name none.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.abstention import FIGURES, counted_thing, counts_thing
+from answering.constraints import BodyNames, matching_documents, read_constraints
+from core.records import DocumentMeta, DocumentProfile, Fact
+from ingest.profile import find_bodies
+
+KNOWN = ["Oakvale", "Brindle Heath", "Wexley"]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("When was Oakvale's first monitoring visit after it was judged inadequate?", "when"),
+    ("Who led the inspection that rated Oakvale good?", "who"),
+    ("What was Oakvale's overall judgement in 2019?", "judgement"),
+    ("How many children were rated as at high risk?", "how_many"),
+    ("Did inspectors find drift in plans?", "yes_no"),
+])
+def test_the_opening_word_decides_the_answer_type_before_words_inside(question, expected):
+    assert read_constraints(question, KNOWN).answer_type == expected
+
+
+@pytest.mark.parametrize("question, event", [
+    ("What was the average caseload in Oakvale at its 2018 inspection?", True),
+    ("How many children were in care when Ofsted inspected Oakvale in March 2019?", True),
+    ("What did the 2021 report say about caseloads in Wexley?", True),
+    ("How many complaints did Oakvale receive in 2014-15?", False),  # the period of a figure
+    ("How many foster carers did Wexley approve in 2020?", False),
+])
+def test_a_year_tied_to_an_inspection_visit_or_report_is_an_event_period(question, event):
+    assert read_constraints(question, KNOWN).event_period is event
+
+
+def test_an_ordinal_visit_is_read_with_a_word_between():
+    c = read_constraints("What did the third Ofsted monitoring visit to Oakvale find?", KNOWN)
+    assert (c.visit_number, c.kinds, c.bodies) == (3, ("monitoring_visit",), ("Oakvale",))
+
+
+def test_body_names_are_found_folded_and_as_whole_words():
+    names = BodyNames(KNOWN)
+    assert names.names("BRINDLE HEATH and Oakvale’s leaders") == {"Brindle Heath", "Oakvale"}
+    assert names.names("Oakvalestown is elsewhere; Wexleys too") == set()
+
+
+def test_a_possessive_is_not_part_of_a_body_name():
+    text = ("Wexley Borough Council has reviewed Wexley's front door. Wexley Borough Council said that "
+            "Wexley's assessment teams would grow.")
+    assert [f.value for f in find_bodies(text)] == ["Wexley"]
+
+
+@pytest.mark.parametrize("question, sentence, counts", [
+    ("How many rapid reviews did the partnership carry out?", "The partnership carried out four rapid reviews.", True),
+    ("How many looked after children did Oakvale have?", "There were 612 looked after children.", True),
+    ("How many complaints did Oakvale receive in 2018?", "The number of complaints rose to 41 in the year.", True),
+    ("How many newly qualified social workers did Wexley take on in 2024?",
+     "Newly qualified social workers are well supported, with caseloads of no more than ten children.", False),
+    ("How many complaints did Oakvale receive in 2018?", "Complaints are not analysed to find learning.", False),
+    ("How many foster carers did Wexley approve in 2020?", "Wexley has too few foster carers since 2020.", False),
+])
+def test_a_how_many_question_needs_a_number_of_the_thing_it_counts(question, sentence, counts):
+    thing = counted_thing(question)
+    assert thing
+    assert counts_thing(sentence, thing) is counts
+
+
+def test_a_question_not_of_the_how_many_form_counts_nothing():
+    assert counted_thing("What percentage of care leavers were in education?") == ""
+
+
+@pytest.mark.parametrize("text, share", [
+    ("Two in five social workers were agency staff.", True),
+    ("Agency staff fill 12 per cent of posts.", True),
+    ("Children in need wait too long.", False),  # "X in Y" without numbers is not a share
+])
+def test_a_proportion_is_a_share_not_any_phrase_with_in(text, share):
+    assert bool(FIGURES["a proportion"].search(text)) is share
+
+
+def _meta(doc_id: str, kind: str, body: str, date: str) -> tuple[DocumentMeta, DocumentProfile]:
+    profile = DocumentProfile(bodies=(Fact(body, 0, len(body)),), published=date, kind=kind)
+    return DocumentMeta(doc_id, f"{doc_id}.txt", doc_id, date, kind, None, doc_id, doc_id, profile=profile), profile
+
+
+def _library(*docs):
+    metas, profiles = [], {}
+    for doc_id, kind, body, date in docs:
+        m, p = _meta(doc_id, kind, body, date)
+        metas.append(m)
+        profiles[doc_id] = p
+    return metas, profiles
+
+
+def test_a_visit_no_document_of_the_body_is_or_speaks_of_is_declined():
+    metas, profiles = _library(("r", "inspection_report", "Oakvale", "2016-03-01"),
+                               ("m", "council_minutes", "Oakvale", "2018-03-01"))
+    texts = {"r": "Oakvale inspection report.", "m": "Minutes of the panel."}
+    c = read_constraints("Who led Oakvale's focused visit?", KNOWN)
+    assert matching_documents(metas, profiles, c, text_of=texts.get) == ([], "kind")
+    texts["m"] = "Members heard that a focused visit was expected in the spring."
+    assert matching_documents(metas, profiles, c, text_of=texts.get) == (["r", "m"], "")
+
+
+def test_a_document_that_names_the_body_in_its_text_answers_for_it_when_none_is_about_it_that_year():
+    metas, profiles = _library(("r", "inspection_report", "Oakvale", "2016-03-01"),
+                               ("n", "news", "Wexley", "2023-07-01"))
+    c = read_constraints("What did Oakvale tell the press in 2023 about agency staff?", KNOWN)
+    assert matching_documents(metas, profiles, c)[1] == "period"
+    mentions = {"r": {"Oakvale"}, "n": {"Wexley", "Oakvale"}}
+    assert matching_documents(metas, profiles, c, mentions=mentions.get) == (["n"], "")
+
+
+def test_an_event_year_is_not_read_loosely_for_a_figure():
+    metas, profiles = _library(("r", "inspection_report", "Oakvale", "2024-02-01"))
+    profiles["r"] = DocumentProfile(bodies=(Fact("Oakvale", 0, 7),), published="2024-02-01",
+                                    mentioned_years=("2018",))
+    figure = read_constraints("How many children were in care in Oakvale in 2018?", KNOWN)
+    event = read_constraints("What was the average caseload in Oakvale at its 2018 inspection?", KNOWN)
+    assert matching_documents(metas, profiles, figure) == (["r"], "")
+    assert matching_documents(metas, profiles, event) == ([], "period")
