@@ -33,7 +33,7 @@ from .constraints import (
     strict_documents,
     topic_words,
 )
-from .features import features, generic
+from .features import features, generic, relative
 from .followups import FollowUpRewriter
 from .layout import block_candidates, fact_offsets, sentence_at
 from .question_analysis import (
@@ -161,6 +161,7 @@ class ExtractiveAnswerer:
         for cand in cands:
             cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id),
                                      wants, previous_passages, body_names.names(cand.text), previous_lead)
+        relative(cands)
         self.ranker.run(cands)
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)

@@ -32,7 +32,7 @@ KIND_WORDS = [
     ("guidance", r"guidance|polic(?:y|ies)|procedures?"),
 ]
 ANSWER_TYPES = [
-    ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|grades|what grade|rat(?:ed|ing)|overall effectiveness)\b|"
+    ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|grades?|rat(?:ed|ing)|overall effectiveness)\b|"
                              r"\bwas (?:it|the \w+) (?:outstanding|good|inadequate)\b", re.I)),
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:signed|addressed to|written to|sent to|led by|name of the)\b"
                        r"|^\s*which (?:inspectors?|person|officer|director|councillor|member)\b", re.I)),
@@ -50,6 +50,8 @@ ANSWER_TYPES = [
 _EVENT = r"(?:re-?inspect\w*|inspect\w*|visit\w*|report\w*|letter|judge?ment|judged|rated|graded)"
 EVENT_YEAR = re.compile(rf"(?i)\b(?:19|20)\d\d(?:[-/]\d\d)?\s+(?:\w+\s+)?{_EVENT}\b|"
                         rf"\b{_EVENT}\s+(?:\w+\s+){{0,3}}?(?:in|of|during)\s+(?:\w+\s+)?(?:19|20)\d\d\b")
+SUBORDINATE = re.compile(r"^\s*(?:when|after|before|once|while|since|if)\b[^?,]{3,120},\s*(?=(?:did|does|do|was|were|is|"
+                         r"are|has|have|had|what|which|how|who|why|where|could|would|can)\b)", re.I)
 OPENING_TYPES = [  # the question's first word decides before any keyword inside it
     ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b)", re.I)),
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
@@ -60,6 +62,9 @@ OPENING_TYPES = [  # the question's first word decides before any keyword inside
 def answer_type_of(question: str) -> str:
     """The type of answer a question wants: "When was the visit after it was judged inadequate?" wants a
     date, though it names a judgement; else the first of `ANSWER_TYPES` whose words it uses; else "what"."""
+    m = SUBORDINATE.match(question)
+    if m:  # "When children came back, did someone talk to them?": the question is the main clause
+        question = question[m.end():]
     for name, pattern in OPENING_TYPES + ANSWER_TYPES:
         if pattern.search(question):
             return name

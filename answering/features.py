@@ -38,7 +38,9 @@ NAMES = (
     "asks_who_sign_off", "sign_off", "salutation", "meta", "title_like", "position", "length", "has_number",
     "previous_document", "primary", "no_type_match", "profile_fact", "previous_passage", "asked_body",
     "other_body", "previous_lead",
+    "label_line", "dense_gap", "question_dense_gap", "lexical_gap",
 )
+RELATIVE = ("dense", "question_dense", "lexical")  # compared with the question's best candidate (`relative`)
 
 
 def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_docs: set[str],
@@ -76,6 +78,8 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "salutation": 1.0 if SALUTATION.match(text) else 0.0,
         "meta": 1.0 if META.search(text) else 0.0,
         "title_like": 1.0 if not TERMINAL.search(text.strip()) and words <= 14 and not number else 0.0,
+        # the same shape with a figure or a date in it: a table row, a heading, a date line
+        "label_line": 1.0 if not TERMINAL.search(text.strip()) and words <= 14 and number else 0.0,
         "position": min(1.0, cand.span.start / max(doc_length, 1)),
         "length": math.log1p(words) / 4.0,
         "has_number": 1.0 if number else 0.0,
@@ -91,6 +95,16 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "other_body": 1.0 if c.bodies and named and not named & set(c.bodies) else 0.0,
         "previous_lead": 1.0 if previous_lead and cand.chunk.doc_id == previous_lead else 0.0,
     }
+
+
+def relative(cands: list[Candidate]) -> None:
+    """Per-question normalisation: for each of `RELATIVE`, how far each candidate falls short of the best
+    candidate of the same question (0 for the best, negative otherwise), so one model serves questions whose
+    similarities run high and questions whose similarities run low."""
+    for name in RELATIVE:
+        best = max((c.features[name] for c in cands), default=0.0)
+        for c in cands:
+            c.features[f"{name}_gap"] = c.features[name] - best
 
 
 def _nearness(cand: Candidate, passages: set[tuple[str, int]]) -> float:
@@ -111,14 +125,16 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
         return not (answer_type == "who" and wants_block == cand.block)
     if f.get("salutation") or f.get("sign_off"):
         return True
+    typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
+             "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
     if f.get("title_like") or f.get("meta"):
         # a title line or a scope statement may still carry what a typed question asks ("... which was
         # conducted on 17 and 18 November", "Overall effectiveness: Good"); a scope statement may also be
         # what the question is about (most of its terms: "Under which Act was the inspection carried out?"),
         # a title line never: sharing the question's names is all a title does
-        typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
-                 "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
         if typed:
             return False
         return bool(f.get("title_like")) or f.get("lexical", 0.0) < 0.5
-    return False
+    # "Inspection dates: 7 - 18 February", "6. BUDGET 2023/24": a label, not a finding, unless it carries
+    # what a typed question asks ("Agency social workers: 45", "2.1 Adoption performance Good")
+    return bool(f.get("label_line")) and not typed

@@ -21,6 +21,8 @@ KNOWN = ["Oakvale", "Brindle Heath", "Wexley"]
     ("What was Oakvale's overall judgement in 2019?", "judgement"),
     ("How many children were rated as at high risk?", "how_many"),
     ("Did inspectors find drift in plans?", "yes_no"),
+    ("When children ran away and came back, did someone talk to them about why?", "yes_no"),
+    ("When did inspectors visit, and what did they find?", "when"),
 ])
 def test_the_opening_word_decides_the_answer_type_before_words_inside(question, expected):
     assert read_constraints(question, KNOWN).answer_type == expected
