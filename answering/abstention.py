@@ -99,6 +99,15 @@ class AbstentionPolicy:
             return f"what was retrieved does not address the question (P={answerable:.2f} < {self.answer_threshold:.2f})"
         return ""
 
+    def period_unstated(self, best: list[Candidate], years: tuple[str, ...]) -> str:
+        """Why to decline when no document is of the period asked about and none of the best sentences
+        names it ("" when one does): "2014-15" is named by "2014", "2015", "2014-15" or "2014/15"."""
+        pattern = re.compile(r"\b(?:" + "|".join(sorted(set(years))) + r")\b|\b(?:19|20)?(?:"
+                             + "|".join(sorted({y[2:] for y in years})) + r")[-/–](?:\d\d)\b")
+        if any(pattern.search(c.text) for c in best[:self.window]):
+            return ""
+        return f"no document is of {' or '.join(years)}, and none of the best evidence speaks of it"
+
 
 ABOUT = re.compile(r"\b(?:say|said|says|find|found|finds|report|reported|note|noted|conclude|concluded|tell|told|"
                    r"write|wrote|comment|commented|think|thought|observe|observed|hear|heard)\b[^?!.]{0,60}?"

@@ -174,6 +174,10 @@ class ExtractiveAnswerer:
         qfeatures["about_coverage"] = coverage(about, present, self.index.lexical.idf) if about else 1.0
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
                                     self.ranker.answerable(qfeatures))
+        if not reason and not change and constraints.years and allowed and not strict & set(allowed):
+            # the documents only speak of the year asked about (a figure "for 2018-19" in a later report):
+            # then the evidence itself must name it
+            reason = self.policy.period_unstated(specific, constraints.years)
         if not reason and qfeatures["about_coverage"] < self.policy.about_coverage:
             reason = f"the passages searched never speak of {' '.join(about)} (the subject the question asks about)"
         if reason:

@@ -125,3 +125,21 @@ def test_an_event_year_is_not_read_loosely_for_a_figure():
     event = read_constraints("What was the average caseload in Oakvale at its 2018 inspection?", KNOWN)
     assert matching_documents(metas, profiles, figure) == (["r"], "")
     assert matching_documents(metas, profiles, event) == ([], "period")
+
+
+class _Sentence:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+@pytest.mark.parametrize("text, years, named", [
+    ("In 2014-15 the council received 87 complaints.", ("2014", "2015"), True),
+    ("In 2014/15 the council received 87 complaints.", ("2014", "2015"), True),
+    ("At 31 March 2023, 389 children were in care.", ("2023",), True),
+    ("Agency social workers make up 14% of the workforce.", ("2017",), False),
+    ("The council received 87 complaints in 2016.", ("2014", "2015"), False),
+])
+def test_a_figure_from_a_later_document_must_name_the_period_asked_about(text, years, named):
+    from answering.abstention import AbstentionPolicy
+    reason = AbstentionPolicy().period_unstated([_Sentence(text)], years)
+    assert (reason == "") is named
