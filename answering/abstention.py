@@ -26,6 +26,8 @@ SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|ra
 
 HOW_MANY = re.compile(r"\bhow many\s+(?P<phrase>(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|"
                       r"has|had|will|would|could|can|in|at|on|for|of|across|between|during|per|remain\w*)\b", re.I)
+WHAT_FIGURE = re.compile(r"\bwhat (?:is|was|were|are) (?:the |its |their |[\w’'-]+['’]s )?(?:[\w-]+ ){0,3}?"
+                         r"(?P<phrase>budget|caseload|salary|overspend|expenditure)s?\b", re.I)
 QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                             r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
                             r"sixty|seventy|eighty|ninety|hundred|dozen|several|all|none|no)\b", re.I)
@@ -34,11 +36,17 @@ QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven
 def counted_thing(question: str) -> str:
     """The head word of what a "how many X ..." question counts, stemmed ("How many new foster carers did
     ... approve?" -> "carer"); "" when the question is not of that form."""
-    m = HOW_MANY.search(question)
+    m = HOW_MANY.search(question) or WHAT_FIGURE.search(question)
     if not m:
         return ""
     words = tokens(m.group("phrase"))
     return words[-1] if words else ""
+
+
+def counted_window(question: str) -> int:
+    """How near the number must stand to the counted thing: "how many X" counts X itself (4 words); a
+    "what was the average caseload" figure may stand anywhere in the sentence that names the caseload."""
+    return 4 if HOW_MANY.search(question) else 1000
 
 
 def counts_thing(text: str, thing: str, window: int = 4) -> bool:
@@ -85,7 +93,7 @@ class AbstentionPolicy:
         if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
             return "the question asks for a figure and none of the best evidence holds one"
         thing = counted_thing(question) if answer_type == "how_many" else ""
-        if thing and not any(counts_thing(c.text, thing) for c in best[:self.window]):
+        if thing and not any(counts_thing(c.text, thing, counted_window(question)) for c in best[:self.window]):
             return "the question counts something none of the best evidence gives a number of"
         kind_of_figure = figure_kind(question) if answer_type == "how_many" else None
         if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in best[:self.window]):

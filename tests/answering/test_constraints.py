@@ -143,3 +143,16 @@ def test_a_figure_from_a_later_document_must_name_the_period_asked_about(text, y
     from answering.abstention import AbstentionPolicy
     reason = AbstentionPolicy().period_unstated([_Sentence(text)], years)
     assert (reason == "") is named
+
+
+@pytest.mark.parametrize("question, sentence, counts", [
+    ("What is the average caseload of social workers in Oakvale?", "Oakvale is home to 67,500 children.", False),
+    ("What is the average caseload of social workers in Oakvale?",
+     "The average caseload for social workers in the children in need teams is now 21 children.", True),
+    ("What was Wexley's total budget for children's services?", "A further £2 million was added to the budget.", True),
+])
+def test_a_what_figure_question_needs_its_figure_in_a_sentence_that_names_it(question, sentence, counts):
+    from answering.abstention import counted_window
+    thing = counted_thing(question)
+    assert thing and counted_window(question) > 4
+    assert counts_thing(sentence, thing, counted_window(question)) is counts
