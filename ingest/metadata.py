@@ -53,7 +53,9 @@ def date_from_text(text: str) -> str | None:
     """The document's own date: a 'Published' line, a date standing alone near the top
     (a letter's date line), or the last day of an 'Inspection dates' line; else None."""
     for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|date of letter|"
-                         r"meeting held on|meeting of [^\n]{0,80} held on)\b.*$", text[:3000]):
+                         r"meeting\b[^\n]{0,160}\bheld)\b.*$", text[:3000]):
+        if re.search(r"(?i)\b(?:approved|confirmed|agreed|signed|previous|last|next)\b", m.group(0)):
+            continue  # "the minutes of the meeting held on 14 July were approved": another meeting's date
         dates = find_dates(m.group(0))
         if dates:
             return dates[0][1]

@@ -30,6 +30,14 @@ def test_date_patterns():
     assert date_from_text("No date at all here.") is None
 
 
+def test_minutes_are_dated_by_their_own_meeting_not_the_one_they_approve():
+    head = ("OAKVALE COUNCIL\n\nMinutes of a meeting of the Scrutiny Committee held at the Town Hall, Oakvale, on "
+            "Thursday 13 October 2011 at 2.00 pm\n\nPresent: Councillors A, B\n\n")
+    approve = "1. MINUTES\nThe minutes of the meeting held on 14 July 2011 were approved.\n"
+    assert date_from_text(head + approve) == "2011-10-13"
+    assert date_from_text("Present: A\n" + approve + "\nMinutes of the meeting held on 2 May 2012\n") == "2012-05-02"
+
+
 def test_kind_guesses():
     assert kind_from_text("By Jane Smith-\nThe council said “fine”.", "story.txt") == "news"
 
