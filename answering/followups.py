@@ -20,6 +20,14 @@ ANAPHORA = re.compile(
 )
 
 
+# words that point back to the previous topic; "there" and "then" point to its body and period, which the
+# conversation's constraints carry ("And what about caseloads there?" has a topic of its own)
+TOPIC_ANAPHORA = re.compile(
+    r"\b(he|she|they|them|it|its|this|that|these|those|his|her|their|theirs|such|the same|the former|the latter|"
+    r"him)\b", re.I,
+)
+
+
 class FollowUpRewriter:
     """Decides whether a question leans on the conversation and, if so, what to search."""
 
@@ -39,7 +47,7 @@ class FollowUpRewriter:
     def names_new_subject(self, question: str) -> bool:
         """"And agency staff?", "What about supervision?": an opener with a subject of its own and no
         pronoun pointing back ("Had that been raised before?" points back)."""
-        return bool(FOLLOWUP_OPENERS.match(question)) and not ANAPHORA.search(question) and len(tokens(question)) >= 1
+        return bool(FOLLOWUP_OPENERS.match(question)) and not TOPIC_ANAPHORA.search(question) and len(tokens(question)) >= 1
 
     def run(self, question: str, history: list[str]) -> str:
         """The question to search: the question itself, or the last subject plus the question."""

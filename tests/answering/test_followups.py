@@ -57,3 +57,14 @@ def test_no_history_or_a_question_of_its_own_is_searched_as_asked():
     assert rewriter.run(f"  {TURN_4} ", [TURN_1, TURN_2]) == TURN_4
     assert rewriter.run(" Caseloads? ", ["  Agency staff in 2011 ", "Which university runs the Academy?"]) == \
         "Which university runs the Academy? Caseloads?"  # only the last turn's searched text is carried
+
+
+@pytest.mark.parametrize("question, new_subject", [
+    ("And what about caseloads there?", True),  # "there" is the conversation's body, which it keeps
+    ("And agency staff then?", True),
+    ("What about supervision?", True),
+    ("Had that been raised before?", False),  # "that" is the previous topic
+    ("And what did they say about it?", False),
+])
+def test_a_follow_up_with_a_topic_of_its_own_searches_that_topic(question, new_subject):
+    assert FollowUpRewriter().names_new_subject(question) is new_subject
