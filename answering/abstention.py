@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from core.text import tokens
 
 from .constraints import topic_words
-from .question_analysis import query_terms
+from .question_analysis import answer_type_terms, query_terms
 from .scoring import Candidate, has_date, has_quantity
 
+WHICH = re.compile(r"^\s*which\b", re.I)
 _SMALL = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
 # a figure of money, or a share: what "how much did they spend" and "what proportion" questions need
 FIGURES = {
@@ -55,7 +56,9 @@ def counts_thing(text: str, thing: str, window: int = 4) -> bool:
     words = re.findall(r"[\w’'%.,-]+", text)
     stems = [tokens(w) for w in words]
     at = [i for i, s in enumerate(stems) if thing in s]
-    nums = [i for i, w in enumerate(words) if QUANTITY_TOKEN.fullmatch(w.strip(".,")) and not re.fullmatch(r"(?:19|20)\d\d", w.strip(".,"))]
+    nums = [i for i, w in enumerate(words)
+            if any(QUANTITY_TOKEN.fullmatch(part) for part in w.strip(".,").split("-"))  # "Twenty-three"
+            and not re.fullmatch(r"(?:19|20)\d\d", w.strip(".,"))]
     return any(abs(i - j) <= window for i in at for j in nums)
 
 
@@ -90,6 +93,11 @@ class AbstentionPolicy:
             return "nothing retrieved, or only titles, openings and scope statements"
         if names:
             return f"the documents never mention {', '.join(names)}"
+        # "Which charity criticised the Trust?" when no document speaks of a charity; a "What X" question is
+        # left to the evidence: it is as often a paraphrase ("What cash incentive ..." for a retention payment)
+        missing_type = [t for t in answer_type_terms(question) if t in unknown] if WHICH.match(question) else []
+        if missing_type:
+            return f"the question asks which {missing_type[-1]}, and the documents never mention one"
         if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
             return "the question asks for a figure and none of the best evidence holds one"
         thing = counted_thing(question) if answer_type == "how_many" else ""

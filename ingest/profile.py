@@ -48,7 +48,8 @@ REPORTED_CUE = re.compile(
     r"\b(?:inspection dates?|dates? of (?:the )?(?:inspection|visit)|visit dates?|inspected|inspection (?:took place|"
     r"was carried out|was conducted|of [^.\n]{0,60}? (?:on|in|between|from))|(?:visit|inspection)[^.\n]{0,40}?"
     r"(?:took place|carried out|conducted|which was conducted)|(?:visit|inspection)\s+(?:on|in|between|from)|"
-    r"(?:visit|inspection) (?:to|of) [^.\n]{0,80}?\b(?:on|in|between|from)|visited)\b", re.I)
+    r"(?:visit|inspection) (?:to|of) [^.\n]{0,80}?\b(?:on|in|between|from)|visited|"
+    r"(?:was|were) (?:conducted|carried out) (?:on|between|from)|took place (?:on|between|from))\b", re.I)
 JUDGEMENT_LINE = re.compile(
     rf"(?im)^\s*\|?\s*(?:\d+\.\s*)?(?P<area>[A-Z][^:|\n]{{2,90}}?)(?:\s*(?::|\||–|-)\s*|\s{{2,}}|\t+)"
     rf"(?P<grade>{_GRADE_RE})\b[^\n]{{0,40}}$")

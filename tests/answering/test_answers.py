@@ -56,7 +56,8 @@ def test_every_quote_is_verbatim_and_cited_in_the_text(corpus_service):
         where = (q["id"], answer.text)
         assert answer.abstained is (not q["answerable"]), where
         if answer.abstained:
-            assert answer.text == ABSTAIN_TEXT and not answer.citations, where
+            # the plain decline, or one that names the constraint no document meets ("No document covers ...")
+            assert (answer.text == ABSTAIN_TEXT or answer.text.startswith("No document")) and not answer.citations, where
             continue
         assert answer.citations, where
         # each quote stands in its original file, on the pages it is cited from

@@ -60,6 +60,7 @@ def test_a_possessive_is_not_part_of_a_body_name():
     ("How many rapid reviews did the partnership carry out?", "The partnership carried out four rapid reviews.", True),
     ("How many looked after children did Oakvale have?", "There were 612 looked after children.", True),
     ("How many complaints did Oakvale receive in 2018?", "The number of complaints rose to 41 in the year.", True),
+    ("How many families were approved as foster carers?", "Twenty-three families were approved.", True),
     ("How many newly qualified social workers did Wexley take on in 2024?",
      "Newly qualified social workers are well supported, with caseloads of no more than ten children.", False),
     ("How many complaints did Oakvale receive in 2018?", "Complaints are not analysed to find learning.", False),
