@@ -22,6 +22,8 @@ _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+((?:19|20)\d\d)\b", re.I)
 MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
 ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+# "09/11/2011", "9.11.11", "09-11-2011": day first, as British documents write them
+NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2((?:19|20)?\d\d)(?![\d/.-]|\.\d)")
 
 
 def _iso(year: str, month: int, day: str | int) -> str | None:
@@ -44,6 +46,13 @@ def find_dates(text: str) -> list[tuple[int, str]]:
             found.append((m.start(), iso))
     for m in ISO_DATE.finditer(text):
         iso = _iso(m.group(1), int(m.group(2)), m.group(3))
+        if iso:
+            found.append((m.start(), iso))
+    for m in NUMERIC_DATE.finditer(text):
+        year = m.group(4)
+        if len(year) == 2:
+            year = ("20" if int(year) < 50 else "19") + year
+        iso = _iso(year, int(m.group(3)), m.group(1))
         if iso:
             found.append((m.start(), iso))
     return sorted(found)

@@ -132,7 +132,9 @@ def find_reported_dates(text: str, window: int = 160) -> list[Fact]:
         start = cue.end()
         chunk = text[start:start + window]
         stop = re.search(r"[.;\n](?:\s|$)", chunk)
+        line_end = chunk.find("\n\n")
         chunk = chunk[: stop.start()] if stop and stop.start() > 10 else chunk
+        chunk = chunk[:line_end] if 0 < line_end < len(chunk) else chunk  # a paragraph ends the cue's reach
         dates = [(off, iso) for off, iso in find_dates(chunk)]
         if not dates:
             dates = [(m.start(), _iso_month(m.group(2), m.group(1))) for m in MONTH_YEAR.finditer(chunk)]

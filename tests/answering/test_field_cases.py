@@ -1,4 +1,4 @@
-"""Everyday questions from the field (shared field cases F07, F09, F10, F12, F15, F17), each with a second
+"""Everyday questions from the field (shared field cases F07, F08, F09, F10, F12, F15, F17), each with a second
 input of the same kind written for this repository (tests/fixtures/field_cases/README.md).
 
 Real model (the default backend), real ingestion, one small library per case.
@@ -135,6 +135,24 @@ def test_a_conversation_keeps_its_year_for_three_turns(library, files, turns):
         assert {c.document for c in answer.citations} == {year_doc}, (question, quotes(answer))
     # the same follow-up asked again in the conversation does not repeat the answer word for word
     assert conversation.turns[1].text != conversation.turns[2].text
+
+
+# -- F08: numeric dates, British day-first -----------------------------------------------------------
+
+@pytest.mark.parametrize("file, date, topic", [
+    ("letter-dated-numerically.txt", "2011-11-09", "supervision of social workers"),  # "Date: 09/11/2011"
+    ("fenbridge-minutes-dated-numerically.txt", "2019-03-04", "agency social workers"),  # "held on 4.3.19"
+])
+def test_a_numeric_date_is_the_document_date_and_filters_by_it(library, file, date, topic):
+    service = library(file)
+    (meta,) = service.documents()
+    assert meta.date == date
+    year = date[:4]
+    answer = service.ask(f"What was said about {topic}?", search_filter=service.make_filter(since=year))
+    assert not answer.abstained and answer.citations[0].document == file
+    from core.errors import NotFoundError
+    with pytest.raises(NotFoundError):  # nothing before that year: the filter matches no document
+        service.ask(f"What was said about {topic}?", search_filter=service.make_filter(until=str(int(year) - 1)))
 
 
 # -- F15: "What happened / worried / pleased ...?" ---------------------------------------------------

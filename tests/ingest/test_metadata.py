@@ -30,6 +30,20 @@ def test_date_patterns():
     assert date_from_text("No date at all here.") is None
 
 
+@pytest.mark.parametrize("line, iso", [
+    ("Date: 09/11/2011", "2011-11-09"),  # British order: day first
+    ("Date: 9.11.11", "2011-11-09"),
+    ("Date: 23-04-2019", "2019-04-23"),
+    ("Date: 31/02/2019", None),  # no such day
+])
+def test_numeric_dates_are_read_day_first(line, iso):
+    assert date_from_text(line + "\n\nDear Director\n\nText of the letter.") == iso
+
+
+def test_numbered_paragraphs_and_financial_years_are_not_dates():
+    assert date_from_text("In 2015/16 and 2016/17 spending rose.\n1.2.3 Section heading\n") is None
+
+
 def test_minutes_are_dated_by_their_own_meeting_not_the_one_they_approve():
     head = ("OAKVALE COUNCIL\n\nMinutes of a meeting of the Scrutiny Committee held at the Town Hall, Oakvale, on "
             "Thursday 13 October 2011 at 2.00 pm\n\nPresent: Councillors A, B\n\n")
