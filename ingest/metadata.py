@@ -117,6 +117,10 @@ def kind_from_text(text: str, filename: str) -> str:
     name = filename.lower()
     if re.search(r"(?m)^\s*[Bb]y [A-Z][a-z]+(?: [A-Z][a-z'’-]+)+\s*$", text[:800]):
         return "news"  # a byline
+    structured = "dear " in low[:3000] or re.search(r"(?im)^\s*(?:inspection dates?|present)\s*:", text[:3000]) \
+        or re.search(r"(?i)\bminutes of\b", text[:1500])
+    if not structured and len(NEWS_MARKERS.findall(text[:3000])) >= 3:
+        return "news"  # a report about an inspection, not the inspection's own letter or report
     named = find_kind(text, head_chars=400)
     if named is not None:
         return named.value
@@ -140,6 +144,15 @@ def kind_from_text(text: str, filename: str) -> str:
     return "other"
 
 
+# a web page's furniture saved with its text: cookie notices, menus, sharing and subscription prompts
+BOILERPLATE = re.compile(r"(?i)\b(?:cookies?|skip to (?:main )?content|menu|sign in|log in|subscribe|newsletter|"
+                         r"share (?:this|on)|follow us|read more|all rights reserved|privacy policy)\b")
+# a news report speaks of inspectors and councils in the third person and quotes people
+NEWS_MARKERS = re.compile(r"(?i)\b(?:said|says|told|according to|the watchdog|inspectors found|"
+                          r"ofsted (?:has |have )?(?:said|found|rated|judged|published)|"
+                          r"(?:was|were|been|has been|have been) rated|the (?:report|inspection) (?:found|said|says|notes))\b")
+
+
 def title_from_text(text: str, embedded: str | None, filename: str) -> str:
     """The PDF's own title; else a letter's subject line (after 'Dear ...'); else a descriptive file
     name; else the opening words of the text."""
@@ -155,9 +168,9 @@ def title_from_text(text: str, embedded: str | None, filename: str) -> str:
     words = [w for w in stem.split() if not w.isdigit()]
     if len(words) >= 3:
         return stem[:1].upper() + stem[1:]
-    for para in paras[:5]:
+    for para in paras[:8]:
         words = para.split()
-        if len(words) >= 6 and not re.match(r"By\s", para):
+        if len(words) >= 6 and not re.match(r"By\s", para) and not BOILERPLATE.search(para):
             return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
     return stem[:1].upper() + stem[1:] if stem else filename
 

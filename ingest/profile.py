@@ -112,7 +112,10 @@ def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
             counts[shorter] += counts.pop(key)
     ranked = sorted(counts, key=lambda k: (-counts[k], first[k][0]))
     top = counts[ranked[0]]
-    keep = [k for k in ranked if counts[k] >= (max(1, top // 4) if main else 1)][:limit if main else 4 * limit]
+    # a body the text is about is named more than once, unless nothing is: one passing mention of a
+    # neighbour ("now interim director at Croydon Council") does not make the text about it
+    floor = max(1, top // 4, 2 if top >= 3 else 1)
+    keep = [k for k in ranked if counts[k] >= (floor if main else 1)][:limit if main else 4 * limit]
     return [Fact(first[k][2], first[k][0], first[k][1]) for k in keep]
 
 

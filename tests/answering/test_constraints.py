@@ -157,3 +157,10 @@ def test_a_what_figure_question_needs_its_figure_in_a_sentence_that_names_it(que
     thing = counted_thing(question)
     assert thing and counted_window(question) > 4
     assert counts_thing(sentence, thing, counted_window(question)) is counts
+
+
+def test_one_passing_mention_does_not_make_a_text_about_a_body():
+    text = ("Wexley Borough Council was rated inadequate. Wexley Borough Council's director left, and Wexley "
+            "has appointed an interim, who was previously at Oakvale Council.")
+    assert [f.value for f in find_bodies(text)] == ["Wexley"]
+    assert "Oakvale" in [f.value for f in find_bodies(text, main=False)]

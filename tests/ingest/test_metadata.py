@@ -78,3 +78,27 @@ def test_letter_without_pdf_title_takes_its_subject_line(tmp_path):
 
     text = "Some Street\n\n9 November 2011\n\nDear Ms Brazil\n\nAnnual unannounced inspection of X\n\nThis letter."
     assert title_from_text(text, None, "doc-1.pdf") == "Annual unannounced inspection of X"
+
+
+NEWS_ABOUT_A_VISIT = """Oakvale's children's services rated 'inadequate' after spot check
+
+A council has been rated "inadequate" after a focused visit found children left at risk.
+
+Inspectors found that social workers were under pressure from high caseloads, the report said.
+
+The council's leader said: "We accept the findings in full." Inspectors found high numbers of
+unallocated cases, according to the report.
+"""
+
+
+def test_a_news_report_about_a_visit_is_news_not_the_visit():
+    assert kind_from_text(NEWS_ABOUT_A_VISIT, "article.txt") == "news"
+    letter = "Dear Director\n\nFocused visit to Oakvale children's services\n\nInspectors found that plans were weak."
+    assert kind_from_text(letter, "letter.txt") == "focused_visit"  # the visit's own letter
+
+
+def test_a_web_page_title_skips_the_cookie_notice():
+    from ingest.metadata import title_from_text
+    page = ("We use cookies to help provide and enhance our service. By continuing you agree to the use of cookies.\n\n"
+            "21 OCT 2013\n\nOfsted finds one in seven councils' children's services inadequate\n\nBody text here.")
+    assert title_from_text(page, None, "page.txt") == "Ofsted finds one in seven councils' children's services inadequate"
