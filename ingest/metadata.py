@@ -58,17 +58,25 @@ def find_dates(text: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+MEETING_HEADING = re.compile(r"(?i)\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|committee|panel|"
+                             r"board|cabinet|commission)\b")
+
+
 def date_from_text(text: str) -> str | None:
     """The document's own date: a 'Published' line, a date standing alone near the top
     (a letter's date line), or the last day of an 'Inspection dates' line; else None."""
     for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|date of letter|"
                          r"meeting\b[^\n]{0,160}\bheld)\b.*$", text[:3000]):
-        if re.search(r"(?i)\b(?:approved|confirmed|agreed|signed|previous|last|next)\b", m.group(0)):
+        if re.search(r"(?i)\b(?:approv\w*|confirm\w*|agree\w*|sign\w*|previous|last|next|record)\b", m.group(0)):
             continue  # "the minutes of the meeting held on 14 July were approved": another meeting's date
         dates = find_dates(m.group(0))
         if dates:
             return dates[0][1]
     head = text[:3000]
+    for line in text[:600].split("\n"):  # a meeting's heading: "Scrutiny Committee - Tuesday, 7th May, 2013 2.00 pm"
+        dates = find_dates(line)
+        if dates and MEETING_HEADING.search(line):
+            return dates[0][1]
     for line in head.split("\n"):
         line = line.strip()
         dates = find_dates(line)

@@ -40,6 +40,16 @@ def test_numeric_dates_are_read_day_first(line, iso):
     assert date_from_text(line + "\n\nDear Director\n\nText of the letter.") == iso
 
 
+@pytest.mark.parametrize("text, iso", [
+    ("Agenda and minutes\n\nPeople Scrutiny Committee - Tuesday, 7th May, 2013 2.00 pm\n\nVenue: Town Hall\n\n"
+     "1. Minutes\nTo approve the minutes of the meeting held on 16 April 2013.\n", "2013-05-07"),
+    ("Agenda and minutes\n\nChildren's Scrutiny Panel\nThursday, 3rd November, 2022 10.00 am\n\n"
+     "2. Minutes\nTo confirm the minutes of the meeting held on 28 July 2022\n", "2022-11-03"),
+])
+def test_a_meeting_is_dated_by_its_heading(text, iso):
+    assert date_from_text(text) == iso
+
+
 def test_numbered_paragraphs_and_financial_years_are_not_dates():
     assert date_from_text("In 2015/16 and 2016/17 spending rose.\n1.2.3 Section heading\n") is None
 
