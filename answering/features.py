@@ -12,6 +12,7 @@ import math
 import re
 
 from core.kinds import PRIMARY_SOURCE_KINDS
+from core.text import is_boilerplate
 
 from .constraints import Constraints
 from .scoring import Candidate, has_date, has_quantity
@@ -123,8 +124,8 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
     f = cand.features
     if cand.block in ("sign_off", "address"):
         return not (answer_type == "who" and wants_block == cand.block)
-    if f.get("salutation") or f.get("sign_off"):
-        return True
+    if f.get("salutation") or f.get("sign_off") or is_boilerplate(cand.text):
+        return True  # a greeting, a sign-off, or a web page's furniture ("Register now to continue reading")
     typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
              "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
     if f.get("title_like") or f.get("meta"):

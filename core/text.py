@@ -62,3 +62,18 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
             continue
         out.append(stem(w))
     return out
+
+
+# a web page's furniture saved with its text: cookie notices, sign-in and subscription prompts, picture
+# credits (anywhere in a line), menus and sharing links (as short lines of their own); never a title or a quote
+_FURNITURE = re.compile(r"(?i)\b(?:(?:we|this site) uses? cookies|accept (?:all )?cookies|cookie (?:policy|settings)|"
+                        r"skip to (?:main )?content|register now|continue reading|sign in here|already a subscriber|"
+                        r"subscriber-only|all rights reserved|privacy policy)\b|\b(?:picture|photograph|image)(?: credit)?:")
+_SHORT_FURNITURE = re.compile(r"(?i)\b(?:menu|search|log ?in|sign in|subscribe|newsletter|share(?: this| on)?|"
+                              r"follow us|read more|more like this|related (?:articles|stories)|advertisement)\b")
+
+
+def is_boilerplate(line: str) -> bool:
+    """Whether a line or sentence is a web page's furniture rather than the document's text."""
+    short = len(line.split()) <= 8 and not re.search(r"[.!?][\"'”’)]*\s*$", line)  # a link, not a sentence
+    return bool(_FURNITURE.search(line)) or (short and bool(_SHORT_FURNITURE.search(line)))

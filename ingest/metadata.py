@@ -7,6 +7,7 @@ from datetime import date as _date
 from pathlib import Path
 
 from core.records import Fact
+from core.text import is_boilerplate
 
 MONTHS = {
     m: i
@@ -152,9 +153,6 @@ def kind_from_text(text: str, filename: str) -> str:
     return "other"
 
 
-# a web page's furniture saved with its text: cookie notices, menus, sharing and subscription prompts
-BOILERPLATE = re.compile(r"(?i)\b(?:cookies?|skip to (?:main )?content|menu|sign in|log in|subscribe|newsletter|"
-                         r"share (?:this|on)|follow us|read more|all rights reserved|privacy policy)\b")
 # a news report speaks of inspectors and councils in the third person and quotes people
 NEWS_MARKERS = re.compile(r"(?i)\b(?:said|says|told|according to|the watchdog|inspectors found|"
                           r"ofsted (?:has |have )?(?:said|found|rated|judged|published)|"
@@ -178,7 +176,7 @@ def title_from_text(text: str, embedded: str | None, filename: str) -> str:
         return stem[:1].upper() + stem[1:]
     for para in paras[:8]:
         words = para.split()
-        if len(words) >= 6 and not re.match(r"By\s", para) and not BOILERPLATE.search(para):
+        if len(words) >= 6 and not re.match(r"By\s", para) and not is_boilerplate(para):
             return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
     return stem[:1].upper() + stem[1:] if stem else filename
 
