@@ -338,7 +338,9 @@ class ExtractiveAnswerer:
             )
             if len(self._pooled_now) > 20000:
                 self._pooled_now.clear()
-            self._pooled_now.update({c.id: v for c, v in zip(lacking, pooled)})
+            # rounded as the store keeps them (float16), so an old index answers exactly as a new one
+            self._pooled_now.update({c.id: np.asarray(v, dtype=np.float16).astype(np.float32)
+                                     for c, v in zip(lacking, pooled)})
         for cand in cands:
             vecs = stored.get(cand.chunk.id)
             if vecs is None:

@@ -68,7 +68,7 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
 # credits (anywhere in a line), menus and sharing links (as short lines of their own); never a title or a quote
 _FURNITURE = re.compile(r"(?i)\b(?:(?:we|this site) uses? cookies|accept (?:all )?cookies|cookie (?:policy|settings)|"
                         r"skip to (?:main )?content|register now|continue reading|sign in here|already a subscriber|"
-                        r"subscriber-only|all rights reserved|privacy policy)\b|\b(?:picture|photograph|image)(?: credit)?:")
+                        r"subscriber-only|all rights reserved|privacy policy|thank you for visiting|our archive of)\b|\b(?:picture|photograph|image)(?: credit)?:")
 _SHORT_FURNITURE = re.compile(r"(?i)\b(?:menu|search|log ?in|sign in|subscribe|newsletter|share(?: this| on)?|"
                               r"follow us|read more|more like this|related (?:articles|stories)|advertisement)\b")
 

@@ -11,6 +11,7 @@ from core.text import is_boilerplate
     ("Councils visit families at home. Picture: A Photographer", True),
     ("We use cookies to help provide and enhance our service.", True),
     ("Menu Search", True),
+    ("Thank you for visiting the Weekly Care News and making use of our archive of features.", True),
     ("More like this", True),
     ("Inspectors found that the menu of services for care leavers was narrow.", False),
     ("Social workers log in to the case management system twice a day.", False),

@@ -1,0 +1,17 @@
+"""The lead of a typed answer: the figure, date or judgement the quote states (no model)."""
+
+import pytest
+
+from answering.composition import lead_value
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('Of the 41 councils published up to 20 January, 10 have been rated "good" and seven "inadequate".', "10"),
+    ("In 14 of the 40 cases sampled, there was no recorded supervision for over three months.", "14"),
+    ("At 31 March 2023, 389 children were in the care of the council.", "389"),  # not the day of the date
+    ("Twenty-three families were approved as foster carers in 2019.", "Twenty-three"),
+    ("Of the 212 care leavers, all are in touch.", "212"),  # the only figure
+    ("Agency spending rose to £7.9 million in 2022-23.", "£7.9 million"),
+])
+def test_a_how_many_answer_leads_with_the_part_not_the_whole_nor_a_date(text, expected):
+    assert lead_value(text, "how_many") == expected
