@@ -46,6 +46,7 @@ from evaluation.questions import load_questions  # noqa: E402
 from inspection_qa.service import QAService  # noqa: E402
 
 MAX_FALSE_ABSTENTION = 0.05
+RATIO_TOLERANCE = 0.005
 QUOTE_COST = 0.02  # evidence cited a further quote must add to be worth showing ("only when they add something")
 
 
@@ -206,12 +207,15 @@ def main() -> None:
             if o["false_abstention"] <= MAX_FALSE_ABSTENTION and (best_fit is None or o["objective"] > best_fit[0]):
                 best_fit = (o["objective"], float(t), float(a))
     _, threshold, answer_threshold = best_fit
-    ratio, fit_ratio = 0.5, None
+    values = {}
     for r in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
         o = outcomes(tune, tune_probs, threshold, r, answerable_p=tune_answerable, answer_threshold=answer_threshold)
-        value = o["cited"] - QUOTE_COST * o["quotes_per_answer"]
-        if fit_ratio is None or value > fit_ratio[0]:
-            ratio, fit_ratio = r, (value, o)
+        values[r] = o["cited"] - QUOTE_COST * o["quotes_per_answer"]
+        print(f"extra-quote ratio {r}: cited {o['cited']:.3f}, {o['quotes_per_answer']:.2f} quotes, "
+              f"value {values[r]:.4f}", file=sys.stderr)
+    # values within RATIO_TOLERANCE of the best are a tie at this data's size: the lowest such ratio (more
+    # evidence shown) wins, so that refitting does not swing between two near-equal ratios
+    ratio = min(r for r, v in values.items() if v >= max(values.values()) - RATIO_TOLERANCE)
     figures = {"tune": outcomes(tune, tune_probs, threshold, ratio, answerable_p=tune_answerable,
                                 answer_threshold=answer_threshold),
                "tune_top1_cv": best[0], "C": best[1]}
