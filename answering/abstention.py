@@ -117,7 +117,7 @@ class AbstentionPolicy:
 
     def period_unstated(self, best: list[Candidate], years: tuple[str, ...]) -> str:
         """Why to decline when no document is of the period asked about and none of the best sentences
-        names it ("" when one does): "2014-15" is named by "2014", "2015", "2014-15" or "2014/15"."""
+        names it ("" when one does): "2031-32" is named by "2031", "2032", "2031-32" or "2031/32"."""
         pattern = re.compile(r"\b(?:" + "|".join(sorted(set(years))) + r")\b|\b(?:19|20)?(?:"
                              + "|".join(sorted({y[2:] for y in years})) + r")[-/–](?:\d\d)\b")
         if any(pattern.search(c.text) for c in best[:self.window]):

@@ -175,7 +175,7 @@ class ExtractiveAnswerer:
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
                                     self.ranker.answerable(qfeatures))
         if not reason and not change and constraints.years and allowed and not strict & set(allowed):
-            # the documents only speak of the year asked about (a figure "for 2018-19" in a later report):
+            # the documents only speak of the year asked about (a figure "for 2031-32" in a later report):
             # then the evidence itself must name it
             reason = self.policy.period_unstated(specific, constraints.years)
         if not reason and qfeatures["about_coverage"] < self.policy.about_coverage:

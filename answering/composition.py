@@ -27,14 +27,14 @@ def human_date(date: str | None) -> str:
 
 
 def date_label(meta: DocumentMeta | None, date: str | None) -> str:
-    """'9 November YYYY', or 'undated, after April 2018' when only the text's latest date is known."""
+    """'9 November YYYY', or 'undated, after April 2031' when only the text's latest date is known."""
     if meta is not None and meta.date_source == "latest mentioned":
         return f"undated, after {human_date(date)}"
     return human_date(date) or "undated"
 
 
 def source_tag(cand: Candidate, meta: DocumentMeta | None) -> str:
-    """A short tag after a quote: its kind of source and date ("inspection letter, 9 November 2011"),
+    """A short tag after a quote: its kind of source and date ("inspection letter, 9 November 2031"),
     with "secondary source" for a report of what another document says."""
     chunk = cand.chunk
     label = SOURCE_KINDS.get(chunk.source_kind, "document")

@@ -87,8 +87,8 @@ class Constraints:
     visit_number: int | None = None  # "the third monitoring visit"; -1 for the latest
     kinds: tuple[str, ...] = ()  # source kinds named ("monitoring visit", "minutes", ...)
     answer_type: str = "what"  # who | when | how_many | judgement | yes_no | what
-    # the year names an inspection, visit or report ("at its 2018 inspection"), not the period of a figure
-    # ("how many complaints in 2014-15", which a later report may give): only documents of that period answer
+    # the year names an inspection, visit or report ("at its 2031 inspection"), not the period of a figure
+    # ("how many complaints in 2031-32", which a later report may give): only documents of that period answer
     event_period: bool = False
     inherited: tuple[str, ...] = field(default=(), compare=False)  # which fields came from the conversation
 
@@ -98,7 +98,7 @@ class Constraints:
                     or self.kinds)
 
     def describe(self) -> str:
-        """"Northmoor in 2024", "the third monitoring visit of Northmoor", for messages."""
+        """"Oakvale in 2031", "the third monitoring visit of Oakvale", for messages."""
         parts = []
         if self.visit_number:
             kind = self.kinds[0].replace("_", " ") if self.kinds else "visit"
@@ -158,11 +158,11 @@ def read_constraints(question: str, known_bodies: list[str], change: bool = Fals
                 key in _fold(b) for b in bodies):
             bodies.append(name)
     years = re.findall(r"\b((?:19|20)\d\d)\b", question)
-    for first, second in re.findall(r"\b((?:19|20)\d\d)[-/–](\d\d)\b", question):  # a financial year, "2015-16"
+    for first, second in re.findall(r"\b((?:19|20)\d\d)[-/–](\d\d)\b", question):  # a financial year, "2031-32"
         years.append(first[:2] + second)
     since = until = None
     m = re.search(r"\b(since|from|after)\s+((?:19|20)\d\d)\b", question, re.I)
-    if m:  # "after 2011" leaves 2011 out; "since" and "from" keep it
+    if m:  # "after 2031" leaves 2031 out; "since" and "from" keep it
         since = str(int(m.group(2)) + 1) if m.group(1).lower() == "after" else m.group(2)
     m = re.search(r"\b(until|before|up to|by)\s+((?:19|20)\d\d)\b", question, re.I)
     if m:
@@ -276,7 +276,7 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
             return [], "bodies"
     if c.years or c.since or c.until or (c.month and c.years):
         # documents of that period; failing those, for a figure, documents that speak of it (a spend
-        # "for 2018-19" given in a later report)
+        # "for 2031-32" given in a later report)
         dated = [m for m in docs if _in_period(profiles[m.doc_id], c)]
         if not dated and c.answer_type == "how_many" and not c.event_period:
             dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
@@ -302,7 +302,7 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
         if kinded:
             docs = kinded
         elif c.bodies and text_of is not None and set(c.kinds) <= set(VISIT_KINDS):
-            # "Dunholt's focused visit": a visit no document of the body is, or even speaks of, never happened
+            # "Oakvale's focused visit": a visit no document of the body is, or even speaks of, never happened
             said = re.compile("|".join(VISIT_KINDS[k] for k in c.kinds), re.I)
             if not any(said.search(text_of(m.doc_id) or "") for m in docs):
                 return [], "kind"

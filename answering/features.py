@@ -136,6 +136,6 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
         if typed:
             return False
         return bool(f.get("title_like")) or f.get("lexical", 0.0) < 0.5
-    # "Inspection dates: 7 - 18 February", "6. BUDGET 2023/24": a label, not a finding, unless it carries
+    # "Inspection dates: 7 - 18 February", "6. BUDGET 2031/32": a label, not a finding, unless it carries
     # what a typed question asks ("Agency social workers: 45", "2.1 Adoption performance Good")
     return bool(f.get("label_line")) and not typed

@@ -23,7 +23,7 @@ CHANGE_QUESTION = re.compile(
     r"\b(chang\w*|improv\w*|progress\w*|compar\w*|since|over time|trend\w*|now|still|anymore|any more|then and now|"
     r"differ\w*|develop\w* since|evolv\w*|shift\w*|better|worse|reduc\w*|increas\w*|declin\w*|from 20\d\d|"
     r"between 20\d\d)\b|"
-    # "between the inspection and the first monitoring visit", "from the 2019 report to the re-inspection"
+    # "between the inspection and the first monitoring visit", "from the first report to the re-inspection"
     r"\bbetween (?:the|its|their) [^?]{1,80}? and (?:the|its|their) |\bfrom the [^?]{1,60}? to the ", re.I
 )
 

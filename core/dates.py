@@ -34,7 +34,7 @@ def check_date_value(value: str | None) -> str | None:
 def date_bound(value: str, upper: bool) -> int:
     """The first (or, with `upper`, last) day a date value covers, as the integer YYYYMMDD.
 
-    Months and days may have one digit (`2011-9`). Raises ValueError for any other form.
+    Months and days may have one digit (`2031-9`). Raises ValueError for any other form.
     """
     m = _LOOSE_VALUE.fullmatch(value.strip())
     if not m:

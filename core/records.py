@@ -77,7 +77,7 @@ class DocumentProfile:
     kind_span: tuple[int, int] | None = None
     visit_number: Fact | None = None
     judgements: tuple[Judgement, ...] = ()
-    mentioned_years: tuple[str, ...] = ()  # every year the text names (a figure "in 2018-19" may be asked for)
+    mentioned_years: tuple[str, ...] = ()  # every year the text names (a figure "in 2031-32" may be asked for)
     mentioned_bodies: tuple[str, ...] = ()  # every body the text names, the main ones and those named in passing
 
     def body_names(self) -> list[str]:

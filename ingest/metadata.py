@@ -23,7 +23,7 @@ _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+((?:19|20)\d\d)\b", re.I)
 MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
 ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
-# "09/11/2011", "9.11.11", "09-11-2011": day first, as British documents write them
+# "09/11/2031", "9.11.31", "09-11-2031": day first, as British documents write them
 NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2((?:19|20)?\d\d)(?![\d/.-]|\.\d)")
 
 
@@ -74,7 +74,7 @@ def date_from_text(text: str) -> str | None:
         if dates:
             return dates[0][1]
     head = text[:3000]
-    for line in text[:600].split("\n"):  # a meeting's heading: "Scrutiny Committee - Tuesday, 7th May, 2013 2.00 pm"
+    for line in text[:600].split("\n"):  # a meeting's heading: "Scrutiny Committee - Tuesday, 7th May, 2031 2.00 pm"
         dates = find_dates(line)
         if dates and MEETING_HEADING.search(line):
             return dates[0][1]
@@ -93,7 +93,7 @@ def date_from_text(text: str) -> str | None:
         dates = find_dates(m.group(1))
         if dates:
             return dates[-1][1]
-        # "26 November to 7 December 2018": the last full date stands at the end
+        # "26 November to 7 December 2031": the last full date stands at the end
     return None
 
 

@@ -21,14 +21,14 @@ _BODY_SUFFIX = (r"(?:(?:City|County|Borough|District|Metropolitan Borough|Metrop
                 r"Town|Unitary)\s+)?Council|Children[’']?s\s+(?:Services\s+)?Trust|"
                 r"Safeguarding\s+(?:Children\s+)?(?:Partnership|Board)|Children[’']?s\s+Partnership")
 BODY_PATTERNS = [
-    # "Northmoor City Council", "Kestrel Vale Children's Trust", "West Ashby Safeguarding Children Partnership"
+    # "Oakvale City Council", "Oakvale Children's Trust", "Oakvale Safeguarding Children Partnership"
     re.compile(rf"\b(?P<name>{_NAME})\s+(?P<suffix>{_BODY_SUFFIX})\b"),
-    # "London Borough of Aldwick", "Royal Borough of X", "City of X Council"
+    # "London Borough of Oakvale", "Royal Borough of X", "City of X Council"
     re.compile(rf"\b(?:London Borough|Royal Borough|Borough|City|County) of (?P<name>{_NAME})\b"),
-    # "Inspection of Northmoor children's services", "Focused visit to X children's services", "X local authority"
+    # "Inspection of Oakvale children's services", "Focused visit to X children's services", "X local authority"
     re.compile(rf"\b(?:of|to|in|for|by|at)\s+(?P<name>{_NAME})(?:[’']s)?\s+(?:local authority\s+)?"
                r"(?P<suffix>children[’']?s services|local authority|council)\b"),
-    # "Local authority: Northmoor"
+    # "Local authority: Oakvale"
     re.compile(rf"(?im)^\s*(?:local authority|council|authority)\s*[:\-–]\s*(?P<name>{_NAME})\s*$"),
 ]
 _NOT_NAMES = {
@@ -63,7 +63,7 @@ def _fold(name: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    words = re.sub(r"'s\b", "", name.replace("’", "'")).split()  # "Wrenfield's front door": Wrenfield
+    words = re.sub(r"'s\b", "", name.replace("’", "'")).split()  # "Oakvale's front door": Oakvale
     while words and words[0].lower() in {"the", "of", "and", "&"}:
         words = words[1:]
     while words and words[-1].lower() in {"of", "and", "&", "the", "on", "upon", "under", "le"}:
@@ -72,7 +72,7 @@ def _clean_name(name: str) -> str:
 
 
 def _title_case_capitals(text: str) -> str:
-    """"NORTHMOOR CITY COUNCIL" -> "Northmoor City Council", same length, so offsets hold."""
+    """"OAKVALE CITY COUNCIL" -> "Oakvale City Council", same length, so offsets hold."""
     return re.sub(r"\b[A-Z][A-Z'’]+\b", lambda m: m.group(0).capitalize(), text)
 
 
@@ -86,7 +86,7 @@ def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
     for pattern in BODY_PATTERNS:
         for m in pattern.finditer(text):
             raw = _clean_name(m.group("name"))
-            # "Inspection of Northmoor City" -> keep the words before a trailing kind-of-body word
+            # "Inspection of Oakvale City" -> keep the words before a trailing kind-of-body word
             raw = re.sub(r"(?:\s+(?:City|County|Borough|District|Metropolitan|Local|Authority|Unitary|Town))+$", "", raw)
             key = _fold(raw)
             if not raw or key in _NOT_NAMES or key.split()[0] in _NOT_NAMES or len(key) < 3:
@@ -97,7 +97,7 @@ def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
                 first[key] = (start, start + len(raw), raw)
     if not counts:
         return []
-    # a bare mention of the name elsewhere counts too ("Northmoor has improved")
+    # a bare mention of the name elsewhere counts too ("Oakvale has improved")
     for key in list(counts):
         name = first[key][2]
         counts[key] += len(re.findall(rf"\b{re.escape(name)}\b", text)) - 1
@@ -106,7 +106,7 @@ def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
             del counts[key]
     if not counts:
         return []
-    for key in sorted(counts, key=len, reverse=True):  # "pendlebury metropolitan" is "pendlebury"
+    for key in sorted(counts, key=len, reverse=True):  # "oakvale metropolitan" is "oakvale"
         shorter = next((k for k in counts if k != key and key.startswith(k + " ")), None)
         if shorter:
             counts[shorter] += counts.pop(key)
@@ -131,7 +131,7 @@ def find_reported_dates(text: str, window: int = 160) -> list[Fact]:
     for cue in REPORTED_CUE.finditer(text):
         before = text[max(0, cue.start() - 40):cue.start()].lower()
         if re.search(r"\b(?:last|previous|earlier|prior|since|after|before|following)\b[^.\n]*$", before):
-            continue  # "since the last inspection in September 2018" names an earlier one
+            continue  # "since the last inspection in September 2031" names an earlier one
         start = cue.end()
         chunk = text[start:start + window]
         stop = re.search(r"[.;\n](?:\s|$)", chunk)

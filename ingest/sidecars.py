@@ -97,7 +97,7 @@ def read_sidecar(path: Path) -> Sidecar:
     if isinstance(bodies, str):
         bodies = (bodies,)
     if not isinstance(bodies, (list, tuple)) or not all(isinstance(b, str) and b.strip() for b in bodies):
-        raise UnreadableFileError(side, "bodies must be a name or a list of names, e.g. bodies = [\"Northmoor\"]")
+        raise UnreadableFileError(side, "bodies must be a name or a list of names, e.g. bodies = [\"Oakvale\"]")
     try:
         date = check_date(None if date is None else str(date))
         kind = check_kind(None if kind is None else str(kind))
