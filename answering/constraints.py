@@ -275,10 +275,11 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
         if not docs:
             return [], "bodies"
     if c.years or c.since or c.until or (c.month and c.years):
-        # documents of that period; failing those, for a figure, documents that speak of it (a spend
-        # "for 2031-32" given in a later report)
+        # documents of that period; failing those, unless the year names an inspection or visit, documents
+        # that speak of it (a spend "for 2031-32", a judgement "in January 2031", given in a later report),
+        # whose answer must then name the year (AbstentionPolicy.period_unstated)
         dated = [m for m in docs if _in_period(profiles[m.doc_id], c)]
-        if not dated and c.answer_type == "how_many" and not c.event_period:
+        if not dated and not c.event_period:
             dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
         if not dated:
             return [], "period"
