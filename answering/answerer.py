@@ -14,7 +14,7 @@ from core.records import DocumentMeta, DocumentProfile, Span
 from core.settings import Settings
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
-from retrieval.hybrid import Hit, HybridRetriever
+from retrieval.hybrid import Hit, HybridRetriever, rrf
 
 from .abstention import (
     AbstentionPolicy,
@@ -62,6 +62,14 @@ CHANGE_EXTRA_QUOTES = 2
 JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
 SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
+
+
+def fuse_rankings(first: list[Hit], second: list[Hit], k: int) -> list[Hit]:
+    """Two rankings of passages as one (reciprocal rank fusion, `k` as the retriever's), each passage's
+    score its fused score; a passage found by both keeps the first ranking's record of how."""
+    fused = rrf([[h.chunk.id for h in first], [h.chunk.id for h in second]], k=k)
+    by_id = {h.chunk.id: h for h in list(second) + list(first)}
+    return [replace(by_id[i], score=fused[i]) for i in sorted(fused, key=lambda i: -fused[i])]
 
 
 def reranked(hits: list[Hit], read: list[Hit], ranked: list[Candidate], quoted: list[str]) -> list[Hit]:
@@ -141,6 +149,12 @@ class ExtractiveAnswerer:
         qvec = qvecs[0]
         k = max(self.settings.top_k, 10)
         hits = self.retriever.run(query, k=4 * k if change else k, query_vector=qvec, search_filter=search_filter)
+        if follow_up and query != question and len(qvecs) > 1:
+            # a follow-up searched with the conversation's subject is also searched with its own words
+            # ("What did the Labour spokesperson make of it?"), and the two rankings fused
+            own = self.retriever.run(topic_words(question, constraints), k=len(hits) or k, query_vector=qvecs[1],
+                                     search_filter=search_filter)
+            hits = fuse_rankings(hits, own, self.settings.rrf_k)[:len(hits) or k]
         chunks_read = self.settings.answer_chunks
         lead: list[str] = []
         if change:  # a change spans documents: the earliest and the latest period first, then the best others

@@ -245,7 +245,7 @@ def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) ->
 def _names_match(profile: DocumentProfile, bodies: tuple[str, ...], loose: bool = False,
                  named: set[str] | None = None) -> bool:
     keys = {_fold(b.value) for b in profile.bodies}
-    if loose:
+    if loose or not keys:  # a text whose profile found no body ("the county council") is about those it names
         keys |= {_fold(b) for b in profile.mentioned_bodies} | {_fold(b) for b in named or ()}
     return any(_fold(b) in keys for b in bodies)
 
@@ -257,7 +257,7 @@ def matching_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentPr
     message). Kinds narrow only when some document of that kind also meets the rest. `mentions(doc_id)`:
     the library's bodies a document's text names anywhere (BodyNames), for the loose reading; `text_of(doc_id)`:
     a document's text, to read whether a visit the question names is spoken of at all."""
-    found, failed = _matching(metas, profiles, c, loose_bodies=False, text_of=text_of)
+    found, failed = _matching(metas, profiles, c, loose_bodies=False, mentions=mentions, text_of=text_of)
     if failed and c.bodies:  # a document about another council that speaks of this one in passing
         loose, still = _matching(metas, profiles, c, loose_bodies=True, mentions=mentions, text_of=text_of)
         if not still:
@@ -270,8 +270,9 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
               text_of: Callable[[str], str | None] | None = None) -> tuple[list[str], str]:
     docs = [m for m in metas]
     if c.bodies:
-        docs = [m for m in docs if _names_match(profiles[m.doc_id], c.bodies, loose_bodies,
-                                                mentions(m.doc_id) if loose_bodies and mentions else None)]
+        docs = [m for m in docs if _names_match(
+            profiles[m.doc_id], c.bodies, loose_bodies,
+            mentions(m.doc_id) if mentions and (loose_bodies or not profiles[m.doc_id].bodies) else None)]
         if not docs:
             return [], "bodies"
     if c.years or c.since or c.until or (c.month and c.years):

@@ -28,6 +28,9 @@ BODY_PATTERNS = [
     # "Inspection of Oakvale children's services", "Focused visit to X children's services", "X local authority"
     re.compile(rf"\b(?:of|to|in|for|by|at)\s+(?P<name>{_NAME})(?:[’']s)?\s+(?:local authority\s+)?"
                r"(?P<suffix>children[’']?s services|local authority|council)\b"),
+    # "Children's services in Oakvale have been rated good", a headline "Oakvale children's services rated good"
+    re.compile(rf"\b[Cc]hildren[’']?s (?:social care )?services (?:in|at) (?P<name>{_NAME})\b"),
+    re.compile(rf"(?m)^(?P<name>{_NAME})(?:[’']s)?\s+children[’']?s\s+services\b"),
     # "Local authority: Oakvale"
     re.compile(rf"(?im)^\s*(?:local authority|council|authority)\s*[:\-–]\s*(?P<name>{_NAME})\s*$"),
 ]

@@ -166,3 +166,22 @@ def test_one_passing_mention_does_not_make_a_text_about_a_body():
             "has appointed an interim, who was previously at Oakvale Council.")
     assert [f.value for f in find_bodies(text)] == ["Wexley"]
     assert "Oakvale" in [f.value for f in find_bodies(text, main=False)]
+
+
+@pytest.mark.parametrize("text, body", [
+    ("OAKVALE GAZETTE\n\nOakvale children's services rated 'good' for first time\n\nBy A Reporter", "Oakvale"),
+    ("Children's services in Wexley have been rated good by Ofsted.", "Wexley"),
+])
+def test_a_news_report_names_its_council_in_a_headline_or_as_services_in(text, body):
+    assert [f.value for f in find_bodies(text)] == [body]
+
+
+def test_a_text_whose_profile_found_no_body_is_about_the_bodies_it_names():
+    metas, profiles = _library(("r", "inspection_report", "Oakvale", "2022-03-01"))
+    news, news_profile = _meta("n", "news", "x", "2022-04-28")
+    news_profile = DocumentProfile(published="2022-04-28")  # the county council, never named as a body
+    metas.append(news)
+    profiles["n"] = news_profile
+    c = read_constraints("What did the Oakvale press say in 2022?", KNOWN)
+    assert matching_documents(metas, profiles, c)[0] == ["r"]
+    assert matching_documents(metas, profiles, c, mentions={"r": {"Oakvale"}, "n": {"Oakvale"}}.get)[0] == ["r", "n"]
