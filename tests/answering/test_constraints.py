@@ -182,6 +182,6 @@ def test_a_text_whose_profile_found_no_body_is_about_the_bodies_it_names():
     news_profile = DocumentProfile(published="2022-04-28")  # the county council, never named as a body
     metas.append(news)
     profiles["n"] = news_profile
-    c = read_constraints("What did the Oakvale press say in 2022?", KNOWN)
+    c = read_constraints("What was said about caseloads in Oakvale in 2022?", KNOWN)
     assert matching_documents(metas, profiles, c)[0] == ["r"]
     assert matching_documents(metas, profiles, c, mentions={"r": {"Oakvale"}, "n": {"Oakvale"}}.get)[0] == ["r", "n"]
