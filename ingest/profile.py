@@ -42,6 +42,8 @@ _NOT_NAMES = {
     "committee", "scrutiny", "panel", "board", "leaders", "senior", "national", "government", "department",
     "secretary", "state", "education", "the council", "annual", "joint", "targeted", "area", "english", "all the",
 }
+_NOT_NAMES |= {m.lower() for m in ("January February March April May June July August September October November "
+                                   "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday").split()}
 _PRONOUNS = {"they", "it", "he", "she", "we", "which", "that", "this", "these", "those", "as", "in", "services", "who"}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8}
