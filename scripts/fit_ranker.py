@@ -177,17 +177,21 @@ def main() -> None:
     y = np.concatenate([r["y"] for r in rows])
     groups = np.concatenate([[i] * len(r["y"]) for i, r in enumerate(rows)])
     scaler = StandardScaler().fit(X)
-    best = None
+    cv = {}
     for C in (0.01, 0.03, 0.1, 0.3, 1.0, 3.0):
         scores = []
         for train, test in GroupKFold(n_splits=5).split(X, y, groups):
             m = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(scaler.transform(X[train]), y[train])
             test_rows = [r for i, r in enumerate(rows) if i in set(groups[test])]
             scores.append(top1(m, scaler, test_rows))
-        mean = float(np.mean(scores))
-        print(f"C={C}: cross-validated top-1 {mean:.3f}", file=sys.stderr)
-        if best is None or mean > best[0]:
-            best = (mean, C)
+        cv[C] = (float(np.mean(scores)), float(np.std(scores) / np.sqrt(len(scores))))
+        print(f"C={C}: cross-validated top-1 {cv[C][0]:.3f} (standard error {cv[C][1]:.3f})", file=sys.stderr)
+    # the one-standard-error rule (Hastie, Tibshirani & Friedman, The Elements of Statistical Learning, 7.10):
+    # the most regularised C whose score is within one standard error of the best; refits on data this size
+    # otherwise swing between C values whose scores differ by less than their noise
+    top_mean, top_se = max(cv.values())
+    C = min(c for c, (mean, _) in cv.items() if mean >= top_mean - top_se)
+    best = (cv[C][0], C)
     model = LogisticRegression(C=best[1], class_weight="balanced", max_iter=2000).fit(scaler.transform(X), y)
 
     def probs(data):
