@@ -152,8 +152,8 @@ class ExtractiveAnswerer:
         if follow_up and query != question and len(qvecs) > 1:
             # a follow-up searched with the conversation's subject is also searched with its own words
             # ("What did the Labour spokesperson make of it?"), and the two rankings fused
-            own = self.retriever.run(topic_words(question, constraints), k=len(hits) or k, query_vector=qvecs[1],
-                                     search_filter=search_filter)
+            own = self.retriever.run(topic_words(question, constraints), k=len(hits) or k, search_filter=search_filter,
+                                     dense_side=False)  # its own words are names and terms: BM25 finds them
             hits = fuse_rankings(hits, own, self.settings.rrf_k)[:len(hits) or k]
         chunks_read = self.settings.answer_chunks
         lead: list[str] = []

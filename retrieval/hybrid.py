@@ -42,11 +42,15 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def run(self, query: str, k: int, query_vector: np.ndarray | None = None, search_filter=None) -> list[Hit]:
+    def run(self, query: str, k: int, query_vector: np.ndarray | None = None, search_filter=None,
+            dense_side: bool = True) -> list[Hit]:
+        """The `k` best passages by reciprocal rank fusion of the dense and BM25 rankings (BM25 alone when
+        `dense_side` is False)."""
         if k < 1:
             raise ConfigError(f"k={k} must be positive")
         n = max(self.candidates, k)
-        dense, lexical = self.index.search_sides(query, n, query_vector=query_vector, search_filter=search_filter)
+        dense, lexical = self.index.search_sides(query, n, query_vector=query_vector, search_filter=search_filter,
+                                                 dense_side=dense_side)
         # only chunks of complete documents take part: a document another process is writing has vectors
         # already, and must not shift the ranks of the others
         chunks = {c.id: c for c in self.index.docstore.chunks(list(dict.fromkeys(

@@ -171,8 +171,11 @@ class Index:
         self.dense.collection(self.embedder.name, create=False)
 
     def search_sides(
-        self, query: str, n: int, query_vector: np.ndarray | None = None, search_filter: SearchFilter | None = None
+        self, query: str, n: int, query_vector: np.ndarray | None = None, search_filter: SearchFilter | None = None,
+        dense_side: bool = True,
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """The `n` best chunk ids with scores from the dense side (cosine) and the lexical side (BM25), within
+        `search_filter`; `dense_side=False` searches BM25 alone (the dense list comes back empty)."""
         self.refresh()
         where, allowed = None, None
         if search_filter is not None and not search_filter.empty:
@@ -182,6 +185,8 @@ class Index:
             ids = [m.doc_id for m in docs]
             where = search_filter.chroma_where(ids)
             allowed = self._chunk_ids_of(ids)
+        if not dense_side:
+            return [], self.lexical.search(query, n, allowed=allowed)
         vec = query_vector if query_vector is not None else self.embedder.embed_query(query)
         dense = None
         if where is not None and len(allowed or ()) > WIDE_FILTER_CHUNKS:
