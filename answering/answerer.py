@@ -119,9 +119,8 @@ class ExtractiveAnswerer:
         change = is_change_question(question) if timeline is None else timeline
         query = topic_of_change_question(searched) if change else searched
         metas, profiles = self.library(search_filter)
-        known = self._library[3]
         body_names = self._library[4]
-        constraints = read_constraints(question, known, change=change)
+        constraints = read_constraints(question, body_names, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)
             if follow_up and self.rewriter.names_new_subject(question):

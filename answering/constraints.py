@@ -147,15 +147,15 @@ class BodyNames:
         return {self.by_key[m.group(0)] for m in self.pattern.finditer(_fold(text))}
 
 
-def read_constraints(question: str, known_bodies: list[str], change: bool = False) -> Constraints:
-    """The constraints `question` states. `known_bodies`: the names the library's documents are about.
-    `change`: a question about change over time, whose years bound a range rather than pick a year."""
+def read_constraints(question: str, known_bodies: "list[str] | BodyNames", change: bool = False) -> Constraints:
+    """The constraints `question` states. `known_bodies`: the names the library's documents are about (or
+    their `BodyNames`, compiled once per library). `change`: a question about change over time, whose years
+    bound a range rather than pick a year."""
     folded = _fold(question)
+    names = known_bodies if isinstance(known_bodies, BodyNames) else BodyNames(list(known_bodies))
     bodies = []
-    for name in sorted(set(known_bodies), key=len, reverse=True):
-        key = _fold(name)
-        if key and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", folded) and not any(
-                key in _fold(b) for b in bodies):
+    for name in sorted(names.names(question), key=len, reverse=True):
+        if not any(_fold(name) in _fold(b) for b in bodies):  # "Oakvale" inside "Oakvale Vale" found first
             bodies.append(name)
     years = re.findall(r"\b((?:19|20)\d\d)\b", question)
     for first, second in re.findall(r"\b((?:19|20)\d\d)[-/–](\d\d)\b", question):  # a financial year, "2031-32"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from core.kinds import PRIMARY_SOURCE_KINDS
 from core.text import is_boilerplate
@@ -52,12 +53,8 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
     sentence names (constraints.BodyNames), read against the bodies the question asks about. `previous_lead`:
     the document of the previous answer's first quote (a follow-up's "there" is most often that document)."""
     text = cand.text
-    words = len(text.split())
     kind = c.answer_type
-    number, date = has_quantity(text), has_date(text)
-    grade = bool(GRADE.search(text))
-    person = bool(PERSON.search(text))
-    sign_off = bool(SIGN_OFF.match(text))
+    words, number, date, grade, judged, person, sign_off, salutation, meta, terminal, lead_role = _shape(text)
     typed = {"how_many": number, "when": date, "judgement": grade, "who": person}.get(kind)
     return {
         "dense": cand.dense,
@@ -71,16 +68,16 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "asks_number_has_number": 1.0 if kind == "how_many" and number else 0.0,
         "asks_date_has_date": 1.0 if kind == "when" and date else 0.0,
         "asks_judgement_has_grade": (1.0 if kind == "judgement" and grade else 0.0)
-        + (0.5 if kind == "judgement" and JUDGED.search(text) else 0.0),
+        + (0.5 if kind == "judgement" and judged else 0.0),
         "asks_who_has_person": 1.0 if kind == "who" and person else 0.0,
         "asks_who_sign_off": 1.0 if kind == "who" and ((wants_block and cand.block == wants_block)
-                                                        or (not wants_block and LEAD_ROLE.search(text))) else 0.0,
+                                                        or (not wants_block and lead_role)) else 0.0,
         "sign_off": 1.0 if sign_off else 0.0,
-        "salutation": 1.0 if SALUTATION.match(text) else 0.0,
-        "meta": 1.0 if META.search(text) else 0.0,
-        "title_like": 1.0 if not TERMINAL.search(text.strip()) and words <= 14 and not number else 0.0,
+        "salutation": 1.0 if salutation else 0.0,
+        "meta": 1.0 if meta else 0.0,
+        "title_like": 1.0 if not terminal and words <= 14 and not number else 0.0,
         # the same shape with a figure or a date in it: a table row, a heading, a date line
-        "label_line": 1.0 if not TERMINAL.search(text.strip()) and words <= 14 and number else 0.0,
+        "label_line": 1.0 if not terminal and words <= 14 and number else 0.0,
         "position": min(1.0, cand.span.start / max(doc_length, 1)),
         "length": math.log1p(words) / 4.0,
         "has_number": 1.0 if number else 0.0,
@@ -96,6 +93,16 @@ def features(cand: Candidate, c: Constraints, strict_docs: set[str], previous_do
         "other_body": 1.0 if c.bodies and named and not named & set(c.bodies) else 0.0,
         "previous_lead": 1.0 if previous_lead and cand.chunk.doc_id == previous_lead else 0.0,
     }
+
+
+@lru_cache(maxsize=16384)
+def _shape(text: str) -> tuple:
+    """What a sentence is, whatever the question: (words, has a figure, a date, a grade, a judging word, a
+    person, a sign-off, a salutation, a scope statement, terminal punctuation, a lead role); cached, as the
+    same sentences come back question after question."""
+    return (len(text.split()), has_quantity(text), has_date(text), bool(GRADE.search(text)), bool(JUDGED.search(text)),
+            bool(PERSON.search(text)), bool(SIGN_OFF.match(text)), bool(SALUTATION.match(text)), bool(META.search(text)),
+            bool(TERMINAL.search(text.strip())), bool(LEAD_ROLE.search(text)))
 
 
 def relative(cands: list[Candidate]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from functools import lru_cache
 import unicodedata
 
 FOLD = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "\u00a0": " "})
@@ -53,7 +54,12 @@ def strip_accents(text: str) -> str:
 
 def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
     """Stemmed lower-case word tokens, accents stripped (a name typed without its accents still matches),
-    stopwords dropped unless `keep_stopwords`."""
+    stopwords dropped unless `keep_stopwords`. Cached: the same passages are read question after question."""
+    return list(_tokens(text, keep_stopwords))
+
+
+@lru_cache(maxsize=16384)
+def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
     words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?%?", strip_accents(text.translate(FOLD).lower()))
     out = []
     for w in words:
@@ -61,7 +67,7 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
         if not keep_stopwords and (w in STOPWORDS or len(w) < 2 and not w.isdigit()):
             continue
         out.append(stem(w))
-    return out
+    return tuple(out)
 
 
 # a web page's furniture saved with its text: cookie notices, sign-in and subscription prompts, picture
