@@ -15,3 +15,18 @@ from answering.composition import lead_value
 ])
 def test_a_how_many_answer_leads_with_the_part_not_the_whole_nor_a_date(text, expected):
     assert lead_value(text, "how_many") == expected
+
+
+@pytest.mark.parametrize("text, grade", [
+    ("Services for children in Oakvale are now outstanding.", True),
+    ("Children's services in Oakvale require improvement to be good.", True),
+    ("Overall effectiveness: Good", True),
+    ("Achieving economic well-being Inadequate", True),
+    ("2.1 Adoption performance Good", True),
+    ('The council was rated "inadequate" in 2031.', True),
+    ("The virtual school has a good understanding of children's progress.", False),
+    ("Managers give good support to newly qualified staff.", False),
+])
+def test_a_grade_is_a_judgement_not_the_adjective(text, grade):
+    from answering.features import GRADE
+    assert bool(GRADE.search(text)) is grade
