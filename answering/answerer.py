@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,10 +88,20 @@ def reranked(hits: list[Hit], read: list[Hit], ranked: list[Candidate], quoted: 
     return [by_id[i] for i in dict.fromkeys(order) if i in by_id]
 
 
+class _Library(NamedTuple):
+    """What the answerer keeps of the library, per index generation."""
+
+    generation: int
+    metas: list[DocumentMeta]
+    profiles: dict[str, DocumentProfile]
+    body_names: BodyNames  # every body the profiles name, compiled once
+    mentions: dict[str, set[str]]  # doc id -> the bodies its text names, filled as asked (ExtractiveAnswerer._mentions)
+
+
 class ExtractiveAnswerer:
     """One question in, one `Answer` out; every quote is a span of a stored document."""
 
-    _library: tuple | None = None
+    _library: "_Library | None" = None
 
     def __init__(self, index, settings: Settings, policy: AbstentionPolicy | None = None) -> None:
         if settings.max_quotes < 1:
@@ -119,7 +130,7 @@ class ExtractiveAnswerer:
         change = is_change_question(question) if timeline is None else timeline
         query = topic_of_change_question(searched) if change else searched
         metas, profiles = self.library(search_filter)
-        body_names = self._library[4]
+        body_names = self._library.body_names
         constraints = read_constraints(question, body_names, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)
@@ -278,9 +289,9 @@ class ExtractiveAnswerer:
 
     def _mentions(self, doc_id: str) -> set[str]:
         """The library's bodies a document's text names anywhere (computed once per library generation)."""
-        cache = self._library[5]
+        cache = self._library.mentions
         if doc_id not in cache:
-            cache[doc_id] = self._library[4].names(self.index.docstore.text(doc_id) or "")
+            cache[doc_id] = self._library.body_names.names(self.index.docstore.text(doc_id) or "")
         return cache[doc_id]
 
     def _passages_of(self, answer: Answer) -> set[tuple[str, int]]:
@@ -300,7 +311,7 @@ class ExtractiveAnswerer:
         """The documents a question may draw on (those of `search_filter`, if any) and every document's
         profile; an index written before profiles has them computed from its stored text, once."""
         gen = self.index.docstore.generation()
-        if self._library is None or self._library[0] != gen:
+        if self._library is None or self._library.generation != gen:
             metas = self.index.docstore.documents()
             profiles = {}
             for m in metas:
@@ -310,8 +321,8 @@ class ExtractiveAnswerer:
                     profiles[m.doc_id] = profile_of(self.index.docstore.text(m.doc_id) or "", m.date, m.source_kind)
             known = [b.value for p in profiles.values() for b in p.bodies] + [
                 b for p in profiles.values() for b in p.mentioned_bodies]
-            self._library = (gen, metas, profiles, known, BodyNames(known), {})
-        metas, profiles = self._library[1], self._library[2]
+            self._library = _Library(gen, metas, profiles, BodyNames(known), {})
+        metas, profiles = self._library.metas, self._library.profiles
         if search_filter is not None and not search_filter.empty:
             metas = [m for m in metas if search_filter.matches(m)]
         return metas, profiles
