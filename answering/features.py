@@ -19,12 +19,13 @@ from .constraints import Constraints
 from .scoring import Candidate, has_date, has_quantity
 
 # a grade used as a judgement ("services are now good", "rated 'inadequate'", "Overall effectiveness: Good",
-# "requires improvement"), not the adjective ("a good understanding", "good practice")
+# "requires improvement", a table cell "| Outstanding |"), not the adjective ("a good understanding", "good practice")
 _GRADES = r"(?:outstanding|good|adequate|inadequate)"
 GRADE = re.compile(rf"\brequires? improvement\b|"
                    rf"\b(?:is|are|was|were|remains?|remained|now|be|been|as|rated|judged|graded)\s+"
                    rf"(?:judged\s+|rated\s+|graded\s+)?(?:to be\s+|as\s+)?[\"'“‘]?{_GRADES}\b|"
                    rf"[\"'“‘]{_GRADES}[\"'”’]|^[^.]{{0,90}}?(?::|\s{{2,}}|\t|–)\s*{_GRADES}\s*$|"
+                   rf"\|\s*{_GRADES}\s*\||"
                    r"^(?:\d[\d.]*\s+)?[A-Z][^:]{2,90}?\s(?-i:Outstanding|Good|Adequate|Inadequate)\s*$", re.I)
 JUDGED = re.compile(r"\b(?:judge?(?:d|ment)s?|graded?|rated|overall effectiveness)\b", re.I)
 PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+[A-Z]|"

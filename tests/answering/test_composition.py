@@ -23,6 +23,7 @@ def test_a_how_many_answer_leads_with_the_part_not_the_whole_nor_a_date(text, ex
     ("Overall effectiveness: Good", True),
     ("Achieving economic well-being Inadequate", True),
     ("2.1 Adoption performance Good", True),
+    ("| Leadership | Outstanding |", True),
     ('The council was rated "inadequate" in 2031.', True),
     ("The virtual school has a good understanding of children's progress.", False),
     ("Managers give good support to newly qualified staff.", False),

@@ -86,6 +86,8 @@ def test_how_many_questions_lead_with_the_figure_written_in_words(library, files
      "Overall effectiveness: Inadequate"),
     (("judgement-summary.txt", "judgement-table.md"), "What was the judgement for children in care?",
      "| Children in care | Requires improvement |"),
+    (("judgement-summary.txt", "judgement-table.md"), "What grade did leadership get in Fenbury?",
+     "| Leadership | Outstanding |"),
     (("ashcombe-one-line.txt",), "What was the overall effectiveness judgement?", "Overall effectiveness: Outstanding"),
     (("judgements-plain-lines.txt",), "What was the judgement for the experiences and progress of children in care?",
      "The experiences and progress of children in care and care leavers: Inadequate"),
