@@ -45,11 +45,16 @@ def stem(word: str) -> str:
     return word
 
 
+# Unicode's combining-mark blocks (Combining Diacritical Marks and its Extended, Supplement and For Symbols
+# blocks, and Combining Half Marks): what NFKD splits off an accented letter
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def strip_accents(text: str) -> str:
     """"Thérèse" -> "Therese", "Zoë" -> "Zoe": letters without their combining marks (NFKD)."""
     if text.isascii():
         return text
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def tokens(text: str, keep_stopwords: bool = False) -> list[str]:

@@ -151,7 +151,7 @@ class QAService:
             timeline: bool | None = None, user: str | None = None, previous: Answer | None = None) -> Answer:
         """Answer `question`; `history` (earlier questions, oldest first) and `previous` (the last answer the
         user saw) let a follow-up keep the conversation's subject, body, period and documents."""
-        if self.index.docstore.counts()["documents"] == 0:
+        if not self.index.documents():
             raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
         self.index.check_model()
         if search_filter is not None and not search_filter.empty:
@@ -186,8 +186,8 @@ class QAService:
 
     def warm_up(self) -> None:
         """Load the model and the indexes now, so the first question's latency is a question's."""
-        self.index.refresh()
-        self.index.embedder.embed_query("warm up")
+        self.index.warm_up()
+        self.answerer.warm_up()
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """`(len(texts), dim)` float32 unit vectors from the index's embedder (evaluation's similarity)."""

@@ -171,6 +171,17 @@ class ChromaDenseStore:
                 return ids
             offset += len(got)
 
+    def vectors(self, ids: list[str], model: str | None = None) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunk ids (float32, as added); ids the collection lacks are absent."""
+        col = self.collection(model, create=False)
+        if col is None or not ids:
+            return {}
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), 5000):
+            got = col.get(ids=ids[i:i + 5000], include=["embeddings"])
+            out.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+        return out
+
     def query(self, vector: np.ndarray, n: int, where: dict | None = None, model: str | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
         col = self.collection(model, create=False)

@@ -53,7 +53,7 @@ class HybridRetriever:
                                                  dense_side=dense_side)
         # only chunks of complete documents take part: a document another process is writing has vectors
         # already, and must not shift the ranks of the others
-        chunks = {c.id: c for c in self.index.docstore.chunks(list(dict.fromkeys(
+        chunks = {c.id: c for c in self.index.chunks(list(dict.fromkeys(
             [i for i, _ in dense] + [i for i, _ in lexical])))}
         dense = [(i, s) for i, s in dense if i in chunks]
         lexical = [(i, s) for i, s in lexical if i in chunks]

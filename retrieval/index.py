@@ -21,8 +21,6 @@ from core.records import Chunk, Document, DocumentMeta
 from core.settings import Settings
 
 from . import crashpoints
-
-WIDE_FILTER_CHUNKS = 2000  # above this many allowed chunks, search without Chroma's filter and keep the allowed
 from .dense import ChromaDenseStore
 from .docstore import DocStore
 from .docstore_chroma import ChromaDocStore
@@ -31,6 +29,13 @@ from .filters import SearchFilter
 from .lexical import BM25Index
 
 log = logging.getLogger(__name__)
+
+# A filter keeping at most this many chunks is searched exactly, over the vectors of its documents held in
+# memory (Chroma's metadata filter costs several times an unfiltered query); above it, the index is searched
+# wider without the filter and the allowed chunks kept, with the filter as the fallback when too few remain.
+WIDE_FILTER_CHUNKS = 2000
+HELD_VECTORS = 50000  # chunk vectors held for exact filtered search, at most (about 77 MB at 384 dimensions)
+HELD_CHUNKS = 20000  # chunk records held between questions, at most (a chunk is immutable: its id is its content)
 
 
 class Index:
@@ -51,6 +56,8 @@ class Index:
         self._status: dict | None = None
         self._documents_cache: tuple[int, list[DocumentMeta]] = (-1, [])
         self._chunk_ids_cache: tuple[int, dict[str, list[str]]] = (-1, {})
+        self._chunk_cache: tuple[int, dict[str, Chunk]] = (-1, {})
+        self._doc_vectors: tuple[int, dict[str, tuple[list[str], np.ndarray]]] = (-1, {})
 
     # -- parts -----------------------------------------------------------------------------
     @property
@@ -189,7 +196,9 @@ class Index:
             return [], self.lexical.search(query, n, allowed=allowed)
         vec = query_vector if query_vector is not None else self.embedder.embed_query(query)
         dense = None
-        if where is not None and len(allowed or ()) > WIDE_FILTER_CHUNKS:
+        if where is not None and len(allowed) <= WIDE_FILTER_CHUNKS:
+            dense = self._exact_dense(vec, ids, n)
+        elif where is not None:
             # a filter that keeps much of a large index: a metadata filter over many ids is slow in Chroma,
             # so search wider and keep the allowed chunks, falling back to the filter when too few remain
             wide = self.dense.query(vec, n * 4, where=None, model=self.embedder.name)
@@ -200,6 +209,51 @@ class Index:
             dense = self.dense.query(vec, n, where=where, model=self.embedder.name)
         lexical = self.lexical.search(query, n, allowed=allowed)
         return dense, lexical
+
+    def warm_up(self) -> None:
+        """Load the model and the lexical index; hold every chunk vector for exact filtered search when
+        the index has at most `HELD_VECTORS` chunks (else they are fetched per document on first use)."""
+        self.refresh()
+        self.embedder.embed_query("warm up")
+        docs = [m.doc_id for m in self.documents()]
+        if len(self._chunk_ids_of(docs)) <= HELD_VECTORS:
+            self._held_vectors(docs)
+
+    def _held_vectors(self, doc_ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]] | None:
+        """doc id -> (its chunk ids, their vectors as rows), fetched from Chroma once per document and
+        generation; None when Chroma lacks some vector (being written, or lost: let Chroma filter)."""
+        gen = self.docstore.generation()
+        if self._doc_vectors[0] != gen:
+            self._doc_vectors = (gen, {})
+        held = self._doc_vectors[1]
+        missing = [d for d in doc_ids if d not in held]
+        if missing:
+            if sum(len(ids) for ids, _ in held.values()) > HELD_VECTORS:
+                held.clear()
+            wanted = {d: sorted(self._chunk_ids_of([d])) for d in missing}
+            got = self.dense.vectors([i for ids in wanted.values() for i in ids], self.embedder.name)
+            for d, ids in wanted.items():
+                if not all(i in got for i in ids):
+                    return None
+                held[d] = (ids, np.stack([got[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32))
+        return held
+
+    def _exact_dense(self, vec: np.ndarray, doc_ids: list[str], n: int) -> list[tuple[str, float]] | None:
+        """The `n` chunks of these documents nearest `vec` by cosine, computed exactly over their held
+        vectors; None when they cannot be held."""
+        held = self._held_vectors(doc_ids)
+        if held is None:
+            return None
+        parts = [held[d] for d in doc_ids if held[d][0]]
+        if not parts:
+            return []
+        ids = [i for part_ids, _ in parts for i in part_ids]
+        matrix = np.concatenate([m for _, m in parts])
+        q = np.asarray(vec, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(q) or 1.0)
+        sims = matrix @ q / np.where(norms == 0, 1.0, norms)
+        top = np.argsort(-sims, kind="stable")[:n]
+        return [(ids[i], float(sims[i])) for i in top]
 
     def _chunk_ids_of(self, doc_ids: list[str]) -> set[str]:
         """The chunk ids of these documents, from a per-generation cache of each document's ids."""
@@ -214,11 +268,28 @@ class Index:
             out.update(cache[d])
         return out
 
-    def matching_documents(self, search_filter: SearchFilter) -> list[DocumentMeta]:
+    def documents(self) -> list[DocumentMeta]:
+        """The complete documents, read once per generation."""
         gen = self.docstore.generation()
         if self._documents_cache[0] != gen:
             self._documents_cache = (gen, self.docstore.documents())
-        return [m for m in self._documents_cache[1] if search_filter.matches(m)]
+        return self._documents_cache[1]
+
+    def matching_documents(self, search_filter: SearchFilter) -> list[DocumentMeta]:
+        return [m for m in self.documents() if search_filter.matches(m)]
+
+    def chunks(self, ids: list[str]) -> list[Chunk]:
+        """Chunks by id, in the order asked, as `DocStore.chunks`; held in memory for the generation."""
+        gen = self.docstore.generation()
+        if self._chunk_cache[0] != gen:
+            self._chunk_cache = (gen, {})
+        held = self._chunk_cache[1]
+        missing = [i for i in ids if i not in held]
+        if missing:
+            if len(held) + len(missing) > HELD_CHUNKS:
+                held.clear()
+            held.update((c.id, c) for c in self.docstore.chunks(missing))
+        return [held[i] for i in ids if i in held]
 
     def status(self) -> dict:
         """Counts for the CLI and the app's sidebar; computed once per generation, as listing

@@ -23,6 +23,7 @@ class BM25Index:
         self.path = Path(path)
         self._retriever = None
         self._ids: list[str] = []
+        self._positions: tuple[list[str], dict[str, int]] | None = None  # (the ids it was built from, id -> row)
         self._df: Counter[str] = Counter()
         self.generation = -1
 
@@ -95,6 +96,12 @@ class BM25Index:
     def document_frequency(self, token: str) -> int:
         return self._df.get(token, 0)
 
+    def _row_of(self, ids: list[str]) -> dict[str, int]:
+        """Chunk id -> row of the BM25 index, built once per loaded index (a filter's mask costs O(allowed))."""
+        if self._positions is None or self._positions[0] is not ids:
+            self._positions = (ids, {i: r for r, i in enumerate(ids)})
+        return self._positions[1]
+
     def search(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         retriever, ids, df = self._retriever, self._ids, self._df
         if retriever is None or not ids:
@@ -104,9 +111,11 @@ class BM25Index:
             return []
         mask = None
         if allowed is not None:
-            mask = np.array([1.0 if i in allowed else 0.0 for i in ids], dtype=np.float32)
-            if not mask.any():
+            rows = [r for r in map(self._row_of(ids).get, allowed) if r is not None]
+            if not rows:
                 return []
+            mask = np.zeros(len(ids), dtype=np.float32)
+            mask[rows] = 1.0
         k = min(n, len(ids))
         docs, scores = retriever.retrieve([q], k=k, show_progress=False, weight_mask=mask)
         out = []

@@ -73,3 +73,35 @@ def test_filters_apply_to_both_sides(corpus_service):
     assert hits and all(h.chunk.date.startswith("2019") for h in hits)
     hits = corpus_service.answerer.retriever.run("agency staff", k=10, search_filter=SearchFilter(until="2012"))
     assert hits and all(h.chunk.date.startswith("2011") for h in hits)
+
+
+def test_filtered_dense_search_is_exact_and_follows_new_documents(hashing_service, tmp_path):
+    """A filter on a few documents is searched over their vectors in memory; it must agree with Chroma's own
+    filtered query, and a document added later must be searched too (the held vectors are per generation)."""
+    from retrieval.filters import SearchFilter
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    topics = ["caseloads of social workers", "agency staff and vacancies", "assessments of children in need",
+              "the quality of supervision", "care leavers and their housing"]
+    for n, topic in enumerate(topics):
+        lines = [f"Paragraph {k} of report {n} is about {topic}, seen in visit {k}." for k in range(12)]
+        (folder / f"report-{n}.txt").write_text(f"Report {n}\n\n" + "\n\n".join(lines) + "\n")
+    hashing_service.ingest([folder])
+    index = hashing_service.index
+    by_name = {m.filename: m.doc_id for m in index.documents()}
+    docs = [by_name["report-0.txt"], by_name["report-1.txt"]]
+    vec = index.embedder.embed_query("agency staff vacancies")
+    dense, _ = index.search_sides("agency staff vacancies", 8, query_vector=vec, search_filter=SearchFilter(doc_ids=tuple(docs)))
+    chroma = index.dense.query(vec, 8, where={"doc_id": {"$in": docs}}, model=index.embedder.name)
+    assert [i for i, _ in dense] == [i for i, _ in chroma]
+    assert np.allclose([s for _, s in dense], [s for _, s in chroma], atol=1e-4)
+
+    (folder / "report-0.txt").write_text("Report 0\n\nAgency staff vacancies fell in the second visit.\n")
+    (folder / "report-9.txt").write_text("Report 9\n\nAgency staff were fewer by the third visit.\n")
+    hashing_service.ingest([folder])
+    new = next(m.doc_id for m in index.documents() if m.filename == "report-9.txt")
+    dense, _ = index.search_sides("agency staff vacancies", 8, query_vector=vec,
+                                  search_filter=SearchFilter(doc_ids=(docs[0], new)))
+    current = set(index.docstore.chunk_ids(docs[0])) | set(index.docstore.chunk_ids(new))
+    assert dense and {i for i, _ in dense} == current
