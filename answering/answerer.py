@@ -39,6 +39,7 @@ from .followups import FollowUpRewriter
 from .layout import block_candidates, fact_offsets, sentence_at
 from .question_analysis import (
     is_change_question,
+    named_phrases,
     query_terms,
     topic_of_change_question,
     unknown_names,
@@ -202,6 +203,8 @@ class ExtractiveAnswerer:
         qfeatures["about_coverage"] = coverage(about, present, self.index.lexical.idf) if about else 1.0
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
                                     self.ranker.answerable(qfeatures))
+        if not reason:
+            reason = self._unmentioned(question, allowed or [m.doc_id for m in metas], constraints)
         if not reason and not change and constraints.years and allowed and not strict & set(allowed):
             # the documents only speak of the year asked about (a figure "for 2031-32" in a later report):
             # then the evidence itself must name it
@@ -286,6 +289,15 @@ class ExtractiveAnswerer:
                 for chunk in self.index.chunks([ids[pick]]):
                     out.append(Hit(chunk, top[-1].score))
         return out
+
+    def _unmentioned(self, question: str, doc_ids: list[str], constraints) -> str:
+        """Why to decline when the question names someone or something ("Renée Okafor", "the Safer Futures
+        team") that no document it may draw on mentions ("" when each is mentioned)."""
+        for name in named_phrases(question, lambda n: bool(self._library.body_names.names(n))):
+            if not self.index.mentions(name, doc_ids):
+                scope = f" about {constraints.describe()}" if not constraints.empty else ""
+                return f"no document{scope} mentions {name}"
+        return ""
 
     def warm_up(self) -> None:
         """Read the library's profiles, and the bodies each document names, now rather than on a first question

@@ -7,6 +7,9 @@ import re
 
 from core.text import STOPWORDS, tokens
 
+TITLE = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Professor|Prof|Councillor|Cllr)\.?\s+")
+NAMED = re.compile(r"\b[A-Z][^\W\d_]*(?:['’][^\W\d_]+)?(?:\s+[A-Z][^\W\d_]*(?:['’][^\W\d_]+)?)+")
+
 YEAR = re.compile(r"(?:19|20)\d\d")  # years are the constraints' business (answering/constraints.py), not terms
 GENERIC_TERMS = frozenset(tokens(
     "inspector inspectors inspection inspections ofsted report reports letter letters say said find found finding "
@@ -38,6 +41,20 @@ def unknown_names(question: str, known) -> list[str]:
         if toks and all(not known(t) for t in toks):
             out.append(base)
     return out
+
+def named_phrases(question: str, is_body) -> list[str]:
+    """Names of two or more capitalised words after the question's first word ("Renée Okafor", "Safer
+    Futures team" -> "Safer Futures"), a trailing possessive and a leading title dropped, that `is_body`
+    (a name -> bool) does not find a body in: bodies are the constraints' business."""
+    first = re.match(r"\s*\S+", question)
+    rest = question[first.end():] if first else question
+    out = []
+    for m in NAMED.finditer(rest):
+        name = TITLE.sub("", re.sub(r"['’]s$", "", m.group(0)))
+        if " " in name and not is_body(name):
+            out.append(name)
+    return out
+
 
 AUXILIARIES = frozenset(
     "is was are were did does do has have had can could will would should may might must".split()

@@ -19,6 +19,7 @@ from core.errors import IndexBusyError, NotFoundError
 from core.protocols import Embedder
 from core.records import Chunk, Document, DocumentMeta
 from core.settings import Settings
+from core.text import fold, strip_accents
 
 from . import crashpoints
 from .dense import ChromaDenseStore
@@ -254,6 +255,13 @@ class Index:
         sims = matrix @ q / np.where(norms == 0, 1.0, norms)
         top = np.argsort(-sims, kind="stable")[:n]
         return [(ids[i], float(sims[i])) for i in top]
+
+    def mentions(self, phrase: str, doc_ids: list[str], n: int = 50) -> bool:
+        """Whether a passage of these documents contains `phrase`, compared folded (case, accents, curly
+        quotes, whitespace); the passages read are the `n` that BM25 ranks best for the phrase's words."""
+        key = strip_accents(fold(phrase))
+        hits = self.lexical.search(phrase, n, allowed=self._chunk_ids_of(doc_ids))
+        return any(key in strip_accents(fold(c.text)) for c in self.chunks([i for i, _ in hits]))
 
     def _chunk_ids_of(self, doc_ids: list[str]) -> set[str]:
         """The chunk ids of these documents, from a per-generation cache of each document's ids."""

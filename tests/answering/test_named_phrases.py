@@ -1,0 +1,53 @@
+"""A question that names someone or something (a person, a team, a paper) is answered from documents that
+mention them; when none of the documents it may draw on does, it is declined, saying whom it could not find."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.question_analysis import named_phrases
+from tests.paths import FIXTURES
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What did Renée Okafor tell inspectors?", ["Renée Okafor"]),
+    ("What did Councillor Jane Smith say about caseloads?", ["Jane Smith"]),
+    ("Who works in the Safer Futures team in Oakvale?", ["Safer Futures"]),
+    ("What is Oakvale Children's Trust's budget?", []),  # a body: the constraints' business
+    ("What did inspectors say about Oakvale in 2031?", []),  # one capitalised word is not a name here
+    ("Kestrel Moor is where?", []),  # the first word may be capitalised for the sentence alone
+])
+def test_named_phrases(question, expected):
+    assert named_phrases(question, lambda name: "Oakvale" in name) == expected
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, default_embedder):
+    from core.settings import Settings
+    from inspection_qa.service import QAService
+
+    svc = QAService(Settings(data_dir=tmp_path_factory.mktemp("named") / "data"), embedder=default_embedder)
+    assert not svc.ingest([FIXTURES / "named"]).failures
+    return svc
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "What did Amara Quist tell inspectors about caseloads?",
+    "What did Amara Quist tell inspectors about caseloads in 2020?",
+])
+def test_a_named_person_is_answered_from_the_document_that_names_them(service, question):
+    answer = service.ask(question)
+    assert not answer.abstained, answer.reason
+    assert "Amara Quist" in answer.citations[0].quote
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, missing", [
+    ("What did Amara Quist tell inspectors about caseloads in 2022?", "Amara Quist"),  # she is in 2020 only
+    ("What did Peter Quist tell inspectors about caseloads?", "Peter Quist"),  # each word, never the name
+])
+def test_a_named_person_no_document_of_the_scope_mentions_is_declined(service, question, missing):
+    answer = service.ask(question)
+    assert answer.abstained, [c.quote for c in answer.citations]
+    assert f"mentions {missing}" in answer.reason
