@@ -58,6 +58,10 @@ REPORTED_CUE = re.compile(
 JUDGEMENT_LINE = re.compile(
     rf"(?im)^\s*\|?\s*(?:\d+\.\s*)?(?P<area>[A-Z][^:|\n]{{2,90}}?)(?:\s*(?::|\||–|-)\s*|\s{{2,}}|\t+)"
     rf"(?P<grade>{_GRADE_RE})\b[^\n]{{0,40}}$")
+# a judgement table as text extraction leaves it: "Overall effectiveness Good", the grade capitalised and ending the line
+JUDGEMENT_CELL = re.compile(
+    r"(?m)^[ \t]*(?P<area>[A-Z][^:|\n.]{2,90}?) (?P<grade>Outstanding|Good|Requires improvement(?: to be good)?|"
+    r"Inadequate)[ \t]*$")
 JUDGEMENT_PROSE = re.compile(
     rf"(?i)\b(?P<area>overall effectiveness|[a-z' ]{{3,80}}?)\s+(?:(?:is|was|were|are|has been|have been|remains?|"
     rf"remained)\s+)?(?:judged\s+(?:to\s+be\s+)?|graded\s+(?:as\s+)?|rated\s+(?:as\s+)?)(?P<grade>{_GRADE_RE})\b")
@@ -170,10 +174,13 @@ NOT_AN_AREA = re.compile(r"\b(?:scale|following|are made|is made|grades? (?:are|
 
 
 def find_judgements(text: str) -> list[Judgement]:
-    """Judgements stated as lines ("Overall effectiveness: Inadequate", a table row) or in prose
-    ("... was judged to be good"), in order of appearance, one per area."""
+    """Judgements stated as lines ("Overall effectiveness: Inadequate", a table row as text extraction leaves
+    it: "Overall effectiveness Good") or in prose ("... was judged to be good", not "when it was judged ...",
+    which speaks of an earlier inspection): the first line and the first sentence of each area, overall
+    effectiveness first."""
     found: dict[str, Judgement] = {}
-    for m in JUDGEMENT_LINE.finditer(text):
+    lines = sorted([*JUDGEMENT_LINE.finditer(text), *JUDGEMENT_CELL.finditer(text)], key=lambda m: m.start())
+    for m in lines:
         area = m.group("area").strip(" |*-–:")
         if len(area.split()) > 14 or area.lower() in {"judgement", "grade", "area"} or NOT_AN_AREA.search(area):
             continue
@@ -181,11 +188,13 @@ def find_judgements(text: str) -> list[Judgement]:
         found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
     for m in JUDGEMENT_PROSE.finditer(text):
         area = m.group("area").strip()
-        area = re.sub(r"^(?:and|that|where|when|which|overall,?)\s+", "", area, flags=re.I)
+        if re.match(r"when\b", area, re.I):
+            continue  # "since the last inspection, when services were judged to be inadequate": an earlier one
+        area = re.sub(r"^(?:and|that|where|which|overall,?)\s+", "", area, flags=re.I)
         words = area.lower().split()
         if len(words) < 2 or len(words) > 10 or words[0] in _PRONOUNS or NOT_AN_AREA.search(area):
             continue
-        key = area.lower()
+        key = f"{area.lower()}, in prose"
         found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
     # overall effectiveness first, then in order of appearance
     return sorted(found.values(), key=lambda j: ("overall" not in j.area.lower(), j.start))

@@ -1,0 +1,58 @@
+"""A document's profile: the judgements it states, each with the span it came from (ingest/profile.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.profile import find_judgements
+
+TABLE = """Oakvale Council
+
+Inspection of children's social care services
+
+Judgement Grade
+
+The impact of leaders on social work practice with children and families Good
+
+The experiences and progress of care leavers Requires improvement to be good
+
+Overall effectiveness Good
+
+Children's services in Oakvale are good. Since the last inspection, when services were judged to be inadequate,
+leaders have built a stable workforce.
+"""
+
+
+def test_a_judgement_table_as_text_extraction_leaves_it():
+    found = {j.area: j for j in find_judgements(TABLE)}
+    overall = found["Overall effectiveness"]
+    assert overall.grade == "good"
+    assert TABLE[overall.start:overall.end] == "Overall effectiveness Good"
+    assert found["The experiences and progress of care leavers"].grade == "requires improvement to be good"
+    assert find_judgements(TABLE)[0].area == "Overall effectiveness"  # overall first
+
+
+@pytest.mark.parametrize("text, area, grade", [
+    ("Overall effectiveness: Inadequate\n", "Overall effectiveness", "inadequate"),
+    ("| Leadership | Outstanding |\n", "Leadership", "outstanding"),
+    ("The adoption service was judged to be good last year.\n", "The adoption service", "good"),
+])
+def test_judgement_lines_tables_and_prose(text, area, grade):
+    (j,) = find_judgements(text)
+    assert (j.area, j.grade) == (area, grade)
+
+
+@pytest.mark.parametrize("text", [
+    "Children's services in Oakvale are good.\n",  # a sentence, not a table row: its grade is not capitalised
+    "Staff have a Good understanding of the work\n",  # the grade does not end the line
+    "Most children live in Good Homes\n",
+])
+def test_sentences_are_not_table_rows(text):
+    assert find_judgements(text) == []
+
+
+def test_a_judgement_of_an_earlier_inspection_is_not_the_documents_own():
+    text = "Since the last inspection in 2031, when services were judged to be inadequate, leaders have acted.\n"
+    assert find_judgements(text) == []
+    found = find_judgements(TABLE)
+    assert [j.grade for j in found if j.area == "Overall effectiveness"] == ["good"]
