@@ -196,7 +196,8 @@ class ExtractiveAnswerer:
         terms = query_terms(query)
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
-        specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)]
+        specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)
+                    and not self._about_other_bodies(c, constraints.bodies)]
         present = passage_terms(top)
         qfeatures = question_features(specific, terms, present, self.index.lexical.idf, not constraints.empty)
         about = topic_terms(question, constraints)
@@ -289,6 +290,16 @@ class ExtractiveAnswerer:
                 for chunk in self.index.chunks([ids[pick]]):
                     out.append(Hit(chunk, top[-1].score))
         return out
+
+    def _about_other_bodies(self, cand: Candidate, asked: tuple[str, ...]) -> bool:
+        """Whether a sentence names bodies of the library, none of them the one asked about ("Stanwick recruited
+        20 newly qualified social workers" for a question about Calderbrook): the wrong council's evidence.
+        A name inside another ("Oakvale" in "Oakvale Children's Trust") is the same body."""
+        if not asked:
+            return False
+        named = [n.lower() for n in self._library.body_names.names(cand.text)]
+        wanted = [a.lower() for a in asked]
+        return bool(named) and not any(a in n or n in a for a in wanted for n in named)
 
     def _unmentioned(self, question: str, doc_ids: list[str], constraints) -> str:
         """Why to decline when the question names someone or something ("Renée Okafor", "the Safer Futures

@@ -1,5 +1,6 @@
-"""A question that names someone or something (a person, a team, a paper) is answered from documents that
-mention them; when none of the documents it may draw on does, it is declined, saying whom it could not find."""
+"""What a question names holds its evidence: a person, a team or a paper is answered from documents that mention
+them (declined, saying whom it could not find, when none it may draw on does); a council is answered from
+sentences about it, never from one that names only a neighbour."""
 
 from __future__ import annotations
 
@@ -51,3 +52,12 @@ def test_a_named_person_no_document_of_the_scope_mentions_is_declined(service, q
     answer = service.ask(question)
     assert answer.abstained, [c.quote for c in answer.citations]
     assert f"mentions {missing}" in answer.reason
+
+
+@pytest.mark.slow
+def test_a_sentence_about_another_council_is_not_evidence_for_the_one_asked_about(service):
+    """The news item's last sentence answers the question for the neighbour, not for the council asked about."""
+    answer = service.ask("How many newly qualified social workers did Ravenmoor recruit?")
+    assert "Westhill" in " ".join(c.quote for c in service.ask("How many newly qualified social workers did "
+                                                                  "Westhill recruit?").citations)
+    assert not any("Westhill" in c.quote for c in answer.citations), [c.quote for c in answer.citations]
