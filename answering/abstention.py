@@ -27,7 +27,7 @@ SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|ra
 
 HOW_MANY = re.compile(r"\bhow many\s+(?P<phrase>(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|"
                       r"has|had|will|would|could|can|in|at|on|for|of|across|between|during|per|remain\w*)\b", re.I)
-WHAT_FIGURE = re.compile(r"\bwhat (?:is|was|were|are) (?:the |its |their |[\w’'-]+['’]s )?(?:[\w-]+ ){0,3}?"
+WHAT_FIGURE = re.compile(r"\bwhat (?:is|was|were|are) (?:the |its |their )?(?:[\w’'-]+ ){0,5}?"
                          r"(?P<phrase>budget|caseload|salary|overspend|expenditure)s?\b", re.I)
 QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                             r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
@@ -100,10 +100,12 @@ class AbstentionPolicy:
             return f"the question asks which {missing_type[-1]}, and the documents never mention one"
         if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):
             return "the question asks for a figure and none of the best evidence holds one"
-        thing = counted_thing(question) if answer_type == "how_many" else ""
+        # "how many X", or "what is the trust's annual budget": a figure of the thing asked about
+        asks_figure = answer_type == "how_many" or bool(WHAT_FIGURE.search(question))
+        thing = counted_thing(question) if asks_figure else ""
         if thing and not any(counts_thing(c.text, thing, counted_window(question)) for c in best[:self.window]):
             return "the question counts something none of the best evidence gives a number of"
-        kind_of_figure = figure_kind(question) if answer_type == "how_many" else None
+        kind_of_figure = figure_kind(question) if asks_figure else None
         if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in best[:self.window]):
             return f"the question asks for {kind_of_figure} and none of the best evidence states one"
         if answer_type == "when" and not any(has_date(c.text) for c in best[:self.window]):

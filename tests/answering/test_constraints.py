@@ -153,6 +153,9 @@ def test_a_figure_from_a_later_document_must_name_the_period_asked_about(text, y
     ("What is the average caseload of social workers in Oakvale?",
      "The average caseload for social workers in the children in need teams is now 21 children.", True),
     ("What was Wexley's total budget for children's services?", "A further £2 million was added to the budget.", True),
+    # a subject of several words with possessives ("the issue's 'What is the trust's annual budget?'")
+    ("What is Oakvale Children's Trust's annual budget?", "The trust was set up in 2031 with a new chair.", False),
+    ("What is Oakvale Children's Trust's annual budget?", "The trust's budget for 2031-32 is £96 million.", True),
 ])
 def test_a_what_figure_question_needs_its_figure_in_a_sentence_that_names_it(question, sentence, counts):
     from answering.abstention import counted_window
@@ -185,3 +188,19 @@ def test_a_text_whose_profile_found_no_body_is_about_the_bodies_it_names():
     c = read_constraints("What was said about caseloads in Oakvale in 2022?", KNOWN)
     assert matching_documents(metas, profiles, c)[0] == ["r"]
     assert matching_documents(metas, profiles, c, mentions={"r": {"Oakvale"}, "n": {"Oakvale"}}.get)[0] == ["r", "n"]
+
+
+def test_a_what_figure_question_is_declined_whatever_its_answer_type():
+    """"What is X's annual budget?" reads as a plain "what" question; it still needs the figure."""
+    from answering.abstention import AbstentionPolicy
+    from answering.scoring import Candidate
+    from core.records import Chunk, Span
+
+    text = "The trust was set up in 2031 with a new chair, and leaders have a clear plan."
+    chunk = Chunk(id="c", doc_id="d", filename="f.txt", title="t", date=None, source_kind="news", start=0,
+                  end=len(text), pages=(1,), section="", sentences=(Span(0, len(text)),), text=text, ordinal=0)
+    best = [Candidate(chunk, Span(0, len(text)), 1, text, prior=1.0)]
+    best[0].score = 0.9
+    reason = AbstentionPolicy().decide("What is Oakvale Children's Trust's annual budget?", best, [], [],
+                                       answer_type="what")
+    assert "none of the best evidence" in reason
