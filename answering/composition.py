@@ -58,6 +58,10 @@ def clause(text: str, terms: list[str]) -> str:
     return max(parts, key=lambda p: (len(wanted & set(tokens(p))), -parts.index(p)))
 
 
+EARLIER_GRADE = re.compile(r"(?i)(?:\bwhen\b[^.;]{0,60}?\b(?:was|were|had been)\s+(?:judged|rated|graded|found)|"
+                           r"\b(?:previously|formerly|had been)\b)[^.;,]{0,30}$")
+
+
 def lead_value(text: str, answer_type: str) -> str:
     """The name, date, figure or judgement a typed question asks for, as the quote states it; "" if none.
     A figure is not a day of a date, a bare year or the whole a part is counted from ("Of the 41 councils
@@ -70,6 +74,9 @@ def lead_value(text: str, answer_type: str) -> str:
         figures = [m for m in found if not _is_date_part(text, m)]
         parts = [m for m in figures if not re.search(r"(?i)\b(?:of the|of all|out of(?: the)?)\s*$", text[:m.start()])]
         found = parts or figures or found
+    if answer_type == "judgement":  # "... since the inspection in 2031, when they were judged inadequate, and
+        # they now require improvement": the grade of an earlier inspection is not the one stated
+        found = [m for m in found if not EARLIER_GRADE.search(text[:m.start()])] or found
     return found[0].group(0).strip(" ,.;:") if found else ""
 
 

@@ -31,3 +31,15 @@ def test_a_how_many_answer_leads_with_the_part_not_the_whole_nor_a_date(text, ex
 def test_a_grade_is_a_judgement_not_the_adjective(text, grade):
     from answering.features import GRADE
     assert bool(GRADE.search(text)) is grade
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Services in Oakvale have improved since the inspection in 2031, when they were judged to be inadequate, "
+     "and they now require improvement to be good.", "require improvement to be good"),
+    ("Services in Oakvale are inadequate and have deteriorated since the last inspection in 2031, when they "
+     "were judged to require improvement.", "inadequate"),
+    ("Overall effectiveness Good", "Good"),
+    ("Services were previously judged inadequate.", "inadequate"),  # the only grade stated
+])
+def test_a_judgement_leads_with_the_grade_stated_not_an_earlier_inspections(text, expected):
+    assert lead_value(text, "judgement") == expected
