@@ -11,6 +11,7 @@ from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import DocumentMeta, PageSpan
 from core.text import tokens
 
+from .abstention import FIGURES, counted_thing, figure_kind
 from .scoring import Candidate
 from .types import Citation
 
@@ -62,10 +63,13 @@ EARLIER_GRADE = re.compile(r"(?i)(?:\bwhen\b[^.;]{0,60}?\b(?:was|were|had been)\
                            r"\b(?:previously|formerly|had been)\b)[^.;,]{0,30}$")
 
 
-def lead_value(text: str, answer_type: str) -> str:
+def lead_value(text: str, answer_type: str, question: str = "") -> str:
     """The name, date, figure or judgement a typed question asks for, as the quote states it; "" if none.
     A figure is not a day of a date, a bare year or the whole a part is counted from ("Of the 41 councils
-    ..., 10 have been rated good" leads with 10; "In 14 of the 40 cases" with 14), unless it is the only one."""
+    ..., 10 have been rated good" leads with 10; "In 14 of the 40 cases" with 14), unless it is the only one;
+    with the `question`, it is a figure of the kind asked for (a share, a sum) and of the thing counted
+    ("How many children were in care?": "486 children", not "24 social workers"). A date is the fullest one
+    stated (a date with its month before a bare year), and a year in an Act's name is no date."""
     pattern = LEADS.get(answer_type)
     if pattern is None:
         return ""
@@ -74,10 +78,32 @@ def lead_value(text: str, answer_type: str) -> str:
         figures = [m for m in found if not _is_date_part(text, m)]
         parts = [m for m in figures if not re.search(r"(?i)\b(?:of the|of all|out of(?: the)?)\s*$", text[:m.start()])]
         found = parts or figures or found
+        if question:
+            found = _asked_figures(text, found, question) or found
+    if answer_type == "when":
+        found = [m for m in found if not re.search(r"\bAct(?: of)?\s*$", text[:m.start()])]
+        found = sorted(found, key=lambda m: not re.search(r"[A-Za-z]", m.group(0)))  # a bare year last
     if answer_type == "judgement":  # "... since the inspection in 2031, when they were judged inadequate, and
         # they now require improvement": the grade of an earlier inspection is not the one stated
         found = [m for m in found if not EARLIER_GRADE.search(text[:m.start()])] or found
     return found[0].group(0).strip(" ,.;:") if found else ""
+
+
+def _asked_figures(text: str, found: list[re.Match], question: str) -> list[re.Match]:
+    """Of the figures found, those of the kind the question asks for and next to the thing it counts
+    (answering.abstention's reading of the question); [] when none is."""
+    kind = figure_kind(question)
+    if kind:
+        found = [m for m in found if FIGURES[kind].search(text[m.start():m.end() + 12])] or found
+    thing = counted_thing(question)
+    if not thing:
+        return found if kind else []
+    def counts(m: re.Match) -> bool:  # the thing within four words after the figure, or six before it
+        after = re.split(r"[;:.?!()]", text[m.end():], maxsplit=1)[0].split()[:4]
+        before = re.split(r"[;:.?!()]", text[:m.start()])[-1].split()[-6:]
+        return thing in tokens(" ".join(after)) or thing in tokens(" ".join(before))
+
+    return [m for m in found if counts(m)]
 
 
 def _is_date_part(text: str, m: re.Match) -> bool:
@@ -110,6 +136,7 @@ def write_answer(
     meta_of: Callable[[str], DocumentMeta | None],
     pages_of: Callable[[str], list[PageSpan]],
     answer_type: str = "what",
+    question: str = "",
 ) -> tuple[list[Citation], str]:
     """The answer's text and its citations, markers in order of appearance.
 
@@ -142,7 +169,7 @@ def write_answer(
         citations.append(_citation(cand, marker, pages_of))
         tag = source_tag(cand, meta_of(cand.chunk.doc_id))
         if i == 0:
-            value = lead_value(cand.text, answer_type)
+            value = lead_value(cand.text, answer_type, question)
             head = f"{value[:1].upper()}{value[1:]}: " if value and fold_words(value) != fold_words(cand.text) else ""
             lines.append(f"{head}{quoted(cand.text)} [{marker}] ({tag})")
         else:

@@ -43,3 +43,25 @@ def test_a_grade_is_a_judgement_not_the_adjective(text, grade):
 ])
 def test_a_judgement_leads_with_the_grade_stated_not_an_earlier_inspections(text, expected):
     assert lead_value(text, "judgement") == expected
+
+
+@pytest.mark.parametrize("text, question, expected", [
+    ("Inspectors sampled 24 records; at the time of the inspection 486 children were in the council's care.",
+     "How many children were in the council's care?", "486"),
+    ("In the six months to March, 94% of contacts had a decision within one working day.",
+     "What percentage of contacts had a decision within one working day?", "94%"),
+    ("The council has 16 teams and spent £4.2 million on agency social workers.",
+     "How much did the council spend on agency social workers?", "£4.2 million"),
+    ("Inspectors sampled 24 records.", "How many children were in care?", "24"),  # the only figure
+])
+def test_a_figure_answer_leads_with_the_figure_asked_for(text, question, expected):
+    assert lead_value(text, "how_many", question) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Under the Childcare Act 2031, inspectors visited the council on 3 to 5 November 2032.", "3 to 5 November 2032"),
+    ("The duty comes from the Children Act 2031.", ""),  # a year in an Act's name is no date
+    ("The report was published in 2031, after the visit in March 2031.", "March 2031"),
+])
+def test_a_date_answer_leads_with_a_date_not_an_acts_year(text, expected):
+    assert lead_value(text, "when") == expected
