@@ -292,8 +292,8 @@ class ExtractiveAnswerer:
         return out
 
     def _about_other_bodies(self, cand: Candidate, asked: tuple[str, ...]) -> bool:
-        """Whether a sentence names bodies of the library, none of them the one asked about ("Stanwick recruited
-        20 newly qualified social workers" for a question about Calderbrook): the wrong council's evidence.
+        """Whether a sentence names bodies of the library, none of them the one asked about ("Westhill recruited
+        20 newly qualified social workers" for a question about Oakvale): the wrong council's evidence.
         A name inside another ("Oakvale" in "Oakvale Children's Trust") is the same body."""
         if not asked:
             return False
@@ -302,7 +302,7 @@ class ExtractiveAnswerer:
         return bool(named) and not any(a in n or n in a for a in wanted for n in named)
 
     def _unmentioned(self, question: str, doc_ids: list[str], constraints) -> str:
-        """Why to decline when the question names someone or something ("Renée Okafor", "the Safer Futures
+        """Why to decline when the question names someone or something ("Amara Quist", "the Bright Start
         team") that no document it may draw on mentions ("" when each is mentioned)."""
         for name in named_phrases(question, lambda n: bool(self._library.body_names.names(n))):
             if not self.index.mentions(name, doc_ids):

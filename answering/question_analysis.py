@@ -43,8 +43,8 @@ def unknown_names(question: str, known) -> list[str]:
     return out
 
 def named_phrases(question: str, is_body) -> list[str]:
-    """Names of two or more capitalised words after the question's first word ("Renée Okafor", "Safer
-    Futures team" -> "Safer Futures"), a trailing possessive and a leading title dropped, that `is_body`
+    """Names of two or more capitalised words after the question's first word ("Amara Quist", "Bright
+    Start team" -> "Bright Start"), a trailing possessive and a leading title dropped, that `is_body`
     (a name -> bool) does not find a body in: bodies are the constraints' business."""
     first = re.match(r"\s*\S+", question)
     rest = question[first.end():] if first else question

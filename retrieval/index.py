@@ -58,6 +58,7 @@ class Index:
         self._documents_cache: tuple[int, list[DocumentMeta]] = (-1, [])
         self._chunk_ids_cache: tuple[int, dict[str, list[str]]] = (-1, {})
         self._chunk_cache: tuple[int, dict[str, Chunk]] = (-1, {})
+        self._vectors_lock = threading.Lock()
         self._doc_vectors: tuple[int, dict[str, tuple[list[str], np.ndarray]]] = (-1, {})
 
     # -- parts -----------------------------------------------------------------------------
@@ -220,24 +221,26 @@ class Index:
         if len(self._chunk_ids_of(docs)) <= HELD_VECTORS:
             self._held_vectors(docs)
 
-    def _held_vectors(self, doc_ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]] | None:
-        """doc id -> (its chunk ids, their vectors as rows), fetched from Chroma once per document and
-        generation; None when Chroma lacks some vector (being written, or lost: let Chroma filter)."""
-        gen = self.docstore.generation()
-        if self._doc_vectors[0] != gen:
-            self._doc_vectors = (gen, {})
-        held = self._doc_vectors[1]
-        missing = [d for d in doc_ids if d not in held]
-        if missing:
-            if sum(len(ids) for ids, _ in held.values()) > HELD_VECTORS:
-                held.clear()
-            wanted = {d: sorted(self._chunk_ids_of([d])) for d in missing}
-            got = self.dense.vectors([i for ids in wanted.values() for i in ids], self.embedder.name)
-            for d, ids in wanted.items():
-                if not all(i in got for i in ids):
-                    return None
-                held[d] = (ids, np.stack([got[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32))
-        return held
+    def _held_vectors(self, doc_ids: list[str]) -> list[tuple[list[str], np.ndarray]] | None:
+        """Per document, in order: (its chunk ids, their vectors as rows), fetched from Chroma once per document
+        and generation and held (under a lock: the app asks from several threads); None when Chroma lacks
+        some vector (being written, or lost: Chroma's own filter answers then)."""
+        with self._vectors_lock:
+            gen = self.docstore.generation()
+            if self._doc_vectors[0] != gen:
+                self._doc_vectors = (gen, {})
+            held = self._doc_vectors[1]
+            missing = [d for d in doc_ids if d not in held]
+            if missing:
+                if sum(len(ids) for ids, _ in held.values()) > HELD_VECTORS:
+                    held.clear()
+                wanted = {d: sorted(self._chunk_ids_of([d])) for d in missing}
+                got = self.dense.vectors([i for ids in wanted.values() for i in ids], self.embedder.name)
+                for d, ids in wanted.items():
+                    if not all(i in got for i in ids):
+                        return None
+                    held[d] = (ids, np.stack([got[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32))
+            return [held[d] for d in doc_ids]
 
     def _exact_dense(self, vec: np.ndarray, doc_ids: list[str], n: int) -> list[tuple[str, float]] | None:
         """The `n` chunks of these documents nearest `vec` by cosine, computed exactly over their held
@@ -245,7 +248,7 @@ class Index:
         held = self._held_vectors(doc_ids)
         if held is None:
             return None
-        parts = [held[d] for d in doc_ids if held[d][0]]
+        parts = [part for part in held if part[0]]
         if not parts:
             return []
         ids = [i for part_ids, _ in parts for i in part_ids]
@@ -292,12 +295,15 @@ class Index:
         if self._chunk_cache[0] != gen:
             self._chunk_cache = (gen, {})
         held = self._chunk_cache[1]
-        missing = [i for i in ids if i not in held]
+        found = {i: c for i in ids if (c := held.get(i)) is not None}
+        missing = [i for i in ids if i not in found]
         if missing:
-            if len(held) + len(missing) > HELD_CHUNKS:
+            fetched = {c.id: c for c in self.docstore.chunks(missing)}
+            if len(held) + len(fetched) > HELD_CHUNKS:
                 held.clear()
-            held.update((c.id, c) for c in self.docstore.chunks(missing))
-        return [held[i] for i in ids if i in held]
+            held.update(fetched)  # another thread may clear it meanwhile: the answer uses its own copies
+            found.update(fetched)
+        return [found[i] for i in ids if i in found]
 
     def status(self) -> dict:
         """Counts for the CLI and the app's sidebar; computed once per generation, as listing
