@@ -59,7 +59,13 @@ def counts_thing(text: str, thing: str, window: int = 4) -> bool:
     nums = [i for i, w in enumerate(words)
             if any(QUANTITY_TOKEN.fullmatch(part) for part in w.strip(".,").split("-"))  # "Twenty-three"
             and not re.fullmatch(r"(?:19|20)\d\d", w.strip(".,"))]
-    return any(abs(i - j) <= window for i in at for j in nums)
+    if any(abs(i - j) <= window for i in at for j in nums):
+        return True
+    # "the number of children waiting for a review of their plan has fallen to nine": the figure of a
+    # "number of X" may stand anywhere after it in the sentence
+    counted = [i for i in at if any(w.lower() == "number" and words[k + 1:k + 2] == ["of"]
+                                    for k, w in enumerate(words[max(0, i - 3):i], start=max(0, i - 3)))]
+    return any(j > i for i in counted for j in nums)
 
 
 def figure_kind(question: str) -> str | None:

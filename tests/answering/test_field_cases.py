@@ -79,6 +79,14 @@ def test_how_many_questions_lead_with_the_figure_written_in_words(library, files
     assert answer.text.startswith(figure) or answer.text.startswith(f"“{figure}"), answer.text
 
 
+def test_the_number_of_a_thing_may_stand_far_from_it(library):
+    """"The number of children waiting for a review of their plan has fallen to nine" counts the children:
+    shared field case F09, a fourth question (declined before: the figure stood nine words away)."""
+    answer = library("numbers-as-words-letter.txt").ask("How many children are waiting for a review of their plan?")
+    assert "has fallen to nine" in lead_quote(answer)
+    assert answer.text.startswith("Nine"), answer.text
+
+
 # -- F10: one-line documents, judgement lines, tables ------------------------------------------------
 
 @pytest.mark.parametrize("files, question, expected", [
