@@ -89,6 +89,16 @@ def reranked(hits: list[Hit], read: list[Hit], ranked: list[Candidate], quoted: 
     return [by_id[i] for i in dict.fromkeys(order) if i in by_id]
 
 
+def about_other_bodies(named: set[str], asked: tuple[str, ...]) -> bool:
+    """Whether a sentence naming these bodies of the library names none of those asked about ("Westhill
+    recruited 20 newly qualified social workers" for a question about Oakvale): the wrong council's evidence.
+    A name inside another ("Oakvale" in "Oakvale Children's Trust") is the same body."""
+    if not asked or not named:
+        return False
+    wanted = [a.lower() for a in asked]
+    return not any(a in n.lower() or n.lower() in a for a in wanted for n in named)
+
+
 class _Library(NamedTuple):
     """What the answerer keeps of the library, per index generation."""
 
@@ -187,9 +197,10 @@ class ExtractiveAnswerer:
             else ""
         previous_passages = self._passages_of(previous) if previous is not None and follow_up else set()
         wants = "sign_off" if SIGNED.search(question) else "address" if ADDRESSED.search(question) else ""
+        named = {cand.key: body_names.names(cand.text) for cand in cands}  # the library's bodies each names
         for cand in cands:
             cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id),
-                                     wants, previous_passages, body_names.names(cand.text), previous_lead)
+                                     wants, previous_passages, named[cand.key], previous_lead)
         relative(cands)
         self.ranker.run(cands)
         ranked = sorted(cands, key=lambda c: -c.score)
@@ -197,7 +208,7 @@ class ExtractiveAnswerer:
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)
-                    and not self._about_other_bodies(c, constraints.bodies)]
+                    and not about_other_bodies(named[c.key], constraints.bodies)]
         present = passage_terms(top)
         qfeatures = question_features(specific, terms, present, self.index.lexical.idf, not constraints.empty)
         about = topic_terms(question, constraints)
@@ -290,16 +301,6 @@ class ExtractiveAnswerer:
                 for chunk in self.index.chunks([ids[pick]]):
                     out.append(Hit(chunk, top[-1].score))
         return out
-
-    def _about_other_bodies(self, cand: Candidate, asked: tuple[str, ...]) -> bool:
-        """Whether a sentence names bodies of the library, none of them the one asked about ("Westhill recruited
-        20 newly qualified social workers" for a question about Oakvale): the wrong council's evidence.
-        A name inside another ("Oakvale" in "Oakvale Children's Trust") is the same body."""
-        if not asked:
-            return False
-        named = [n.lower() for n in self._library.body_names.names(cand.text)]
-        wanted = [a.lower() for a in asked]
-        return bool(named) and not any(a in n or n in a for a in wanted for n in named)
 
     def _unmentioned(self, question: str, doc_ids: list[str], constraints) -> str:
         """Why to decline when the question names someone or something ("Amara Quist", "the Bright Start
