@@ -35,7 +35,7 @@ from .constraints import (
     topic_words,
 )
 from .features import features, generic, relative
-from .followups import FollowUpRewriter
+from .followups import FollowUpRewriter, relative_period
 from .layout import block_candidates, fact_offsets, sentence_at
 from .question_analysis import (
     is_change_question,
@@ -51,7 +51,7 @@ from .scoring import (
     candidates_from,
     near_duplicate,
 )
-from .timeline import endpoint_documents, interleave_by_document
+from .timeline import endpoint_documents, interleave_by_document, relative_documents
 from .types import ABSTAIN_TEXT, Answer
 from .verify import verify_citations
 
@@ -147,6 +147,11 @@ class ExtractiveAnswerer:
             constraints = inherit(constraints, previous.constraints)
             if follow_up and self.rewriter.names_new_subject(question):
                 query = question  # "And agency staff?": the conversation gives the scope, the question the topic
+        direction = relative_period(question) if follow_up and previous is not None and previous.cited_documents \
+            else ""
+        if direction:  # "Had that been raised before?": the body stays, the period is set by the last answer
+            constraints = replace(constraints, years=(), since=None, until=None, month=None, visit_number=None,
+                                  event_period=False)
         allowed: list[str] = []
         if not constraints.empty:
             if change:  # change spans periods: keep the body and the range, not one year
@@ -162,6 +167,11 @@ class ExtractiveAnswerer:
             query = topic_words(query, constraints)
             if len(allowed) < len(metas):
                 search_filter = SearchFilter(doc_ids=tuple(allowed))
+        earlier = relative_documents(allowed or [m.doc_id for m in metas], profiles, previous.cited_documents,
+                                     direction) if direction else []
+        if earlier:  # else the last answer's own documents may say it ("as raised at the last inspection")
+            allowed = earlier
+            search_filter = SearchFilter(doc_ids=tuple(allowed))
         if constraints.answer_type == "judgement":  # a judgement is stated in the scale's own words
             query = f"{query} {JUDGEMENT_WORDS}"
         embedder = self.index.embedder

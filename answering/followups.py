@@ -55,3 +55,22 @@ class FollowUpRewriter:
             return question.strip()
         subject = history[-1].strip()
         return f"{subject} {question.strip()}"
+
+
+# "Had that been raised before?", "Has it improved since then?": a follow-up that asks about the time before
+# (or after) what the conversation's last answer quoted, not about the same documents again
+EARLIER = re.compile(r"\b(before|previously|earlier|prior|already|in the past|last time)\b", re.I)
+LATER = re.compile(r"\b(since then|after that|afterwards|later|subsequently|since)\b", re.I)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def relative_period(question: str) -> str:
+    """"before" when a follow-up asks about earlier documents than the last answer's, "after" for later ones,
+    "" otherwise (also when the question names a year of its own, which the constraints read)."""
+    if YEAR.search(question):
+        return ""
+    if EARLIER.search(question):
+        return "before"
+    if LATER.search(question):
+        return "after"
+    return ""

@@ -3,6 +3,34 @@
 from __future__ import annotations
 
 
+def when_of(doc_id: str, profiles: dict) -> str:
+    """The earliest date a document reports (ISO, "YYYY", "YYYY-MM" or "YYYY-MM-DD"); "9999" when it has none."""
+    p = profiles.get(doc_id)
+    dates = p.event_dates() if p is not None else []
+    return min(dates) if dates else "9999"
+
+
+def _earlier(a: str, b: str) -> bool:
+    """Whether date `a` is in an earlier month than `b` (a news report and the inspection it reports share
+    a month, not always a day), compared at the coarser of their precisions."""
+    n = min(len(a), len(b), 7)
+    return a[:n] < b[:n]
+
+
+def relative_documents(doc_ids: list[str], profiles: dict, pivots: tuple[str, ...], relative: str) -> list[str]:
+    """Of `doc_ids`, those whose events fall in a month before (`relative` "before") the earliest of the
+    documents `pivots`, or after ("after") the latest, nearest to them first; undated documents are left out."""
+    dates = [when_of(p, profiles) for p in pivots if when_of(p, profiles) != "9999"]
+    if not dates:
+        return []
+    if relative == "before":
+        keep = [d for d in doc_ids if d not in pivots and _earlier(when_of(d, profiles), min(dates))]
+        return sorted(keep, key=lambda d: when_of(d, profiles), reverse=True)
+    keep = [d for d in doc_ids if d not in pivots and when_of(d, profiles) != "9999"
+            and _earlier(max(dates), when_of(d, profiles))]
+    return sorted(keep, key=lambda d: when_of(d, profiles))
+
+
 def endpoint_documents(hits: list, profiles: dict, documents: int = 3) -> list[str]:
     """For a change over time: of the documents among `hits`, the one whose events are earliest, the one
     whose are latest, then the best-ranked others, `documents` in all."""
@@ -10,12 +38,7 @@ def endpoint_documents(hits: list, profiles: dict, documents: int = 3) -> list[s
     if not ranked:
         return []
 
-    def when(doc_id: str) -> str:
-        p = profiles.get(doc_id)
-        dates = p.event_dates() if p is not None else []
-        return min(dates) if dates else "9999"
-
-    dated = sorted(ranked, key=when)
+    dated = sorted(ranked, key=lambda d: when_of(d, profiles))
     lead = list(dict.fromkeys([dated[0], dated[-1]]))
     return (lead + [d for d in ranked if d not in lead])[:documents]
 

@@ -139,8 +139,8 @@ def find_reported_dates(text: str, window: int = 160) -> list[Fact]:
     seen: set[str] = set()
     for cue in REPORTED_CUE.finditer(text):
         before = text[max(0, cue.start() - 40):cue.start()].lower()
-        if re.search(r"\b(?:last|previous|earlier|prior|since|after|before|following)\b[^.\n]*$", before):
-            continue  # "since the last inspection in September 2031" names an earlier one
+        if re.search(r"\b(?:last|previous|earlier|prior|since|after|before|following|had)\b[^.\n]*$", before):
+            continue  # "since the last inspection in September 2031", "who had led the visit in": an earlier one
         start = cue.end()
         chunk = text[start:start + window]
         stop = re.search(r"[.;\n](?:\s|$)", chunk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.profile import find_judgements
+from ingest.profile import find_judgements, find_reported_dates
 
 TABLE = """Oakvale Council
 
@@ -56,3 +56,9 @@ def test_a_judgement_of_an_earlier_inspection_is_not_the_documents_own():
     assert find_judgements(text) == []
     found = find_judgements(TABLE)
     assert [j.grade for j in found if j.area == "Overall effectiveness"] == ["good"]
+
+
+def test_a_visit_someone_had_led_before_is_not_the_one_the_document_reports():
+    text = ("Inspection dates: 3 to 14 June 2031\n\nThe inspection was led by a senior inspector, who had also led "
+            "the third monitoring visit in January 2030.")
+    assert [f.value for f in find_reported_dates(text)] == ["2031-06-14"]
