@@ -11,7 +11,7 @@ import numpy as np
 
 from core.errors import ConfigError
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
-from core.records import DocumentMeta, DocumentProfile, Span
+from core.records import DocumentMeta, DocumentProfile, Judgement, Span
 from core.settings import Settings
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
@@ -36,7 +36,7 @@ from .constraints import (
 )
 from .features import features, generic, relative
 from .followups import FollowUpRewriter, relative_period
-from .layout import block_candidates, fact_offsets, sentence_at
+from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at
 from .question_analysis import (
     is_change_question,
     named_phrases,
@@ -199,7 +199,7 @@ class ExtractiveAnswerer:
             priors=[h.score / top[0].score for h in top] if top else None,
             contexts=self._contexts(top),
         )
-        cands = cands + self._shaped_candidates(top, cands, constraints, profiles, metas)
+        cands = cands + self._shaped_candidates(top, cands, constraints, profiles, metas, question)
         self._score(cands, qvecs, query)
         strict = set(strict_documents(metas, profiles, constraints)) if not change else set()
         previous_docs = set(previous.cited_documents) if previous is not None else set()
@@ -238,7 +238,7 @@ class ExtractiveAnswerer:
             answer.candidates = ranked
             answer.question_features = qfeatures
         else:
-            pool = self._prefer_primary(specific)
+            pool = self._judgement_first(self._prefer_primary(specific), constraints, question, profiles)
             chosen = self.choose(pool, change, lead=lead[:2])
             if previous is not None and not change and previous.citations:
                 # a follow-up that would repeat the previous answer word for word shows what else there is
@@ -262,7 +262,7 @@ class ExtractiveAnswerer:
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
 
-    def _shaped_candidates(self, top: list, cands: list[Candidate], constraints, profiles, metas,
+    def _shaped_candidates(self, top: list, cands: list[Candidate], constraints, profiles, metas, question: str,
                            documents: int = 2) -> list[Candidate]:
         """Merged sign-off and address blocks of the passages, and, for a when or which-judgement question,
         the sentences the leading documents' profiles read their dates or judgements from."""
@@ -275,8 +275,11 @@ class ExtractiveAnswerer:
         doc_ids = list(dict.fromkeys(h.chunk.doc_id for h in top))[:documents]
         if constraints.answer_type in ("when", "judgement"):  # the documents of the named period say it first
             doc_ids = list(dict.fromkeys(strict_documents(metas, profiles, constraints)[:documents] + doc_ids))
+        asked = self._asked_judgements(doc_ids, profiles, constraints, question)
         for doc_id in doc_ids:
             offsets = fact_offsets(profiles[doc_id], constraints.answer_type) if doc_id in profiles else []
+            if doc_id in asked:  # the area asked about is read whatever its place in the document
+                offsets = [asked[doc_id].start] + [o for o in offsets if o != asked[doc_id].start]
             if not offsets:
                 continue
             chunks = self.index.chunks(self.index.docstore.chunk_ids(doc_id))
@@ -291,6 +294,28 @@ class ExtractiveAnswerer:
                 cand.block = "profile"
                 out.append(cand)
         return out
+
+    @staticmethod
+    def _asked_judgements(doc_ids: list[str], profiles, constraints, question: str) -> dict[str, Judgement]:
+        """For a which-judgement question: each document's judgement of the area asked about (layout.asked_judgement)."""
+        if constraints.answer_type != "judgement":
+            return {}
+        topic = topic_words(question, constraints)
+        found = {d: asked_judgement(profiles[d].judgements, topic) for d in doc_ids if d in profiles}
+        return {d: j for d, j in found.items() if j is not None}
+
+    def _judgement_first(self, pool: list[Candidate], constraints, question: str, profiles) -> list[Candidate]:
+        """A which-judgement question leads with the judgement of the area it names, as the best document
+        that states one states it ("The experiences and progress of care leavers: good"), before prose that
+        merely uses the grade's words; an inspection's own document before minutes or news that report it."""
+        kinds = {c.chunk.doc_id: c.chunk.source_kind for c in pool}
+        docs = sorted(dict.fromkeys(c.chunk.doc_id for c in pool), key=lambda d: kinds[d] not in PRIMARY_SOURCE_KINDS)
+        for doc_id, judgement in self._asked_judgements(docs, profiles, constraints, question).items():
+            line = next((c for c in pool if c.chunk.doc_id == doc_id
+                         and c.span.start <= judgement.start < c.span.end), None)
+            if line is not None:
+                return [line] + [c for c in pool if c is not line]
+        return pool
 
     def _layout_passages(self, top: list, constraints, question: str, documents: int = 2) -> list:
         """Who signed a letter stands at its end, whom it is addressed to at its start: for such a question

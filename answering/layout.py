@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from core.records import Chunk, DocumentProfile, Span
+from core.records import Chunk, DocumentProfile, Judgement, Span
+from core.text import tokens
 
 from .scoring import Candidate
 
@@ -65,7 +66,18 @@ def block_candidates(chunks: list[Chunk], rank_of: dict[str, int], prior_of: dic
 
 
 def sentence_at(chunk: Chunk, offset: int) -> Span | None:
-    return next((s for s in chunk.sentences if s.start <= offset < s.end), None)
+    """The sentence of `chunk` holding the document offset; else the line holding it (a heading such as
+    "Care leavers: good" is a line of the passage but no sentence); None when the offset is outside it."""
+    found = next((s for s in chunk.sentences if s.start <= offset < s.end), None)
+    if found is not None or not chunk.start <= offset < chunk.end:
+        return found
+    rel = offset - chunk.start
+    start = chunk.text.rfind("\n", 0, rel) + 1
+    end = chunk.text.find("\n", rel)
+    end = len(chunk.text) if end < 0 else end
+    line = chunk.text[start:end]
+    pad = len(line) - len(line.lstrip())
+    return Span(chunk.start + start + pad, chunk.start + start + len(line.rstrip())) if line.strip() else None
 
 
 def fact_offsets(profile: DocumentProfile, answer_type: str) -> list[int]:
@@ -75,3 +87,40 @@ def fact_offsets(profile: DocumentProfile, answer_type: str) -> list[int]:
     if answer_type == "judgement":
         return [j.start for j in profile.judgements]
     return []
+
+
+# the words of a which-judgement question that ask for a judgement rather than name its area
+OVERALL = frozenset(tokens("overall effectiveness"))
+JUDGEMENT_ASKING = frozenset(tokens(
+    "what which how judgement judgements judged judge grade grades graded rate rated rating ratings receive received "
+    "get got given give award awarded ofsted inspection inspectors inspected services service area score scored",
+))
+
+
+def asked_judgement(judgements: tuple[Judgement, ...], topic: str) -> Judgement | None:
+    """Of a document's judgements, the one whose area a which-judgement question names: "What judgement did
+    Oakvale get for care leavers?" -> "The experiences and progress of care leavers". An area's words shared by
+    half its document's areas or more ("experiences", "progress", "children") do not tell areas apart, so the
+    area is matched on its other words: the largest share of them in `topic` (the question without its
+    constraint words), then the most. A question naming no area asks for overall effectiveness; one naming an
+    area the document does not judge gets None."""
+    if not judgements:
+        return None
+    asked = {w for w in tokens(topic) if not w.isdigit()} - JUDGEMENT_ASKING
+    areas = [(j, set(tokens(j.area))) for j in judgements]
+    counts: dict[str, int] = {}
+    for _, words in areas:
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    shared = {w for w, n in counts.items() if len(areas) >= 3 and 2 * n >= len(areas)}
+    best, best_key = None, (0.0, 0)
+    for j, words in areas:
+        telling = (words - shared) or words
+        hit = telling & asked
+        key = (len(hit) / len(telling), len(hit)) if telling else (0.0, 0)
+        if key > best_key:
+            best, best_key = j, key
+    if best is not None:
+        return best
+    overall = next((j for j in judgements if "overall" in j.area.lower()), None)
+    return overall if not asked - OVERALL or "overall" in asked else None

@@ -104,8 +104,13 @@ def is_when_question(question: str) -> bool:
     return bool(WHEN_QUESTION.match(question))
 
 
+# names of judgement areas and grades that use a change word: "the experiences and progress of care leavers",
+# "requires improvement to be good"
+NOT_CHANGE = re.compile(r"\bexperiences? and progress\b|\brequires? improvement\b", re.I)
+
+
 def is_change_question(question: str) -> bool:
-    return bool(CHANGE_QUESTION.search(question))
+    return bool(CHANGE_QUESTION.search(NOT_CHANGE.sub(" ", question)))
 
 
 def is_quantity_question(question: str) -> bool:

@@ -56,15 +56,22 @@ REPORTED_CUE = re.compile(
     r"(?:visit|inspection) (?:to|of) [^.\n]{0,80}?\b(?:on|in|between|from)|visited|"
     r"(?:was|were) (?:conducted|carried out) (?:on|between|from)|took place (?:on|between|from))\b", re.I)
 JUDGEMENT_LINE = re.compile(
-    rf"(?im)^\s*\|?\s*(?:\d+\.\s*)?(?P<area>[A-Z][^:|\n]{{2,90}}?)(?:\s*(?::|\||–|-)\s*|\s{{2,}}|\t+)"
+    rf"(?im)^\s*\|?\s*(?:\d+(?:\.\d+)*\.?\s*)?(?P<area>[A-Z][^:|\n]{{2,90}}?)(?:\s*(?::|\||–|-)\s*|\s{{2,}}|\t+)"
     rf"(?P<grade>{_GRADE_RE})\b[^\n]{{0,40}}$")
 # a judgement table as text extraction leaves it: "Overall effectiveness Good", the grade capitalised and ending the line
 JUDGEMENT_CELL = re.compile(
-    r"(?m)^[ \t]*(?P<area>[A-Z][^:|\n.]{2,90}?) (?P<grade>Outstanding|Good|Requires improvement(?: to be good)?|"
+    r"(?m)^[ \t]*(?:\d+(?:\.\d+)*\.?[ \t]+)?(?P<area>[A-Z][^:|\n.]{2,90}?) (?P<grade>Outstanding|Good|Requires improvement(?: to be good)?|"
     r"Inadequate)[ \t]*$")
 JUDGEMENT_PROSE = re.compile(
     rf"(?i)\b(?P<area>overall effectiveness|[a-z' ]{{3,80}}?)\s+(?:(?:is|was|were|are|has been|have been|remains?|"
     rf"remained)\s+)?(?:judged\s+(?:to\s+be\s+)?|graded\s+(?:as\s+)?|rated\s+(?:as\s+)?)(?P<grade>{_GRADE_RE})\b")
+
+# the overall judgement as a report's headline states it, at the start of a line or sentence: "Children's services
+# in Oakvale require improvement to be good", "Overall, services for children in Oakvale are now inadequate"
+JUDGEMENT_OVERALL = re.compile(
+    r"(?im)(?:^[ \t]*|(?<=[.!?] ))(?:overall,?\s+)?(?:children[’']?s services|services for children(?: and young people)?)(?: in [A-Z][^\n.]{0,60}?)?"
+    r"\s+(?:(?:are|is|remain|remains|are now|is now|now|now are)\s+)?(?P<grade>outstanding|good|inadequate|"
+    r"(?:requires?|need|needs) improvement(?: to be good)?)\b")
 
 
 def _fold(name: str) -> str:
@@ -173,19 +180,35 @@ def find_visit_number(text: str, head_chars: int = 3000) -> Fact | None:
 NOT_AN_AREA = re.compile(r"\b(?:scale|following|are made|is made|grades? (?:are|is)|means?)\b", re.I)
 
 
+def _add_overall(found: dict[str, Judgement], m: re.Match) -> None:
+    grade = re.sub(r"^(?:requires?|needs?) ", "requires ", m.group("grade").lower())
+    found.setdefault("overall effectiveness", Judgement("Overall effectiveness", grade, m.start(), m.end("grade")))
+
+
 def find_judgements(text: str) -> list[Judgement]:
     """Judgements stated as lines ("Overall effectiveness: Inadequate", a table row as text extraction leaves
     it: "Overall effectiveness Good") or in prose ("... was judged to be good", not "when it was judged ...",
     which speaks of an earlier inspection): the first line and the first sentence of each area, overall
     effectiveness first."""
     found: dict[str, Judgement] = {}
-    lines = sorted([*JUDGEMENT_LINE.finditer(text), *JUDGEMENT_CELL.finditer(text)], key=lambda m: m.start())
+    # the headline as a sentence of the text ("... require improvement to be good.") first, then as a title
+    def in_prose(m: re.Match) -> bool:  # the sentence goes on ("... good." or "... good, and ..."), not a title line
+        return text[m.end():m.end() + 1] in (".", ",", ";")
+
+    overall = sorted(JUDGEMENT_OVERALL.finditer(text), key=lambda m: (not in_prose(m), m.start()))
+    if overall and in_prose(overall[0]):
+        _add_overall(found, overall[0])
+    # a line that states its judgement ("Care leavers: good") before a table row that only sets it beside the area
+    lines = sorted([*JUDGEMENT_LINE.finditer(text), *JUDGEMENT_CELL.finditer(text)],
+                   key=lambda m: (":" not in text[m.end("area"):m.start("grade")], m.start()))
     for m in lines:
         area = m.group("area").strip(" |*-–:")
         if len(area.split()) > 14 or area.lower() in {"judgement", "grade", "area"} or NOT_AN_AREA.search(area):
             continue
         key = area.lower()
         found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
+    if overall:
+        _add_overall(found, overall[0])
     for m in JUDGEMENT_PROSE.finditer(text):
         area = m.group("area").strip()
         if re.match(r"when\b", area, re.I):

@@ -27,7 +27,8 @@ def test_a_judgement_table_as_text_extraction_leaves_it():
     found = {j.area: j for j in find_judgements(TABLE)}
     overall = found["Overall effectiveness"]
     assert overall.grade == "good"
-    assert TABLE[overall.start:overall.end] == "Overall effectiveness Good"
+    # the headline sentence states it in words; the table row sets the grade beside the area
+    assert TABLE[overall.start:overall.end] == "Children's services in Oakvale are good"
     assert found["The experiences and progress of care leavers"].grade == "requires improvement to be good"
     assert find_judgements(TABLE)[0].area == "Overall effectiveness"  # overall first
 
@@ -43,7 +44,7 @@ def test_judgement_lines_tables_and_prose(text, area, grade):
 
 
 @pytest.mark.parametrize("text", [
-    "Children's services in Oakvale are good.\n",  # a sentence, not a table row: its grade is not capitalised
+    "Staff in Oakvale are Good.\n",  # a sentence, not a table row: its grade is not capitalised
     "Staff have a Good understanding of the work\n",  # the grade does not end the line
     "Most children live in Good Homes\n",
 ])
@@ -62,3 +63,23 @@ def test_a_visit_someone_had_led_before_is_not_the_one_the_document_reports():
     text = ("Inspection dates: 3 to 14 June 2031\n\nThe inspection was led by a senior inspector, who had also led "
             "the third monitoring visit in January 2030.")
     assert [f.value for f in find_reported_dates(text)] == ["2031-06-14"]
+
+
+@pytest.mark.parametrize("text, grade", [
+    ("Children's services in Oakvale are good.\n", "good"),
+    ("Services for children in Oakvale are inadequate.\n", "inadequate"),
+    ("Children's services in Oakvale require improvement to be good.\n", "requires improvement to be good"),
+])
+def test_the_headline_states_overall_effectiveness(text, grade):
+    (j,) = find_judgements(text)
+    assert (j.area, j.grade, j.start) == ("Overall effectiveness", grade, 0)
+
+
+def test_a_stated_line_is_preferred_to_a_table_row_and_a_sentence_to_a_title():
+    text = ("Children's services in Oakvale require improvement to be good\n\n"
+            "The experiences and progress of care leavers          Good\n\n"
+            "Children's services in Oakvale require improvement to be good. Leaders know their services well.\n\n"
+            "The experiences and progress of care leavers: good\n")
+    overall, leavers = find_judgements(text)
+    assert text[overall.start:].startswith("Children's services in Oakvale require improvement to be good. Leaders")
+    assert text[leavers.start:].startswith("The experiences and progress of care leavers: good")

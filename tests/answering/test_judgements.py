@@ -1,0 +1,73 @@
+"""A which-judgement question is answered with the judgement of the area it names, as the inspection's own
+document states it ("The experiences and progress of care leavers: requires improvement to be good"), and
+the grade leads the answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.constraints import answer_type_of
+from answering.layout import asked_judgement
+from answering.question_analysis import is_change_question
+from core.records import Judgement
+from tests.paths import FIXTURES
+
+AREAS = (
+    Judgement("Overall effectiveness", "good", 0, 1),
+    Judgement("The impact of leaders on social work practice with children and families", "good", 2, 3),
+    Judgement("The experiences and progress of children who need help and protection", "good", 4, 5),
+    Judgement("The experiences and progress of children in care", "outstanding", 6, 7),
+    Judgement("The experiences and progress of care leavers", "requires improvement to be good", 8, 9),
+)
+
+
+@pytest.mark.parametrize("topic, area", [
+    ("What judgement did it get for children in care?", "The experiences and progress of children in care"),
+    ("What judgement for the experiences and progress of care leavers?", "The experiences and progress of care leavers"),
+    ("How was help and protection judged?", "The experiences and progress of children who need help and protection"),
+    ("How were leaders rated?", "The impact of leaders on social work practice with children and families"),
+    ("What overall grade did it get?", "Overall effectiveness"),
+    ("What judgement did it get?", "Overall effectiveness"),  # no area named: the overall judgement
+    ("What judgement did it get for adoption?", None),  # an area the document does not judge
+])
+def test_asked_judgement_is_the_area_the_question_names(topic, area):
+    found = asked_judgement(AREAS, topic)
+    assert (found.area if found else None) == area
+
+
+def test_judgement_area_names_are_not_change_questions():
+    assert not is_change_question("What judgement did it get for the experiences and progress of care leavers?")
+    assert not is_change_question("Which areas require improvement to be good?")
+    assert is_change_question("What progress has the council made since 2031?")
+
+
+@pytest.mark.parametrize("question", ["How did Ofsted rate its services for care leavers?",
+                                      "How would inspectors rate the front door?"])
+def test_rate_as_a_verb_asks_for_a_judgement(question):
+    assert answer_type_of(question) == "judgement"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, default_embedder):
+    from core.settings import Settings
+    from inspection_qa.service import QAService
+
+    svc = QAService(Settings(data_dir=tmp_path_factory.mktemp("judgements") / "data"), embedder=default_embedder)
+    assert not svc.ingest([FIXTURES / "judgements"]).failures
+    return svc
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, line, grade", [
+    ("What judgement did Thornbury get for the experiences and progress of care leavers?",
+     "The experiences and progress of care leavers: requires improvement to be good", "Requires improvement"),
+    ("What judgement did Thornbury receive for children in care?",
+     "The experiences and progress of children in care: outstanding", "Outstanding"),
+    ("What overall grade did Thornbury get in 2032?", "Children's services in Thornbury are now good", "Good"),
+])
+def test_the_judgement_of_the_area_asked_leads_the_answer(service, question, line, grade):
+    answer = service.ask(question)
+    assert not answer.abstained, answer.reason
+    assert answer.citations[0].document == "thornbury-inspection-2032.txt"
+    assert line in answer.citations[0].quote
+    assert answer.text.startswith(grade)
