@@ -27,6 +27,10 @@ SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|ra
 
 HOW_MANY = re.compile(r"\bhow many\s+(?P<phrase>(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|"
                       r"has|had|will|would|could|can|in|at|on|for|of|across|between|during|per|remain\w*)\b", re.I)
+# "what percentage of missing children had a return home interview": the share is of the children
+SHARE_OF = re.compile(r"\bwhat (?:percentage|proportion|share|number|fraction) of\s+(?:the\s+|its\s+|their\s+)?"
+                      r"(?P<phrase>(?:[\w’'-]+\s+){0,3}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|has|had|will|"
+                      r"would|could|can|in|at|on|for|of|across|between|during|per|got|get|received?|remain\w*)\b", re.I)
 WHAT_FIGURE = re.compile(r"\bwhat (?:is|was|were|are) (?:the |its |their )?(?:[\w’'-]+ ){0,5}?"
                          r"(?P<phrase>budget|caseload|salary|overspend|expenditure)s?\b", re.I)
 QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -37,16 +41,20 @@ QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven
 def counted_thing(question: str) -> str:
     """The head word of what a "how many X ..." question counts, stemmed ("How many new foster carers did
     ... approve?" -> "carer"); "" when the question is not of that form."""
-    m = HOW_MANY.search(question) or WHAT_FIGURE.search(question)
+    m = HOW_MANY.search(question) or SHARE_OF.search(question) or WHAT_FIGURE.search(question)
     if not m:
         return ""
-    words = tokens(m.group("phrase"))
+    phrase = re.split(r"\s+(?:who|that|which|whose)\b", m.group("phrase"), maxsplit=1, flags=re.I)[0]
+    words = tokens(phrase)  # "children who go missing" counts children
     return words[-1] if words else ""
 
 
 def counted_window(question: str) -> int:
-    """How near the number must stand to the counted thing: "how many X" counts X itself (4 words); a
-    "what was the average caseload" figure may stand anywhere in the sentence that names the caseload."""
+    """How near the number must stand to the counted thing: "how many X" counts X itself (4 words), "what
+    percentage of X" within 6; a "what was the average caseload" figure may stand anywhere in the sentence
+    that names the caseload."""
+    if SHARE_OF.search(question):
+        return 6  # "Sixty per cent of single assessments": a share's words run longer
     return 4 if HOW_MANY.search(question) else 1000
 
 
@@ -109,11 +117,15 @@ class AbstentionPolicy:
         # "how many X", or "what is the trust's annual budget": a figure of the thing asked about
         asks_figure = answer_type == "how_many" or bool(WHAT_FIGURE.search(question))
         thing = counted_thing(question) if asks_figure else ""
-        if thing and not any(counts_thing(c.text, thing, counted_window(question)) for c in best[:self.window]):
+        counting = [c for c in best[:self.window] if counts_thing(c.text, thing, counted_window(question))] \
+            if thing else best[:self.window]
+        if not counting:
             return "the question counts something none of the best evidence gives a number of"
         kind_of_figure = figure_kind(question) if asks_figure else None
-        if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in best[:self.window]):
-            return f"the question asks for {kind_of_figure} and none of the best evidence states one"
+        # the share or the sum must be that of the thing counted: one sentence gives both
+        if kind_of_figure and not any(FIGURES[kind_of_figure].search(c.text) for c in counting):
+            return f"the question asks for {kind_of_figure} of {thing or 'what it names'} and none of the best " \
+                   "evidence states one"
         if answer_type == "when" and not any(has_date(c.text) for c in best[:self.window]):
             return "the question asks when, and none of the best evidence holds a date"
         top = best[0].score

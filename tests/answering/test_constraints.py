@@ -72,8 +72,39 @@ def test_a_how_many_question_needs_a_number_of_the_thing_it_counts(question, sen
     assert counts_thing(sentence, thing) is counts
 
 
-def test_a_question_not_of_the_how_many_form_counts_nothing():
-    assert counted_thing("What percentage of care leavers were in education?") == ""
+@pytest.mark.parametrize("question, thing", [
+    ("What percentage of care leavers were in education?", "leaver"),
+    ("What proportion of children who go missing get a return home interview?", "children"),  # not "missing"
+    ("What did inspectors say about care leavers?", ""),  # no figure asked for
+])
+def test_what_a_share_question_counts(question, thing):
+    assert counted_thing(question) == thing
+
+
+def _best(*texts):
+    from answering.scoring import Candidate
+    from core.records import Chunk, Span
+
+    out = []
+    for i, text in enumerate(texts):
+        chunk = Chunk(id=f"c{i}", doc_id="d", filename="f.txt", title="t", date=None, source_kind="news", start=0,
+                      end=len(text), pages=(1,), section="", sentences=(Span(0, len(text)),), text=text, ordinal=i)
+        cand = Candidate(chunk, Span(0, len(text)), 1, text, prior=1.0)
+        cand.score = 0.9 - 0.1 * i
+        out.append(cand)
+    return out
+
+
+def test_a_share_must_be_of_the_thing_counted():
+    """A share of something else and a count of the thing in two sentences are not the share asked for."""
+    from answering.abstention import AbstentionPolicy
+
+    question = "What percentage of missing children got a return home interview in Oakvale?"
+    apart = _best("Ninety-five per cent of contacts receive a decision within a day.",
+                  "The average caseload in the assessment service is 18 children.")
+    assert "a proportion of children" in AbstentionPolicy().decide(question, apart, [], [], answer_type="how_many")
+    together = _best("Return home interviews are offered to 64% of children who go missing.")
+    assert AbstentionPolicy().decide(question, together, [], [], answer_type="how_many") == ""
 
 
 @pytest.mark.parametrize("text, share", [

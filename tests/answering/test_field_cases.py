@@ -79,6 +79,20 @@ def test_how_many_questions_lead_with_the_figure_written_in_words(library, files
     assert answer.text.startswith(figure) or answer.text.startswith(f"“{figure}"), answer.text
 
 
+@pytest.mark.parametrize("files, question, expected", [
+    (("numbers-as-words-letter.txt",), "What percentage of single assessments were completed within timescales?",
+     "Sixty per cent of single assessments"),
+    (("numbers-as-words-annual-summary.txt",), "What proportion of children in care were placed with in-house foster "
+     "carers?", "Forty-one per cent of children in care"),
+])
+def test_a_share_written_in_words_answers_a_percentage_question(library, files, question, expected):
+    """A share of the thing asked about, written in words ("Sixty per cent of single assessments"): the share
+    must stand near the thing counted, and "per cent" is two words (declined when the window was 4)."""
+    answer = library(*files).ask(question)
+    assert not answer.abstained, answer.reason
+    assert expected in lead_quote(answer)
+
+
 def test_the_number_of_a_thing_may_stand_far_from_it(library):
     """"The number of children waiting for a review of their plan has fallen to nine" counts the children:
     shared field case F09, a fourth question (declined before: the figure stood nine words away)."""
