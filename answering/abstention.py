@@ -135,6 +135,20 @@ class AbstentionPolicy:
             return f"what was retrieved does not address the question (P={answerable:.2f} < {self.answer_threshold:.2f})"
         return ""
 
+    def person_unnamed(self, question: str, best: list[Candidate], is_body=lambda name: False) -> str:
+        """Why to decline a question asking who ("Who chairs the corporate parenting board?") when none of the
+        best sentences names a person, with the role asked about (a chair, an inspector, a director) where it
+        names one ("" when one does, or the question is not of that kind)."""
+        if not WHO_PERSON.match(question):
+            return ""
+        roles = [pattern for pattern in ROLE_IN_QUESTION.values() if pattern.search(question)]
+        for c in best[:2 * self.window]:
+            if names_a_person(c.text, is_body) and (not roles or any(p.search(c.text) for p in roles)):
+                return ""
+        if roles:
+            return "the question asks who holds a role, and none of the best evidence names its holder"
+        return "the question asks who, and none of the best evidence names a person"
+
     def period_unstated(self, best: list[Candidate], years: tuple[str, ...]) -> str:
         """Why to decline when no document is of the period asked about and none of the best sentences
         names it ("" when one does): "2031-32" is named by "2031", "2032", "2031-32" or "2031/32"."""
@@ -143,6 +157,51 @@ class AbstentionPolicy:
         if any(pattern.search(c.text) for c in best[:self.window]):
             return ""
         return f"no document is of {' or '.join(years)}, and none of the best evidence speaks of it"
+
+
+# "Who chairs the board?", "Who was the lead inspector?": a person is asked for; "Who works in the team?", "Who is
+# involved?" may be answered by roles
+WHO_PERSON = re.compile(r"^\s*who(?:m)?\b(?!\s+(?:works?|worked|is involved|are involved|was involved|were involved|"
+                        r"attends?|attended|takes? part|took part|helps?|helped|benefits?|else)\b)", re.I)
+_CAP = r"[A-ZÀ-Þ][a-zà-ÿ'’-]+"
+CAPITALISED = re.compile(rf"\b{_CAP}(?:\s+(?:[A-Z]\.\s*)?{_CAP}){{1,3}}")
+# capitalised words that are titles, roles, institutions or calendar words, not a person's name
+NOT_NAME_WORDS = frozenset(
+    "the a an her his their its majesty's majesty’s inspector inspectors director directors chief executive head lead "
+    "chair chairs chairman chairwoman deputy assistant interim acting principal social worker workers council "
+    "councillor councillors borough county city metropolitan district children's children’s services service trust "
+    "board partnership safeguarding ofsted local authority department education government minister secretary "
+    "cabinet member members committee panel scrutiny team unit officer manager managers mayor leader of and for in "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december yours dear mr mrs ms miss dr professor cllr hmi".split())
+
+
+# roles a who-question may ask the holder of, each with the words a sentence naming the holder uses
+ROLES = {
+    "chair": r"chair\w*",
+    "lead": r"lead|leads|led|leading",
+    "inspector": r"inspectors?|hmi",
+    "director": r"directors?|dcs",
+    "chief executive": r"chief executive",
+    "leader": r"leader",
+    "cabinet member": r"cabinet member|lead member|portfolio holder",
+    "mayor": r"mayor",
+    "commissioner": r"commissioners?",
+    "adviser": r"advis[eo]rs?",
+}
+ROLE_IN_QUESTION = {role: re.compile(rf"(?i)\b(?:{words})\b") for role, words in ROLES.items()}
+
+
+def names_a_person(text: str, is_body=lambda name: False) -> bool:
+    """Whether `text` names a person: two to four capitalised words that are not all titles, roles or
+    institutions ("Her Majesty's Inspector", "Director of Children's Services") and are not a body of the
+    library (`is_body`: "Oakvale Council")."""
+    for m in CAPITALISED.finditer(text):
+        words = [w for w in re.split(r"\s+", m.group(0)) if not re.fullmatch(r"[A-Z]\.", w)]
+        own = [w for w in words if w.lower() not in NOT_NAME_WORDS]
+        if len(own) >= 2 and not is_body(" ".join(own)):
+            return True
+    return False
 
 
 ABOUT = re.compile(r"\b(?:say|said|says|find|found|finds|report|reported|note|noted|conclude|concluded|tell|told|"

@@ -227,6 +227,8 @@ class ExtractiveAnswerer:
                                     self.ranker.answerable(qfeatures))
         if not reason:
             reason = self._unmentioned(question, allowed or [m.doc_id for m in metas], constraints)
+        if not reason and constraints.answer_type == "who":
+            reason = self.policy.person_unnamed(question, specific, lambda n: bool(body_names.names(n)))
         if not reason and not change and constraints.years and allowed and not strict & set(allowed):
             # the documents only speak of the year asked about (a figure "for 2031-32" in a later report):
             # then the evidence itself must name it

@@ -306,10 +306,26 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
             docs = kinded
         elif c.bodies and text_of is not None and set(c.kinds) <= set(VISIT_KINDS):
             # "Oakvale's focused visit": a visit no document of the body is, or even speaks of, never happened
-            said = re.compile("|".join(VISIT_KINDS[k] for k in c.kinds), re.I)
-            if not any(said.search(text_of(m.doc_id) or "") for m in docs):
+            if not any(_speaks_of_visit(text_of(m.doc_id) or "", c.kinds) for m in docs):
                 return [], "kind"
     return [m.doc_id for m in docs], ""
+
+
+def _speaks_of_visit(text: str, kinds: tuple[str, ...]) -> bool:
+    """Whether `text` speaks of a visit of these kinds that took place: "the focused visit", "Ofsted's focused
+    visit", "a focused visit in March 2031", not one merely expected ("could expect a focused visit")."""
+    said = "|".join(VISIT_KINDS[k] for k in kinds)
+    for m in re.finditer(rf"(?i)\b(?:{said})s?\b", text):
+        before = text[max(0, m.start() - 40):m.start()].lower()
+        after = text[m.end():m.end() + 40]
+        if re.search(r"\b(?:expect\w*|either|next|future|possible|could|would|may|might|will|planned)\b[^.]*$",
+                     before):
+            continue
+        if re.search(r"(?:\bthe|\bits|\bthis|\blast|\brecent|\blatest|\bprevious|\bfirst|\bsecond|\bthird|"
+                     r"['’]s)\s+(?:(?!an?\s)\w+\s+)?$", before) or re.search(
+                         r"^\s*(?:in|on|of|to|between|from|at)\s+(?:\d|[A-Z])", after):
+            return True
+    return False
 
 
 def strict_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c: Constraints) -> list[str]:
