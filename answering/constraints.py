@@ -26,7 +26,7 @@ KIND_WORDS = [
     ("reinspection", r"re-?inspections?"),
     ("council_minutes", r"minutes|(?:scrutiny )?(?:committee|panel|board) meetings?"),
     ("annual_report", r"annual reports?"),
-    ("news", r"news(?:paper)?|press|article|reporter"),
+    ("news", r"news(?:papers?)?|press|articles?|reporters?|journalists?|headlines?|media|(?:local|the) paper"),
     ("inspection_letter", r"(?:inspection )?letters?"),
     ("inspection_report", r"inspection reports?|reports? of the inspection"),
     ("guidance", r"guidance|polic(?:y|ies)|procedures?"),

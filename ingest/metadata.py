@@ -124,8 +124,8 @@ def kind_from_text(text: str, filename: str) -> str:
     guidance) comes next; then the shape of a letter or a report."""
     low = text[:6000].lower()
     name = filename.lower()
-    if re.search(r"(?m)^\s*[Bb]y [A-Z][a-z]+(?: [A-Z][a-z'’-]+)+\s*$", text[:800]):
-        return "news"  # a byline
+    if re.search(r"(?m)^\s*[Bb]y [A-Z][a-z]+(?: [A-Z][a-z'’-]+)+\s*$", text[:800]) or MASTHEAD.search(text[:300]):
+        return "news"  # a byline, or a newspaper's name at the top
     structured = "dear " in low[:3000] or re.search(r"(?im)^\s*(?:inspection dates?|present)\s*:", text[:3000]) \
         or re.search(r"(?i)\bminutes of\b", text[:1500])
     if not structured and len(NEWS_MARKERS.findall(text[:3000])) >= 3:
@@ -143,7 +143,7 @@ def kind_from_text(text: str, filename: str) -> str:
             return "inspection_letter"
     if re.search(r"\binspection (of|report)\b", low) and ("judgement" in low or "overall effectiveness" in low):
         return "inspection_report"
-    if "news" in name or ("said" in low[:3000] and "“" in text[:3000]):
+    if "news" in name or ("said" in low[:3000] and re.search(r"[“\"]", text[:3000])):
         return "news"
     named = find_kind(text)
     if named is not None:
@@ -153,6 +153,10 @@ def kind_from_text(text: str, filename: str) -> str:
     return "other"
 
 
+# a newspaper's name on a line of its own near the top: "THE OAKVALE GAZETTE", "Oakvale Evening Post"
+MASTHEAD = re.compile(r"(?im)^\s*(?:the\s+)?(?:[A-Z][\w'’-]*\s+){0,3}(?:gazette|times|post|echo|chronicle|herald|"
+                      r"mercury|advertiser|telegraph|star|express|journal|observer|courier|argus|mail|standard|"
+                      r"evening news|news)\s*$")
 # a news report speaks of inspectors and councils in the third person and quotes people
 NEWS_MARKERS = re.compile(r"(?i)\b(?:said|says|told|according to|the watchdog|inspectors found|"
                           r"ofsted (?:has |have )?(?:said|found|rated|judged|published)|"

@@ -112,3 +112,16 @@ def test_a_web_page_title_skips_the_cookie_notice():
     page = ("We use cookies to help provide and enhance our service. By continuing you agree to the use of cookies.\n\n"
             "21 OCT 2013\n\nOfsted finds one in seven councils' children's services inadequate\n\nBody text here.")
     assert title_from_text(page, None, "page.txt") == "Ofsted finds one in seven councils' children's services inadequate"
+
+
+@pytest.mark.parametrize("text", [
+    "THE OAKVALE GAZETTE\n\nCouncil's care rated 'good'\n\n28 April 2031\n\nInspectors have praised the council.",
+    "Oakvale Evening Post\n\nSocial workers leave\n\nThe council said \"we are recruiting\" this week.",
+])
+def test_a_newspaper_name_or_straight_quotes_make_news(text):
+    assert kind_from_text(text, "item.txt") == "news"
+
+
+def test_a_report_that_names_a_newspaper_in_passing_is_not_news():
+    text = "Inspection of Oakvale children's services\n\nInspection dates: 3 to 14 March 2031\n\nOverall effectiveness: Good\n"
+    assert kind_from_text(text, "report.txt") == "inspection_report"
