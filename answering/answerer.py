@@ -36,7 +36,7 @@ from .constraints import (
 )
 from .features import features, generic, relative
 from .followups import FollowUpRewriter, relative_period
-from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at
+from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote
 from .question_analysis import (
     is_change_question,
     named_phrases,
@@ -480,7 +480,8 @@ class ExtractiveAnswerer:
         return chosen
 
     def _widen(self, members: list[Candidate]) -> list[Candidate]:
-        """Quote a short passage (a bullet, say) whole: its other sentence is often the answer's half."""
+        """Quote a short passage (a bullet, say) whole: its other sentence is often the answer's half; a
+        sentence that opens a quotation runs on to its close (layout.to_closing_quote)."""
         out: list[Candidate] = []
         limit = self.settings.quote_passage_chars
         for cand in members:
@@ -491,6 +492,11 @@ class ExtractiveAnswerer:
                 text = chunk.text[first.start - chunk.start: last.end - chunk.start]
                 cand = Candidate(chunk, Span(first.start, last.end), cand.rank, text, cand.dense, cand.lexical,
                                  cand.prior, cand.context, cand.score)
+            elif not cand.block:
+                whole = to_closing_quote(chunk, cand.span)
+                if whole != cand.span:
+                    cand = Candidate(chunk, whole, cand.rank, chunk.text[whole.start - chunk.start: whole.end - chunk.start],
+                                     cand.dense, cand.lexical, cand.prior, cand.context, cand.score)
             if any(o.chunk.doc_id == cand.chunk.doc_id and o.span.start <= cand.span.start and cand.span.end <= o.span.end
                    for o in out):
                 continue  # already inside a quote taken before it

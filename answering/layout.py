@@ -65,6 +65,26 @@ def block_candidates(chunks: list[Chunk], rank_of: dict[str, int], prior_of: dic
     return out
 
 
+def _open_quote(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def to_closing_quote(chunk: Chunk, span: Span, max_chars: int = 600) -> Span:
+    """A sentence that opens a quotation and ends inside it ('He said: "We accept the findings.') runs on to
+    the sentence that closes it, within the paragraph and `max_chars`, so a quote of a speaker is whole."""
+    text = chunk.text[span.start - chunk.start: span.end - chunk.start]
+    if not _open_quote(text):
+        return span
+    following = [s for s in chunk.sentences if s.start >= span.end]
+    for nxt in following:
+        run = chunk.text[span.start - chunk.start: nxt.end - chunk.start]
+        if nxt.end - span.start > max_chars or "\n\n" in run:
+            break
+        if not _open_quote(run):
+            return Span(span.start, nxt.end)
+    return span
+
+
 def sentence_at(chunk: Chunk, offset: int) -> Span | None:
     """The sentence of `chunk` holding the document offset; else the line holding it (a heading such as
     "Care leavers: good" is a line of the passage but no sentence); None when the offset is outside it."""

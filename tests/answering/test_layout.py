@@ -1,0 +1,47 @@
+"""Spans the shape of a passage gives: a heading line the profile read a judgement from, and a quotation
+that runs over two sentences."""
+
+from __future__ import annotations
+
+from answering.layout import sentence_at, to_closing_quote
+from core.records import Chunk, Span
+
+
+def _chunk(text: str, sentences: list[tuple[int, int]], start: int = 100) -> Chunk:
+    return Chunk(id="c", doc_id="d", filename="f.txt", title="t", date=None, source_kind="news", start=start,
+                 end=start + len(text), pages=(1,), section="", text=text, ordinal=0,
+                 sentences=tuple(Span(start + a, start + b) for a, b in sentences))
+
+
+def _spans(text: str, parts: list[str]) -> list[tuple[int, int]]:
+    out = []
+    for part in parts:
+        at = text.index(part)
+        out.append((at, at + len(part)))
+    return out
+
+
+def test_a_quotation_over_two_sentences_is_quoted_to_its_close():
+    text = ('Jo Vane, the interim director, said: "We accept the findings in full. We have cleared the backlog." '
+            "Ofsted will return in the spring.")
+    parts = ['Jo Vane, the interim director, said: "We accept the findings in full.', 'We have cleared the backlog."',
+             "Ofsted will return in the spring."]
+    chunk = _chunk(text, _spans(text, parts))
+    first = chunk.sentences[0]
+    whole = to_closing_quote(chunk, first)
+    assert chunk.text[whole.start - chunk.start: whole.end - chunk.start] == parts[0] + " " + parts[1]
+    assert to_closing_quote(chunk, chunk.sentences[2]) == chunk.sentences[2]  # nothing open: unchanged
+
+
+def test_a_quotation_left_open_is_not_run_past_its_paragraph():
+    text = 'She said: "We will act.\n\nThe council met later.'
+    chunk = _chunk(text, _spans(text, ['She said: "We will act.', "The council met later."]))
+    assert to_closing_quote(chunk, chunk.sentences[0]) == chunk.sentences[0]
+
+
+def test_a_heading_line_is_a_span_though_no_sentence():
+    text = "Care leavers: requires improvement to be good\n\nMost care leavers live in suitable homes."
+    chunk = _chunk(text, _spans(text, ["Most care leavers live in suitable homes."]))
+    span = sentence_at(chunk, chunk.start + 3)
+    assert chunk.text[span.start - chunk.start: span.end - chunk.start] == "Care leavers: requires improvement to be good"
+    assert sentence_at(chunk, chunk.end + 5) is None
