@@ -36,7 +36,7 @@ from .constraints import (
 )
 from .features import features, generic, relative
 from .followups import FollowUpRewriter, relative_period
-from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote
+from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote, with_elaboration
 from .question_analysis import (
     is_change_question,
     named_phrases,
@@ -493,7 +493,7 @@ class ExtractiveAnswerer:
                 cand = Candidate(chunk, Span(first.start, last.end), cand.rank, text, cand.dense, cand.lexical,
                                  cand.prior, cand.context, cand.score)
             elif not cand.block:
-                whole = to_closing_quote(chunk, cand.span)
+                whole = with_elaboration(chunk, to_closing_quote(chunk, cand.span))
                 if whole != cand.span:
                     cand = Candidate(chunk, whole, cand.rank, chunk.text[whole.start - chunk.start: whole.end - chunk.start],
                                      cand.dense, cand.lexical, cand.prior, cand.context, cand.score)

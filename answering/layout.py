@@ -85,6 +85,28 @@ def to_closing_quote(chunk: Chunk, span: Span, max_chars: int = 600) -> Span:
     return span
 
 
+ANAPHORIC = re.compile(r"^\s*(?:They|This|These|Those|It|He|She|Their|Its|His|Her|Such|In addition|However)\b")
+TOPIC_WORDS = 10
+
+
+def with_elaboration(chunk: Chunk, span: Span, max_chars: int = 400) -> Span:
+    """A short general sentence that opens a point ("Newly qualified social workers are now better
+    protected.") runs on to the next sentence of its paragraph, which gives the specifics; so does any
+    sentence whose next one leans on it ("They hold no more than 15 children."). Within `max_chars`."""
+    text = chunk.text[span.start - chunk.start: span.end - chunk.start]
+    nxt = next((s for s in chunk.sentences if s.start >= span.end), None)
+    if nxt is None or nxt.end - span.start > max_chars:
+        return span
+    between = chunk.text[span.end - chunk.start: nxt.start - chunk.start]
+    following = chunk.text[nxt.start - chunk.start: nxt.end - chunk.start]
+    if "\n" in between:
+        return span
+    short = len(text.split()) <= TOPIC_WORDS and not re.search(r"\d", text)
+    if short or ANAPHORIC.match(following):
+        return Span(span.start, nxt.end)
+    return span
+
+
 def sentence_at(chunk: Chunk, offset: int) -> Span | None:
     """The sentence of `chunk` holding the document offset; else the line holding it (a heading such as
     "Care leavers: good" is a line of the passage but no sentence); None when the offset is outside it."""

@@ -3,7 +3,7 @@ that runs over two sentences."""
 
 from __future__ import annotations
 
-from answering.layout import sentence_at, to_closing_quote
+from answering.layout import sentence_at, to_closing_quote, with_elaboration
 from core.records import Chunk, Span
 
 
@@ -45,3 +45,26 @@ def test_a_heading_line_is_a_span_though_no_sentence():
     span = sentence_at(chunk, chunk.start + 3)
     assert chunk.text[span.start - chunk.start: span.end - chunk.start] == "Care leavers: requires improvement to be good"
     assert sentence_at(chunk, chunk.end + 5) is None
+
+
+def test_a_short_general_sentence_runs_on_to_its_specifics():
+    text = ("Newly qualified staff are now better protected. They hold no more than 15 children in their first year. "
+            "Supervision is regular.")
+    parts = ["Newly qualified staff are now better protected.", "They hold no more than 15 children in their first year.",
+             "Supervision is regular."]
+    chunk = _chunk(text, _spans(text, parts))
+    whole = with_elaboration(chunk, chunk.sentences[0])
+    assert chunk.text[whole.start - chunk.start: whole.end - chunk.start] == parts[0] + " " + parts[1]
+
+
+def test_a_sentence_with_its_own_specifics_stands_alone():
+    text = ("Caseloads in the assessment teams have fallen to an average of 19 children since the spring. "
+            "Supervision is regular.")
+    parts = ["Caseloads in the assessment teams have fallen to an average of 19 children since the spring.",
+             "Supervision is regular."]
+    chunk = _chunk(text, _spans(text, parts))
+    assert with_elaboration(chunk, chunk.sentences[0]) == chunk.sentences[0]
+    # the next paragraph is another point
+    text = "Staff are better protected.\nSupervision is regular."
+    chunk = _chunk(text, _spans(text, ["Staff are better protected.", "Supervision is regular."]))
+    assert with_elaboration(chunk, chunk.sentences[0]) == chunk.sentences[0]
