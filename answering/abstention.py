@@ -30,7 +30,8 @@ HOW_MANY = re.compile(r"\bhow many\s+(?P<phrase>(?:[\w’'-]+\s+){0,4}?[\w’'-]
 # "what percentage of missing children had a return home interview": the share is of the children
 SHARE_OF = re.compile(r"\bwhat (?:percentage|proportion|share|number|fraction) of\s+(?:the\s+|its\s+|their\s+)?"
                       r"(?P<phrase>(?:[\w’'-]+\s+){0,3}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|has|had|will|"
-                      r"would|could|can|in|at|on|for|of|across|between|during|per|got|get|received?|remain\w*)\b", re.I)
+                      r"would|could|can|in|at|on|for|of|to|from|with|by|across|between|during|per|got|get|received?|remain\w*)\b",
+                      re.I)
 WHAT_FIGURE = re.compile(r"\bwhat (?:is|was|were|are) (?:the |its |their )?(?:[\w’'-]+ ){0,5}?"
                          r"(?P<phrase>budget|caseload|salary|overspend|expenditure)s?\b", re.I)
 QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

@@ -75,6 +75,9 @@ def lead_value(text: str, answer_type: str, question: str = "") -> str:
         return ""
     found = [m for m in pattern.finditer(text) if m.group(0).strip()]
     if answer_type == "how_many":
+        # a paragraph's number ("6. Contacts are screened ...") is no figure
+        found = [m for m in found if not (re.fullmatch(r"\s*", text[:m.start()]) and text.startswith(".", m.end()))] \
+            or found
         figures = [m for m in found if not _is_date_part(text, m)]
         parts = [m for m in figures if not re.search(r"(?i)\b(?:of the|of all|out of(?: the)?)\s*$", text[:m.start()])]
         found = parts or figures or found
@@ -103,7 +106,18 @@ def _asked_figures(text: str, found: list[re.Match], question: str) -> list[re.M
         before = re.split(r"[;:.?!()]", text[:m.start()])[-1].split()[-6:]
         return thing in tokens(" ".join(after)) or thing in tokens(" ".join(before))
 
-    return [m for m in found if counts(m)]
+    return [m for m in found if counts(m)] or (found if kind else [])
+
+
+def leads_with_asked_figure(chosen: list[Candidate], question: str) -> list[Candidate]:
+    """For a question asking for a share or a sum: the first quote that states one of that kind leads (the
+    order is otherwise kept): "What proportion of staff were agency workers?" leads with "17% of the workforce",
+    not with "four social workers had left"."""
+    kind = figure_kind(question)
+    if not kind or not chosen or FIGURES[kind].search(chosen[0].text):
+        return chosen
+    first = next((c for c in chosen if FIGURES[kind].search(c.text)), None)
+    return chosen if first is None else [first] + [c for c in chosen if c is not first]
 
 
 def _is_date_part(text: str, m: re.Match) -> bool:
@@ -164,6 +178,8 @@ def write_answer(
                 firsts.append((cand, marker))
         lines.append(_closing_line(firsts, terms, question_years, meta_of))
         return citations, "\n\n".join(line for line in lines if line)
+    if answer_type == "how_many":
+        chosen = leads_with_asked_figure(chosen, question)
     for i, cand in enumerate(chosen):
         marker = len(citations) + 1
         citations.append(_citation(cand, marker, pages_of))

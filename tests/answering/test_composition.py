@@ -53,6 +53,9 @@ def test_a_judgement_leads_with_the_grade_stated_not_an_earlier_inspections(text
     ("The council has 16 teams and spent £4.2 million on agency social workers.",
      "How much did the council spend on agency social workers?", "£4.2 million"),
     ("Inspectors sampled 24 records.", "How many children were in care?", "24"),  # the only figure
+    # a paragraph's number is no figure; a share of the kind asked stands though the thing is named otherwise
+    ("6. Contacts are screened promptly. Managers decide on 94% of contacts within 24 hours.",
+     "What percentage of contacts to the hub had a decision within 24 hours?", "94%"),
 ])
 def test_a_figure_answer_leads_with_the_figure_asked_for(text, question, expected):
     assert lead_value(text, "how_many", question) == expected
@@ -65,3 +68,14 @@ def test_a_figure_answer_leads_with_the_figure_asked_for(text, question, expecte
 ])
 def test_a_date_answer_leads_with_a_date_not_an_acts_year(text, expected):
     assert lead_value(text, "when") == expected
+
+
+def test_a_quote_stating_the_share_asked_for_leads():
+    from answering.composition import leads_with_asked_figure
+    from tests.answering.test_constraints import _best
+
+    chosen = _best("Four experienced social workers had left for agencies.",
+                   "Agency social workers made up 17% of the workforce in January.")
+    question = "What proportion of social workers were agency staff?"
+    assert [c.text for c in leads_with_asked_figure(chosen, question)] == [chosen[1].text, chosen[0].text]
+    assert leads_with_asked_figure(chosen, "How many social workers left?") == chosen  # no kind of figure asked
