@@ -39,6 +39,14 @@ QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven
                             r"sixty|seventy|eighty|ninety|hundred|dozen|several|all|none|no)\b", re.I)
 
 
+# a question or a sentence about what is to come: "When is the next inspection due?", "... will be re-inspected by"
+FUTURE = re.compile(r"\b(?:next|due(?! to\b)|will|shall|upcoming|forthcoming|planned|scheduled|expected|intends?|plans? to|"
+                    r"going to|by the end of)\b", re.I)
+
+FUTURE_QUESTION = re.compile(r"\b(?:next|will|shall|upcoming|forthcoming|(?:is|are)\s+(?:[\w’']+\s+){0,6}?"
+                             r"(?:due|planned|scheduled|expected))\b", re.I)
+
+
 def counted_thing(question: str) -> str:
     """The head word of what a "how many X ..." question counts, stemmed ("How many new foster carers did
     ... approve?" -> "carer"); "" when the question is not of that form."""
@@ -129,6 +137,12 @@ class AbstentionPolicy:
                    "evidence states one"
         if answer_type == "when" and not any(has_date(c.text) for c in best[:self.window]):
             return "the question asks when, and none of the best evidence holds a date"
+        if answer_type == "when" and FUTURE_QUESTION.search(question) and not any(
+                has_date(c.text) and FUTURE.search(c.text) for c in best[:self.window]):
+            return "the question asks when something is to happen, and none of the best evidence dates a plan"
+        if answer_type == "judgement" and not any(c.features.get("asks_judgement_has_grade", 0.0) >= 1.0
+                                                  for c in best[:self.window]):
+            return "the question asks for a judgement, and none of the best evidence states a grade"
         top = best[0].score
         if top < self.threshold:
             return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"

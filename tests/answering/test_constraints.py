@@ -273,3 +273,29 @@ def test_a_what_figure_question_is_declined_whatever_its_answer_type():
     reason = AbstentionPolicy().decide("What is Oakvale Children's Trust's annual budget?", best, [], [],
                                        answer_type="what")
     assert "none of the best evidence" in reason
+
+
+@pytest.mark.parametrize("question, text, declined", [
+    ("When is the next inspection of Oakvale due?",
+     "Due to poor performance, the minister issued an improvement notice in February 2031.", True),  # a past date
+    ("When is the next inspection of Oakvale due?", "The next inspection is expected by March 2034.", False),
+    ("When was the policy approved, and when was it due for review?", "Review date: March 2031", False),  # past
+])
+def test_a_when_question_about_what_is_to_come_needs_a_dated_plan(question, text, declined):
+    from answering.abstention import AbstentionPolicy
+
+    reason = AbstentionPolicy().decide(question, _best(text), [], [], answer_type="when")
+    assert bool(reason) is declined, reason
+
+
+@pytest.mark.parametrize("grade, declined", [(1.0, False), (0.5, True), (0.0, True)])
+def test_a_judgement_question_needs_a_grade_stated(grade, declined):
+    """"What rating did Ofsted award in its annual review?" against "Ofsted will award a rating later in the
+    year": the judging words without a grade (0.5) do not answer it."""
+    from answering.abstention import AbstentionPolicy
+
+    best = _best("It will contribute to the annual review, for which Ofsted will award a rating later in the year.")
+    best[0].features = {"asks_judgement_has_grade": grade}
+    reason = AbstentionPolicy().decide("What rating did Ofsted award in its annual review?", best, [], [],
+                                       answer_type="judgement")
+    assert bool(reason) is declined, reason
