@@ -27,7 +27,12 @@ CHANGE_QUESTION = re.compile(
     r"differ\w*|develop\w* since|evolv\w*|shift\w*|better|worse|reduc\w*|increas\w*|declin\w*|from 20\d\d|"
     r"between 20\d\d)\b|"
     # "between the inspection and the first monitoring visit", "from the first report to the re-inspection"
-    r"\bbetween (?:the|its|their) [^?]{1,80}? and (?:the|its|their) |\bfrom the [^?]{1,60}? to the ", re.I
+    r"\bbetween (?:the|its|their) [^?]{1,80}? and (?:the|its|their) |\bfrom the [^?]{1,60}? to the |"
+    # "between the February 2031 inspection and October 2031", "from the 2031 focused visit to early 2033",
+    # "Trace the proportion of agency staff ..."
+    r"\bbetween\b[^?]{0,60}?(?:(?:19|20)\d\d|inspection|visit|report)[^?]{0,40}?\band\b[^?]{0,30}?(?:19|20)\d\d|"
+    r"\bfrom\b[^?]{0,60}?(?:(?:19|20)\d\d|inspection|visit|report)[^?]{0,40}?\bto\b[^?]{0,30}?(?:19|20)\d\d|"
+    r"^\s*(?:trace|track|chart)\b", re.I
 )
 
 

@@ -71,3 +71,15 @@ def test_the_judgement_of_the_area_asked_leads_the_answer(service, question, lin
     assert answer.citations[0].document == "thornbury-inspection-2032.txt"
     assert line in answer.citations[0].quote
     assert answer.text.startswith(grade)
+
+
+@pytest.mark.parametrize("question", [
+    "Trace the proportion of agency social workers in Oakvale from the 2031 focused visit to early 2033.",
+    "What happened to Oakvale's use of agency staff between the February 2031 inspection and October 2031?",
+])
+def test_a_change_between_two_dated_points_is_a_change_question(question):
+    assert is_change_question(question)
+
+
+def test_between_two_things_is_no_change():
+    assert not is_change_question("What is the relationship between social workers and families?")
