@@ -1,0 +1,25 @@
+"""How a question is read: whether it asks about change over time."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.question_analysis import is_change_question
+
+
+def test_judgement_area_names_are_not_change_questions():
+    assert not is_change_question("What judgement did it get for the experiences and progress of care leavers?")
+    assert not is_change_question("Which areas require improvement to be good?")
+    assert is_change_question("What progress has the council made since 2031?")
+
+
+@pytest.mark.parametrize("question", [
+    "Trace the proportion of agency social workers in Oakvale from the 2031 focused visit to early 2033.",
+    "What happened to Oakvale's use of agency staff between the February 2031 inspection and October 2031?",
+])
+def test_a_change_between_two_dated_points_is_a_change_question(question):
+    assert is_change_question(question)
+
+
+def test_between_two_things_is_no_change():
+    assert not is_change_question("What is the relationship between social workers and families?")
