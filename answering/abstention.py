@@ -118,7 +118,9 @@ class AbstentionPolicy:
             return f"the documents never mention {', '.join(names)}"
         # "Which charity criticised the Trust?" when no document speaks of a charity; a "What X" question is
         # left to the evidence: it is as often a paraphrase ("What cash incentive ..." for a retention payment)
-        missing_type = [t for t in answer_type_terms(question) if t in unknown] if WHICH.match(question) else []
+        # (a word of three letters or fewer may be short for one the documents use: "rep", "MP")
+        missing_type = [t for t in answer_type_terms(question) if t in unknown and len(t) > 3] \
+            if WHICH.match(question) else []
         if missing_type:
             return f"the question asks which {missing_type[-1]}, and the documents never mention one"
         if answer_type == "how_many" and not any(has_quantity(c.text) for c in best[:self.window]):

@@ -235,7 +235,7 @@ def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) ->
         return False
     if c.until and not any(y <= c.until for y in years):
         return False
-    if c.month and c.years and not loose:
+    if c.month and c.years and c.event_period and not loose:  # "the June 2031 inspection"; not "empty in June 2031"
         dates = profile.event_dates() + ([profile.published] if profile.published else [])
         months = {int(d[5:7]) for d in dates if len(d) >= 7 and d[:4] in c.years}
         if months and c.month not in months:

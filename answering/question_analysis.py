@@ -38,7 +38,8 @@ CHANGE_QUESTION = re.compile(
 
 def unknown_names(question: str, known) -> list[str]:
     """Capitalised words after the first that the corpus never uses: a named body it does not cover."""
-    words = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][^\W\d_]+(?:'s|’s)?)", question.strip())
+    # a word joined by "&" or "/" ("B&Bs") is part of an abbreviation, not a name
+    words = re.findall(r"(?<![.?!]\s)(?<!^)(?<![&/])\b([A-Z][^\W\d_]+(?:'s|’s)?)(?![&/])", question.strip())
     out = []
     for w in words:
         base = re.sub(r"('s|’s)$", "", w)

@@ -41,6 +41,8 @@ _NOT_NAMES = {
     "council", "county", "city", "borough", "district", "trust", "partnership", "members", "member", "cabinet",
     "committee", "scrutiny", "panel", "board", "leaders", "senior", "national", "government", "department",
     "secretary", "state", "education", "the council", "annual", "joint", "targeted", "area", "english", "all the",
+    # roles: "Leader of the Council", "Chair of the Council"
+    "leader", "chair", "chairman", "deputy", "mayor", "chief", "executive", "head", "opposition", "speaker",
 }
 _NOT_NAMES |= {m.lower() for m in ("January February March April May June July August September October November "
                                    "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday").split()}

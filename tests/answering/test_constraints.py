@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from answering.abstention import FIGURES, counted_thing, counts_thing
-from answering.constraints import BodyNames, matching_documents, read_constraints
+from answering.constraints import BodyNames, matching_documents, read_constraints, strict_documents
 from core.records import DocumentMeta, DocumentProfile, Fact
 from ingest.profile import find_bodies
 
@@ -299,3 +299,22 @@ def test_a_judgement_question_needs_a_grade_stated(grade, declined):
     reason = AbstentionPolicy().decide("What rating did Ofsted award in its annual review?", best, [], [],
                                        answer_type="judgement")
     assert bool(reason) is declined, reason
+
+
+def test_the_month_of_a_figure_does_not_pick_the_document():
+    """"How many posts were empty in June 2031?" is answered by a paper of July 2031; "the June 2031
+    inspection" is one held in June."""
+    metas, profiles = _library(("n", "news", "Oakvale", "2031-07-12"))
+    figure = read_constraints("How many Oakvale social worker posts were empty in June 2031?", KNOWN)
+    assert strict_documents(metas, profiles, figure) == ["n"]
+    event = read_constraints("What did the June 2031 inspection of Oakvale find?", KNOWN)
+    assert strict_documents(metas, profiles, event) == []
+
+
+def test_a_which_question_is_not_declined_for_a_short_word():
+    from answering.abstention import AbstentionPolicy
+
+    best = _best("Jo Vane, the union's branch secretary, said the service was stretched.")
+    assert AbstentionPolicy().decide("Which union rep did the paper quote?", best, ["rep"], ["rep"]) == ""
+    assert "which charity" in AbstentionPolicy().decide("Which charity did the paper quote?", best, ["charity"],
+                                                        ["charity"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from answering.question_analysis import is_change_question
+from core.text import tokens
 
 
 def test_judgement_area_names_are_not_change_questions():
@@ -23,3 +24,10 @@ def test_a_change_between_two_dated_points_is_a_change_question(question):
 
 def test_between_two_things_is_no_change():
     assert not is_change_question("What is the relationship between social workers and families?")
+
+
+def test_an_abbreviation_joined_by_an_ampersand_is_no_name():
+    from answering.question_analysis import unknown_names
+
+    assert unknown_names("Were any care leavers in Oakvale living in B&Bs?", lambda t: t in tokens("Oakvale")) == []
+    assert unknown_names("What did Zorbland say?", lambda t: False) == ["Zorbland"]
