@@ -33,6 +33,7 @@ KIND_WORDS = [
 ]
 ANSWER_TYPES = [
     ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|grades?|rat(?:ed|ing)|overall effectiveness)\b|"
+                             r"\b(?:did|does|do)\s+(?:[\w’']+\s+){0,3}judge\b|"
                              r"\bwas (?:it|the \w+) (?:outstanding|good|inadequate)\b|"
                              r"\b(?:did|does|do|would)\s+(?:[\w’']+\s+){0,3}rate\b", re.I)),
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:signed|addressed to|written to|sent to|led by|name of the)\b"

@@ -14,7 +14,8 @@ from core.records import DocumentProfile, Fact, Judgement
 
 from .metadata import MONTH_YEAR, MONTHS, find_dates, find_kind
 
-_GRADE_RE = r"(outstanding|good|requires improvement(?: to be good)?|inadequate)"
+# the four grades of today's frameworks, and "adequate" of the earlier four-point scale (to 2013)
+_GRADE_RE = r"(outstanding|good|requires improvement(?: to be good)?|inadequate|adequate)"
 _NAME_WORD = r"(?:[A-Z][a-z'’]+|of|upon|on|under|le|the|and|&)"
 _NAME = rf"[A-Z][A-Za-z'’]+(?:[ -]{_NAME_WORD}){{0,4}}"
 _BODY_SUFFIX = (r"(?:(?:City|County|Borough|District|Metropolitan Borough|Metropolitan District|Metropolitan|"
@@ -46,7 +47,8 @@ _NOT_NAMES = {
 }
 _NOT_NAMES |= {m.lower() for m in ("January February March April May June July August September October November "
                                    "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday").split()}
-_PRONOUNS = {"they", "it", "he", "she", "we", "which", "that", "this", "these", "those", "as", "in", "services", "who"}
+_PRONOUNS = {"they", "it", "he", "she", "we", "which", "that", "this", "these", "those", "as", "in", "services", "who",
+             "all", "some", "most", "both", "each", "none", "many", "several"}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8}
 VISIT_NUMBER = re.compile(
@@ -62,7 +64,7 @@ JUDGEMENT_LINE = re.compile(
     rf"(?P<grade>{_GRADE_RE})\b[^\n]{{0,40}}$")
 # a judgement table as text extraction leaves it: "Overall effectiveness Good", the grade capitalised and ending the line
 JUDGEMENT_CELL = re.compile(
-    r"(?m)^[ \t]*(?:\d+(?:\.\d+)*\.?[ \t]+)?(?P<area>[A-Z][^:|\n.]{2,90}?) (?P<grade>Outstanding|Good|Requires improvement(?: to be good)?|"
+    r"(?m)^[ \t]*(?:\d+(?:\.\d+)*\.?[ \t]+)?(?P<area>[A-Z][^:|\n.]{2,90}?) (?P<grade>Outstanding|Good|Adequate|Requires improvement(?: to be good)?|"
     r"Inadequate)[ \t]*$")
 JUDGEMENT_PROSE = re.compile(
     rf"(?i)\b(?P<area>overall effectiveness|[a-z' ]{{3,80}}?)\s+(?:(?:is|was|were|are|has been|have been|remains?|"
@@ -74,6 +76,16 @@ JUDGEMENT_OVERALL = re.compile(
     r"(?im)(?:^[ \t]*|(?<=[.!?] ))(?:overall,?\s+)?(?:children[’']?s services|services for children(?: and young people)?)(?: in [A-Z][^\n.]{0,60}?)?"
     r"\s+(?:(?:are|is|remain|remains|are now|is now|now|now are)\s+)?(?P<grade>outstanding|good|inadequate|"
     r"(?:requires?|need|needs) improvement(?: to be good)?)\b")
+
+# the single inspection framework's own sentence: "The graded judgement about the experiences and progress of care
+# leavers is that it is inadequate", "The graded judgement for adoption performance is that it requires improvement"
+JUDGEMENT_GRADED = re.compile(
+    r"(?im)\bthe graded judgements? (?:about|for|on) (?:the )?(?P<area>[^\n.]{3,100}?) (?:is|are) that (?:it|they) "
+    r"(?:is |are )?(?P<grade>outstanding|good|adequate|inadequate|requires? improvement(?: to be good)?)\b")
+
+# the grade before its area: "the judgement of adequate for leadership and governance"
+JUDGEMENT_OF = re.compile(rf"(?i)\b(?:a |the )?(?:judgement|grade|rating) of {_GRADE_RE} (?:for|on) (?:the )?"
+                          rf"(?P<area>[^.\n;]{{3,80}})")
 
 
 def _fold(name: str) -> str:
@@ -200,6 +212,13 @@ def find_judgements(text: str) -> list[Judgement]:
     overall = sorted(JUDGEMENT_OVERALL.finditer(text), key=lambda m: (not in_prose(m), m.start()))
     if overall and in_prose(overall[0]):
         _add_overall(found, overall[0])
+    for m in JUDGEMENT_GRADED.finditer(text):  # the framework's own words first
+        area = m.group("area").strip()
+        grade = re.sub(r"^requires? ", "requires ", m.group("grade").lower())
+        found.setdefault(area.lower(), Judgement(area[:1].upper() + area[1:], grade, m.start(), m.end("grade")))
+    for m in JUDGEMENT_OF.finditer(text):
+        area = m.group("area").strip()
+        found.setdefault(area.lower(), Judgement(area[:1].upper() + area[1:], m.group(1).lower(), m.start(), m.end()))
     # a line that states its judgement ("Care leavers: good") before a table row that only sets it beside the area
     lines = sorted([*JUDGEMENT_LINE.finditer(text), *JUDGEMENT_CELL.finditer(text)],
                    key=lambda m: (":" not in text[m.end("area"):m.start("grade")], m.start()))

@@ -83,3 +83,25 @@ def test_a_stated_line_is_preferred_to_a_table_row_and_a_sentence_to_a_title():
     overall, leavers = find_judgements(text)
     assert text[overall.start:].startswith("Children's services in Oakvale require improvement to be good. Leaders")
     assert text[leavers.start:].startswith("The experiences and progress of care leavers: good")
+
+
+@pytest.mark.parametrize("text, area, grade", [
+    ("The graded judgement about the experiences and progress of care leavers is that it is inadequate.\n",
+     "Experiences and progress of care leavers", "inadequate"),
+    ("The graded judgement for adoption performance is that it requires improvement.\n", "Adoption performance",
+     "requires improvement"),
+])
+def test_the_single_inspection_frameworks_graded_judgement_sentence(text, area, grade):
+    (j,) = find_judgements(text)
+    assert (j.area, j.grade, j.start) == (area, grade, 0)
+
+
+def test_all_of_which_is_no_area():
+    assert find_judgements("The council runs four homes, all of which were judged good.\n") == []
+
+
+def test_a_grade_before_its_area_and_the_earlier_scale():
+    (j,) = find_judgements("This is reflected in the judgement of adequate for leadership and governance.\n")
+    assert (j.area, j.grade) == ("Leadership and governance", "adequate")
+    (j,) = find_judgements("Safeguarding services          Adequate\n")
+    assert (j.area, j.grade) == ("Safeguarding services", "adequate")
