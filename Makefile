@@ -10,8 +10,10 @@ DATA_DIR ?= $(or $(INSPECTION_QA_DATA_DIR),.data)
 # The bars the dev sets reach today, a little under (make eval fails if a change drops below them).
 # questions/dev.jsonl: the two documents of corpus/. questions/library*/: three dev libraries written
 # independently of the answer engine (42 short documents about 13 bodies; 16 long reports, letters,
-# minutes and news about 5; 18 news-heavy documents about 7); each tuning split fits the ranker
-# (scripts/fit_ranker.py), each held-out split takes no part in fitting.
+# minutes and news about 5; 18 news-heavy documents about 7; library-d: 20 documents of three inspection
+# eras about 9 bodies, written later and read by the engine's author only after a first measurement);
+# each tuning split fits the ranker (scripts/fit_ranker.py), each held-out split takes no part in fitting.
+# Library D's bars are lower, false declines included: it is the one measured before any rule was fitted to it.
 EVAL_BARS ?= hit@5=0.85,cited=0.80,validity=1.0,abstention=0.70,false_abstention=0.05
 LIBRARY_TUNE_BARS ?= hit@5=0.88,cited=0.80,validity=1.0,abstention=0.75,false_abstention=0.05
 LIBRARY_HOLDOUT_BARS ?= hit@5=0.80,cited=0.68,validity=1.0,abstention=0.55,false_abstention=0.05
@@ -19,7 +21,9 @@ LIBRARY_B_TUNE_BARS ?= hit@5=0.78,cited=0.70,validity=1.0,abstention=0.55,false_
 LIBRARY_B_HOLDOUT_BARS ?= hit@5=0.78,cited=0.70,validity=1.0,abstention=0.30,false_abstention=0.05
 LIBRARY_C_TUNE_BARS ?= hit@5=0.75,cited=0.65,validity=1.0,abstention=0.65,false_abstention=0.05
 LIBRARY_C_HOLDOUT_BARS ?= hit@5=0.75,cited=0.65,validity=1.0,abstention=0.45,false_abstention=0.05
-LIBRARIES := library library-b library-c
+LIBRARY_D_TUNE_BARS ?= hit@5=0.85,cited=0.70,validity=1.0,abstention=0.90,false_abstention=0.10
+LIBRARY_D_HOLDOUT_BARS ?= hit@5=0.70,cited=0.55,validity=1.0,abstention=0.45,false_abstention=0.10
+LIBRARIES := library library-b library-c library-d
 
 # $(call library_eval,NAME,SPLIT,BARS): one dev library's split, with its report and its gate
 define library_eval
@@ -60,6 +64,8 @@ eval: install
 	$(call library_eval,library-b,holdout,$(LIBRARY_B_HOLDOUT_BARS))
 	$(call library_eval,library-c,tune,$(LIBRARY_C_TUNE_BARS))
 	$(call library_eval,library-c,holdout,$(LIBRARY_C_HOLDOUT_BARS))
+	$(call library_eval,library-d,tune,$(LIBRARY_D_TUNE_BARS))
+	$(call library_eval,library-d,holdout,$(LIBRARY_D_HOLDOUT_BARS))
 
 # Refit the sentence ranker and the abstention thresholds (answering/ranker.json) on the dev sets' tuning
 # splits; the held-out splits and the shared example set are checked, never fitted on.
