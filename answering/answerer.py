@@ -151,7 +151,7 @@ class ExtractiveAnswerer:
             else ""
         if direction:  # "Had that been raised before?": the body stays, the period is set by the last answer
             constraints = replace(constraints, years=(), since=None, until=None, month=None, visit_number=None,
-                                  event_period=False)
+                                  event_period=False, inspection_event=False)
         allowed: list[str] = []
         if not constraints.empty:
             if change:  # change spans periods: keep the body and the range, not one year

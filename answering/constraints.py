@@ -40,7 +40,8 @@ ANSWER_TYPES = [
                        r"|^\s*which (?:inspectors?|person|officer|director|councillor|member)\b", re.I)),
     ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b|by when\b)|"
                         r"\b(?:what dates?|which dates?|how long ago)\b", re.I)),
-    ("how_many", re.compile(r"\b(?:how many|how much|what (?:number|percentage|proportion|share|figure|amount|"
+    ("how_many", re.compile(r"\bwhat (?:did|does|do|will|would) (?:[\w’']+ ){0,5}?(?:spend|pay|cost)\b|"
+                            r"\b(?:how many|how much|what (?:number|percentage|proportion|share|figure|amount|"
                             r"rate|total|average)|number of|percentage of|proportion of)\b|"
                             r"\bwhat (?:is|was|were|are) (?:the |its |their )?(?:[\w’'-]+ ){0,3}"
                             r"(?:budget|cost|costs|spend|spending|expenditure|overspend|salary|caseload|rate|total)\b",
@@ -92,6 +93,8 @@ class Constraints:
     # the year names an inspection, visit or report ("at its 2031 inspection"), not the period of a figure
     # ("how many complaints in 2031-32", which a later report may give): only documents of that period answer
     event_period: bool = False
+    # ... and the event is an inspection or visit ("the 2031 inspection"), which minutes or plans are not
+    inspection_event: bool = False
     inherited: tuple[str, ...] = field(default=(), compare=False)  # which fields came from the conversation
 
     @property
@@ -163,12 +166,13 @@ def read_constraints(question: str, known_bodies: "list[str] | BodyNames", chang
     for first, second in re.findall(r"\b((?:19|20)\d\d)[-/–](\d\d)\b", question):  # a financial year, "2031-32"
         years.append(first[:2] + second)
     since = until = None
-    m = re.search(r"\b(since|from|after)\s+((?:19|20)\d\d)\b", question, re.I)
+    m = re.search(r"\b(since|from|after|following)\s+((?:its|the|their)\s+)?((?:19|20)\d\d)\b", question, re.I)
     if m:  # "after 2031" leaves 2031 out; "since" and "from" keep it
-        since = str(int(m.group(2)) + 1) if m.group(1).lower() == "after" else m.group(2)
-    m = re.search(r"\b(until|before|up to|by)\s+((?:19|20)\d\d)\b", question, re.I)
-    if m:
-        until = str(int(m.group(2)) - 1) if m.group(1).lower() == "before" else m.group(2)
+        # "after its 2031 inspection" keeps 2031: what followed may be of the same year
+        since = str(int(m.group(3)) + 1) if m.group(1).lower() == "after" and not m.group(2) else m.group(3)
+    m = re.search(r"\b(until|before|up to|by|prior to)\s+((?:its|the|their)\s+)?((?:19|20)\d\d)\b", question, re.I)
+    if m:  # "before 2031" leaves 2031 out; "before the 2031 inspection" keeps what came earlier that year
+        until = str(int(m.group(3)) - 1) if m.group(1).lower() == "before" and not m.group(2) else m.group(3)
     m = re.search(r"\bbetween\s+((?:19|20)\d\d)\s+and\s+((?:19|20)\d\d)\b", question, re.I)
     if m:
         since, until = sorted(m.groups())
@@ -186,9 +190,10 @@ def read_constraints(question: str, known_bodies: "list[str] | BodyNames", chang
         visit = ORDINALS[m.group(1)]
     kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", folded)]
     answer_type = answer_type_of(question)
-    event = bool(EVENT_YEAR.search(question))
+    event = EVENT_YEAR.search(question)
+    inspection = bool(event and re.search(r"(?i)inspect|visit", event.group(0)))
     return Constraints(tuple(bodies), tuple(dict.fromkeys(exact)), since, until, month, visit, tuple(kinds),
-                       answer_type, event_period=event)
+                       answer_type, event_period=bool(event), inspection_event=inspection)
 
 
 def inherit(own: Constraints, previous: Constraints | None) -> Constraints:
@@ -205,6 +210,7 @@ def inherit(own: Constraints, previous: Constraints | None) -> Constraints:
                 inherited.append(name)
         if inherited and inherited[-1] != "bodies":
             changes["event_period"] = previous.event_period
+            changes["inspection_event"] = previous.inspection_event
         if own.kinds == () and previous.kinds and previous.visit_number:
             changes["kinds"] = previous.kinds
     return replace(own, **changes, inherited=tuple(inherited)) if changes else own
@@ -228,8 +234,16 @@ def topic_words(question: str, c: Constraints) -> str:
     return text if len(re.findall(r"[A-Za-z]{3,}", text)) >= 2 else question
 
 
+# documents that record or plan services, not inspect them: their own date is no inspection's
+RECORD_KINDS = ("council_minutes", "council_report", "annual_report", "guidance", "other")
+
+
 def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) -> bool:
     years = profile.years() | (set(profile.mentioned_years) if loose else set())
+    if c.inspection_event and c.years and not loose and not profile.reported and profile.kind in RECORD_KINDS:
+        # "the 2031 inspection": minutes of 2031 that report no inspection (one "expected during 2031") are not
+        # of it; an inspection's own report or letter, or news of it, is
+        years = set()
     if c.years and not years & set(c.years):
         return False
     if c.since and not any(y >= c.since for y in years):

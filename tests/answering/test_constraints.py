@@ -318,3 +318,30 @@ def test_a_which_question_is_not_declined_for_a_short_word():
     assert AbstentionPolicy().decide("Which union rep did the paper quote?", best, ["rep"], ["rep"]) == ""
     assert "which charity" in AbstentionPolicy().decide("Which charity did the paper quote?", best, ["charity"],
                                                         ["charity"])
+
+
+def test_minutes_of_the_year_are_not_its_inspection():
+    """"What did Oakvale's 2031 inspection conclude?" when the library holds only minutes of 2031 that expect one."""
+    metas, profiles = _library(("m", "council_minutes", "Oakvale", "2031-01-20"))
+    profiles["m"] = DocumentProfile(bodies=profiles["m"].bodies, published="2031-01-20", kind="council_minutes")
+    c = read_constraints("What did Oakvale's 2031 inspection conclude?", KNOWN)
+    assert c.inspection_event
+    assert matching_documents(metas, profiles, c)[1] == "period"
+    # a report of the year, or minutes asked about as a report, still are
+    assert matching_documents(metas, profiles, read_constraints("When was Oakvale's 2031 report published?", KNOWN)
+                              )[0] == ["m"]
+
+
+@pytest.mark.parametrize("question, since, until", [
+    ("What policy did Oakvale bring in after its 2031 inspection?", "2031", None),  # later that year too
+    ("What happened after 2031?", "2032", None),
+    ("Had it been raised before the 2031 inspection?", None, "2031"),
+    ("What did it say before 2031?", None, "2030"),
+])
+def test_after_and_before_an_inspection(question, since, until):
+    c = read_constraints(question, KNOWN)
+    assert (c.since, c.until, c.years) == (since, until, ())
+
+
+def test_what_did_it_spend_asks_a_figure():
+    assert read_constraints("what did Oakvale spend on agency social workers in 2031-32", KNOWN).answer_type == "how_many"
