@@ -73,7 +73,7 @@ JUDGEMENT_PROSE = re.compile(
 # the overall judgement as a report's headline states it, at the start of a line or sentence: "Children's services
 # in Oakvale require improvement to be good", "Overall, services for children in Oakvale are now inadequate"
 JUDGEMENT_OVERALL = re.compile(
-    r"(?im)(?:^[ \t]*|(?<=[.!?] ))(?:overall,?\s+)?(?:children[’']?s services|services for children(?: and young people)?)(?: in [A-Z][^\n.]{0,60}?)?"
+    r"(?im)(?:^[ \t]*|(?<=[.!?] ))(?:overall,?\s+)?(?:children[’']?s services|services for children(?: and young people)?)(?: in (?:(?-i:[A-Z])[\w'’-]*\s?){1,4}?)?"
     r"\s+(?:(?:are|is|remain|remains|are now|is now|now|now are)\s+)?(?P<grade>outstanding|good|inadequate|"
     r"(?:requires?|need|needs) improvement(?: to be good)?)\b")
 
@@ -104,6 +104,9 @@ def _clean_name(name: str) -> str:
 def _title_case_capitals(text: str) -> str:
     """"OAKVALE CITY COUNCIL" -> "Oakvale City Council", same length, so offsets hold."""
     return re.sub(r"\b[A-Z][A-Z'’]+\b", lambda m: m.group(0).capitalize(), text)
+
+
+HEAD_CHARS = 200  # a letterhead, masthead or title
 
 
 def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
@@ -141,7 +144,13 @@ def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
         if shorter:
             counts[shorter] += counts.pop(key)
     ranked = sorted(counts, key=lambda k: (-counts[k], first[k][0]))
-    top = counts[ranked[0]]
+    # the body a letterhead or title names ("KELDERBY BOROUGH COUNCIL / CABINET / MINUTES") is the one the
+    # document belongs to, however often a neighbour comes up in it
+    head = [k for k in counts if first[k][0] < HEAD_CHARS]
+    if main and head:
+        owner = min(head, key=lambda k: first[k][0])
+        ranked = [owner] + [k for k in ranked if k != owner]
+    top = max(counts.values())
     # a body the text is about is named more than once, unless nothing is: one passing mention of a
     # neighbour ("now interim director at Croydon Council") does not make the text about it
     floor = max(1, top // 4, 2 if top >= 3 else 1)
@@ -191,6 +200,9 @@ def find_visit_number(text: str, head_chars: int = 3000) -> Fact | None:
     return None
 
 
+# prose that reports or recalls a judgement ("the report noted that X had been good", "given that its services had
+# been inadequate") rather than states one
+REPORTED_AREA = re.compile(r"\b(?:had|given|since|noted|reminded|said|that|which|who|they|its own)\b", re.I)
 NOT_AN_AREA = re.compile(r"\b(?:scale|following|are made|is made|grades? (?:are|is)|means?)\b", re.I)
 
 
@@ -236,7 +248,8 @@ def find_judgements(text: str) -> list[Judgement]:
             continue  # "since the last inspection, when services were judged to be inadequate": an earlier one
         area = re.sub(r"^(?:and|that|where|which|overall,?)\s+", "", area, flags=re.I)
         words = area.lower().split()
-        if len(words) < 2 or len(words) > 10 or words[0] in _PRONOUNS or NOT_AN_AREA.search(area):
+        if len(words) < 2 or len(words) > 10 or words[0] in _PRONOUNS or NOT_AN_AREA.search(area) \
+                or REPORTED_AREA.search(area):
             continue
         key = f"{area.lower()}, in prose"
         found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))

@@ -105,3 +105,17 @@ def test_a_grade_before_its_area_and_the_earlier_scale():
     assert (j.area, j.grade) == ("Leadership and governance", "adequate")
     (j,) = find_judgements("Safeguarding services          Adequate\n")
     assert (j.area, j.grade) == ("Safeguarding services", "adequate")
+
+
+@pytest.mark.parametrize("text", [
+    "Services for children in Oakvale are no longer inadequate.\n",  # no grade stated
+    "The report noted that Brook House had been good.\n",  # recalled, not stated
+    "The Director reminded the Board that services had been judged inadequate.\n",
+])
+def test_a_judgement_recalled_or_denied_is_not_stated(text):
+    assert find_judgements(text) == []
+
+
+def test_the_local_authoritys_services_for_looked_after_children_is_an_area():
+    (j,) = find_judgements("The local authority's services for looked after children are judged to be adequate.\n")
+    assert j.grade == "adequate"
