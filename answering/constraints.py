@@ -52,7 +52,7 @@ ANSWER_TYPES = [
 
 _EVENT = r"(?:re-?inspect\w*|inspect\w*|visit\w*|report\w*|letter|judge?ment|judged|rated|graded)"
 EVENT_YEAR = re.compile(rf"(?i)\b(?:19|20)\d\d(?:[-/]\d\d)?\s+(?:\w+\s+)?{_EVENT}\b|"
-                        rf"\b{_EVENT}\s+(?:\w+\s+){{0,3}}?(?:in|of|during)\s+(?:\w+\s+)?(?:19|20)\d\d\b")
+                        rf"\b{_EVENT}\s+(?:[\w’']+\s+){{0,3}}?(?:in|of|during)\s+(?:\w+\s+)?(?:19|20)\d\d\b")
 SUBORDINATE = re.compile(r"^\s*(?:when|after|before|once|while|since|if)\b[^?,]{3,120},\s*(?=(?:did|does|do|was|were|is|"
                          r"are|has|have|had|what|which|how|who|why|where|could|would|can)\b)", re.I)
 OPENING_TYPES = [  # the question's first word decides before any keyword inside it
@@ -239,11 +239,16 @@ RECORD_KINDS = ("council_minutes", "council_report", "annual_report", "guidance"
 
 
 def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) -> bool:
-    years = profile.years() | (set(profile.mentioned_years) if loose else set())
-    if c.inspection_event and c.years and not loose and not profile.reported and profile.kind in RECORD_KINDS:
+    """Whether the document is of the period `c` names: by the dates of what it reports and its publication;
+    `loose`, also by the years it mentions (for an inspection or visit named by its year, the years of the
+    inspections and visits it speaks of)."""
+    own = profile.years()
+    if c.inspection_event and c.years and not profile.reported and profile.kind in RECORD_KINDS:
         # "the 2031 inspection": minutes of 2031 that report no inspection (one "expected during 2031") are not
         # of it; an inspection's own report or letter, or news of it, is
-        years = set()
+        own = set()
+    mentioned = {d[:4] for d in profile.mentioned_events} if c.event_period else set(profile.mentioned_years)
+    years = own | (mentioned if loose else set())
     if c.years and not years & set(c.years):
         return False
     if c.since and not any(y >= c.since for y in years):
@@ -292,11 +297,11 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
         if not docs:
             return [], "bodies"
     if c.years or c.since or c.until or (c.month and c.years):
-        # documents of that period; failing those, unless the year names an inspection or visit, documents
-        # that speak of it (a spend "for 2031-32", a judgement "in January 2031", given in a later report),
-        # whose answer must then name the year (AbstentionPolicy.period_unstated)
+        # documents of that period; failing those, documents that speak of it (a spend "for 2031-32", a
+        # judgement "in January 2031", given in a later report; for an inspection or visit named by its year,
+        # one the document recalls), whose answer must then name the year (AbstentionPolicy.period_unstated)
         dated = [m for m in docs if _in_period(profiles[m.doc_id], c)]
-        if not dated and not c.event_period:
+        if not dated:
             dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
         if not dated:
             return [], "period"

@@ -79,6 +79,9 @@ class DocumentProfile:
     judgements: tuple[Judgement, ...] = ()
     mentioned_years: tuple[str, ...] = ()  # every year the text names (a figure "in 2031-32" may be asked for)
     mentioned_bodies: tuple[str, ...] = ()  # every body the text names, the main ones and those named in passing
+    # the dates of every inspection or visit the text speaks of, its own and earlier ones ("the focused visit in
+    # November 2031"), ISO: a question about an event no document reports may be answered from one that recalls it
+    mentioned_events: tuple[str, ...] = ()
 
     def body_names(self) -> list[str]:
         return [b.value for b in self.bodies]
@@ -112,6 +115,7 @@ class DocumentProfile:
             judgements=tuple(Judgement(**j) for j in data.get("judgements", ())),
             mentioned_years=tuple(data.get("mentioned_years", ())),
             mentioned_bodies=tuple(data.get("mentioned_bodies", ())),
+            mentioned_events=tuple(data.get("mentioned_events", ())),
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from core.kinds import PRIMARY_SOURCE_KINDS
 from core.records import DocumentProfile, Fact, Judgement
 
 from .metadata import MONTH_YEAR, MONTHS, find_dates, find_kind
@@ -162,9 +163,24 @@ def _iso_month(year: str, month_name: str) -> str:
     return f"{year}-{MONTHS[month_name.lower()]:02d}"
 
 
-def find_reported_dates(text: str, window: int = 160) -> list[Fact]:
+DATES_LABEL = re.compile(r"(?i)\b(?:inspection dates?|dates? of (?:the )?(?:inspection|visit)|visit dates?)\s*:?[^\n]*$")
+
+
+def find_reported_dates(text: str, window: int = 160, head_chars: int = 3000) -> list[Fact]:
     """Dates of the inspection or visit the text reports: full dates, or months, that follow a cue such
-    as "Inspection dates:", "the visit on", "inspected in". Each `Fact` is an ISO date or month."""
+    as "Inspection dates:", "the visit on", "inspected in", within its first `head_chars` (further in, a
+    report speaks of earlier visits: "leaders have acted on the findings of the visit in November 2031"),
+    and only those of its dates line when it has one. Each `Fact` is an ISO date or month."""
+    found = find_event_dates(text[:head_chars], window)
+    # a document with a dates line ("Inspection dates: ...") reports that inspection; its other cues speak of others
+    labelled = [f for f in found if DATES_LABEL.search(text[max(0, f.start - 60):f.start])]
+    return labelled or found
+
+
+def find_event_dates(text: str, window: int = 160, limit: int = 4) -> list[Fact]:
+    """The dates of the inspections or visits `text` speaks of anywhere (its own and earlier ones): full
+    dates or months after a cue ("the visit on", "inspected in"), not one a "since the last inspection in
+    ..." names as past; the first `limit`."""
     out: list[Fact] = []
     seen: set[str] = set()
     for cue in REPORTED_CUE.finditer(text):
@@ -185,7 +201,7 @@ def find_reported_dates(text: str, window: int = 160) -> list[Fact]:
             if iso not in seen:
                 seen.add(iso)
                 out.append(Fact(iso, start + off, start + off + len(chunk[off:].split(".")[0][:40])))
-        if len(out) >= 4:
+        if len(out) >= limit:
             break
     return out
 
@@ -264,10 +280,13 @@ def profile_of(text: str, published: str | None = None, kind: str | None = None)
         bodies=tuple(find_bodies(text)),
         mentioned_bodies=tuple(b.value for b in find_bodies(text, main=False)),
         published=published,
-        reported=tuple(find_reported_dates(text)),
+        # an inspection's own report or letter reports that inspection near its top; minutes and news report
+        # on the inspections they discuss wherever they do
+        reported=tuple(find_reported_dates(text, head_chars=3000 if (kind or "") in PRIMARY_SOURCE_KINDS else len(text))),
         kind=kind or (found_kind.value if found_kind else None),
         kind_span=(found_kind.start, found_kind.end) if found_kind else None,
         visit_number=find_visit_number(text),
         judgements=tuple(find_judgements(text)),
         mentioned_years=tuple(sorted(set(re.findall(r"\b((?:19|20)\d\d)\b", text)))),
+        mentioned_events=tuple(f.value for f in find_event_dates(text)),
     )

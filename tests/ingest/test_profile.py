@@ -119,3 +119,21 @@ def test_a_judgement_recalled_or_denied_is_not_stated(text):
 def test_the_local_authoritys_services_for_looked_after_children_is_an_area():
     (j,) = find_judgements("The local authority's services for looked after children are judged to be adequate.\n")
     assert j.grade == "adequate"
+
+
+def test_a_report_with_a_dates_line_reports_that_inspection_and_recalls_others():
+    from ingest.profile import profile_of
+
+    text = ("Inspection of Oakvale children's services\n\nInspection dates: 5 to 16 February 2034\n\n"
+            "Leaders have acted on the findings of the focused visit in November 2031.\n")
+    profile = profile_of(text, published="2034-03-20", kind="inspection_report")
+    assert [f.value for f in profile.reported] == ["2034-02-16"]
+    assert "2031-11" in profile.mentioned_events
+
+
+def test_minutes_report_the_inspection_they_discuss_wherever_they_do():
+    from ingest.profile import profile_of
+
+    text = "Minutes of the scrutiny committee.\n\n" + "Members discussed the budget at length.\n" * 120 + \
+        "The Director said the inspection in December 2031 had judged one home good.\n"
+    assert [f.value for f in profile_of(text, published="2032-03-01", kind="council_minutes").reported] == ["2031-12"]
