@@ -493,7 +493,7 @@ class ExtractiveAnswerer:
                 cand = Candidate(chunk, Span(first.start, last.end), cand.rank, text, cand.dense, cand.lexical,
                                  cand.prior, cand.context, cand.score)
             elif not cand.block:
-                whole = with_elaboration(chunk, to_closing_quote(chunk, cand.span))
+                whole = to_closing_quote(chunk, with_elaboration(chunk, to_closing_quote(chunk, cand.span)))
                 if whole != cand.span:
                     cand = Candidate(chunk, whole, cand.rank, chunk.text[whole.start - chunk.start: whole.end - chunk.start],
                                      cand.dense, cand.lexical, cand.prior, cand.context, cand.score)

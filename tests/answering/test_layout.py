@@ -68,3 +68,15 @@ def test_a_sentence_with_its_own_specifics_stands_alone():
     text = "Staff are better protected.\nSupervision is regular."
     chunk = _chunk(text, _spans(text, ["Staff are better protected.", "Supervision is regular."]))
     assert with_elaboration(chunk, chunk.sentences[0]) == chunk.sentences[0]
+
+
+def test_a_speaker_is_quoted_with_the_words_the_sentence_introduces():
+    text = ('Councillor Jo Vane, the opposition spokesperson, welcomed the report but said more was needed.\n\n'
+            '"Help and protection is the heart of the service, and it still requires improvement," she said.\n\n'
+            "The council meets next week.")
+    parts = ["Councillor Jo Vane, the opposition spokesperson, welcomed the report but said more was needed.",
+             '"Help and protection is the heart of the service, and it still requires improvement," she said.',
+             "The council meets next week."]
+    chunk = _chunk(text, _spans(text, parts))
+    whole = with_elaboration(chunk, chunk.sentences[0])
+    assert chunk.text[whole.start - chunk.start: whole.end - chunk.start] == text[:text.index("\n\nThe council")]
