@@ -68,6 +68,9 @@ def answer_type_of(question: str) -> str:
     m = SUBORDINATE.match(question)
     if m:  # "When children came back, did someone talk to them?": the question is the main clause
         question = question[m.end():]
+    # "What did X call for when Oakvale was rated inadequate?": a closing when-clause sets the scene, not the type
+    question = re.sub(r"(?i)(?<=\w)\s+when\s+[^?]{3,120}\??\s*$", "?", question) if not re.match(
+        r"(?i)\s*when\b", question) else question
     for name, pattern in OPENING_TYPES + ANSWER_TYPES:
         if pattern.search(question):
             return name

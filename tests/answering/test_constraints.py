@@ -345,3 +345,12 @@ def test_after_and_before_an_inspection(question, since, until):
 
 def test_what_did_it_spend_asks_a_figure():
     assert read_constraints("what did Oakvale spend on agency social workers in 2031-32", KNOWN).answer_type == "how_many"
+
+
+@pytest.mark.parametrize("question, answer_type", [
+    ("What did Councillor Jo Vane call for when Oakvale was rated inadequate?", "what"),  # the scene, not the type
+    ("What was Oakvale rated when inspected in 2031?", "judgement"),
+    ("When was Oakvale rated inadequate?", "when"),
+])
+def test_a_closing_when_clause_does_not_type_the_question(question, answer_type):
+    assert read_constraints(question, KNOWN).answer_type == answer_type
