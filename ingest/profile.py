@@ -15,7 +15,7 @@ from core.records import DocumentProfile, Fact, Judgement
 
 from .metadata import MONTH_YEAR, MONTHS, find_dates, find_kind
 
-# the four grades of today's frameworks, and "adequate" of the earlier four-point scale (to 2013)
+# the four grades of today's frameworks, and "adequate" of the earlier four-point scale
 _GRADE_RE = r"(outstanding|good|requires improvement(?: to be good)?|inadequate|adequate)"
 _NAME_WORD = r"(?:[A-Z][a-z'’]+|of|upon|on|under|le|the|and|&)"
 _NAME = rf"[A-Z][A-Za-z'’]+(?:[ -]{_NAME_WORD}){{0,4}}"
@@ -145,7 +145,7 @@ def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
         if shorter:
             counts[shorter] += counts.pop(key)
     ranked = sorted(counts, key=lambda k: (-counts[k], first[k][0]))
-    # the body a letterhead or title names ("KELDERBY BOROUGH COUNCIL / CABINET / MINUTES") is the one the
+    # the body a letterhead or title names ("OAKVALE BOROUGH COUNCIL / CABINET / MINUTES") is the one the
     # document belongs to, however often a neighbour comes up in it
     head = [k for k in counts if first[k][0] < HEAD_CHARS]
     if main and head:
