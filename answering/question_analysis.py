@@ -84,7 +84,14 @@ def answer_type_terms(question: str) -> list[str]:
         words.append(w)
     if not words or words[0] in STOPWORDS or tokens(words[0]) and tokens(words[0])[0] in QUANTITY_NOUNS:
         return []  # 'what about ...', 'what percentage of ...': no named kind of thing asked for
-    return [t for t in tokens(" ".join(words)) if t not in GENERIC_TERMS and t not in QUANTITY_NOUNS]
+    return [t for t in tokens(" ".join(words)) if t not in GENERIC_TERMS and t not in QUANTITY_NOUNS
+            and t not in KINDS_OF_THING]
+
+
+# words that name what kind of thing is asked for without naming one a document would use: "Which organisations
+# are the partners?" is answered by "the council, the police and the health board"
+KINDS_OF_THING = frozenset(tokens("organisation organisations body bodies agency agencies group groups people person "
+                                  "one ones thing things kind kinds type types area areas part parts"))
 
 CHANGE_WORDS = re.compile(
     r"\b(how (?:has|have|did|does|do) |has |have |changed?|changes|changing|improved?|improving|progress(?:ed)?|"

@@ -31,3 +31,14 @@ def test_an_abbreviation_joined_by_an_ampersand_is_no_name():
 
     assert unknown_names("Were any care leavers in Oakvale living in B&Bs?", lambda t: t in tokens("Oakvale")) == []
     assert unknown_names("What did Zorbland say?", lambda t: False) == ["Zorbland"]
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("Which charity criticised the trust?", ["charity"]),
+    ("Which organisations are the three statutory safeguarding partners?", []),  # a kind of thing, not a word to find
+    ("Which people did inspectors speak to?", []),
+])
+def test_what_a_which_question_asks_for(question, asked):
+    from answering.question_analysis import answer_type_terms
+
+    assert answer_type_terms(question) == [t for a in asked for t in tokens(a)]
