@@ -108,10 +108,13 @@ class AbstentionPolicy:
     about_coverage: float = 0.5  # how many of the best sentences a figure or date may come from
 
     def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
-               names: list[str] | None = None, answer_type: str = "what", answerable: float = 1.0) -> str:
+               names: list[str] | None = None, answer_type: str = "what", answerable: float = 1.0,
+               shaped: bool = False) -> str:
         """Why to decline ("" to answer). `best`: the specific candidates, best first; `answerable`: the
-        fitted question-level probability that the library answers the question. The rules that read
-        the question and the evidence come first; then the fitted thresholds."""
+        fitted question-level probability that the library answers the question; `shaped`: a sentence of
+        the shape the question asks for was found (the scope statement of "What did the visit look at?"),
+        which stands whatever its score. The rules that read the question and the evidence come first;
+        then the fitted thresholds."""
         if not best:
             return "nothing retrieved, or only titles, openings and scope statements"
         if names:
@@ -145,6 +148,8 @@ class AbstentionPolicy:
         if answer_type == "judgement" and not any(c.features.get("asks_judgement_has_grade", 0.0) >= 1.0
                                                   for c in best[:self.window]):
             return "the question asks for a judgement, and none of the best evidence states a grade"
+        if shaped:
+            return ""
         top = best[0].score
         if top < self.threshold:
             return f"best evidence scores {top:.2f}, under the threshold {self.threshold:.2f}"

@@ -34,7 +34,7 @@ from .constraints import (
     strict_documents,
     topic_words,
 )
-from .features import features, generic, relative
+from .features import SCOPE, SCOPE_QUESTION, features, generic, relative
 from .followups import FollowUpRewriter, relative_period
 from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote, with_elaboration
 from .question_analysis import (
@@ -206,7 +206,8 @@ class ExtractiveAnswerer:
         previous_lead = previous.cited_documents[0] if previous is not None and follow_up and previous.cited_documents \
             else ""
         previous_passages = self._passages_of(previous) if previous is not None and follow_up else set()
-        wants = "sign_off" if SIGNED.search(question) else "address" if ADDRESSED.search(question) else ""
+        wants = "sign_off" if SIGNED.search(question) else "address" if ADDRESSED.search(question) \
+            else "scope" if SCOPE_QUESTION.search(question) else ""
         named = {cand.key: body_names.names(cand.text) for cand in cands}  # the library's bodies each names
         for cand in cands:
             cand.features = features(cand, constraints, strict, previous_docs, self._doc_length(cand.chunk.doc_id),
@@ -223,8 +224,9 @@ class ExtractiveAnswerer:
         qfeatures = question_features(specific, terms, present, self.index.lexical.idf, not constraints.empty)
         about = topic_terms(question, constraints)
         qfeatures["about_coverage"] = coverage(about, present, self.index.lexical.idf) if about else 1.0
+        scope = next((c for c in specific if SCOPE.search(c.text)), None) if wants == "scope" else None
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
-                                    self.ranker.answerable(qfeatures))
+                                    self.ranker.answerable(qfeatures), shaped=scope is not None)
         if not reason:
             reason = self._unmentioned(question, allowed or [m.doc_id for m in metas], constraints)
         if not reason and constraints.answer_type == "who":
@@ -241,6 +243,8 @@ class ExtractiveAnswerer:
             answer.question_features = qfeatures
         else:
             pool = self._judgement_first(self._prefer_primary(specific), constraints, question, profiles)
+            if scope is not None and scope in pool:  # "What did the visit look at?": what its inspectors looked at
+                pool = [scope] + [c for c in pool if c is not scope]
             chosen = self.choose(pool, change, lead=lead[:2])
             if previous is not None and not change and previous.citations:
                 # a follow-up that would repeat the previous answer word for word shows what else there is

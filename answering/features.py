@@ -39,7 +39,16 @@ META = re.compile(
     r"\b(?:this (?:letter|report|visit|inspection|document)|the (?:inspection|visit) (?:sampled|looked|considered|"
     r"focused|was carried out|took place)|inspectors (?:looked at|considered|spoke|met|sampled|reviewed|evaluated)|"
     r"summaris(?:es|ed)|range of evidence|carried out (?:under|in line with)|in line with the|framework|"
-    r"(?:were|was) present|apologies)\b", re.I)
+    r"(?:were|was) present|apologies|"
+    # a letter's template: "Ofsted will take the findings ... into account", "This letter will be published on the
+    # Ofsted website", "I am copying this letter to ...", "The inspectors were ...", "This was the third monitoring visit"
+    r"will take the findings|published on the ofsted website|copying this letter|the inspectors were|"
+    r"(?:was|is) the (?:first|second|third|fourth|fifth|sixth|seventh|eighth|\w+th) monitoring visit)\b", re.I)
+# what a "What did the visit look at?" question asks for: the visit's scope, in the words of its scope statement
+SCOPE = re.compile(r"\b(?:inspectors|the visit|this visit|the inspection|the inspectors|we) (?:looked at|reviewed|"
+                   r"considered|evaluated|focused on|examined|sampled|assessed)\b", re.I)
+SCOPE_QUESTION = re.compile(r"^\s*what (?:did|does|do|will|would) (?:[\w’']+\s+){0,8}?(?:look at|focus on|review|"
+                            r"consider|cover|examine|evaluate)\b", re.I)
 TERMINAL = re.compile(r"[.!?][\"'”’)]*$")
 
 NAMES = (
@@ -137,6 +146,8 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
     inspection itself, a title or table line with nothing of what is asked, a sign-off or address block
     not asked for. Such sentences are never chosen over a finding."""
     f = cand.features
+    if wants_block == "scope" and SCOPE.search(cand.text):
+        return False  # "What did the visit look at?": its scope statement is the answer
     if cand.block in ("sign_off", "address"):
         return not (answer_type == "who" and wants_block == cand.block)
     if f.get("salutation") or f.get("sign_off") or is_boilerplate(cand.text):

@@ -65,3 +65,26 @@ def test_the_judgement_of_the_area_asked_leads_the_answer(service, question, lin
     assert line in answer.citations[0].quote
     assert answer.text.startswith(grade)
 
+
+
+def test_a_letters_template_is_no_finding_and_a_scope_question_wants_its_scope():
+    from answering.features import META, SCOPE, SCOPE_QUESTION
+
+    for template in ("Ofsted will take the findings from this monitoring visit into account when planning your next "
+                     "inspection.", "The inspectors were Jo Vane and Sam Reed, Her Majesty's Inspectors.",
+                     "This was the third monitoring visit since the local authority was judged inadequate."):
+        assert META.search(template), template
+    assert SCOPE_QUESTION.search("What did the third monitoring visit to Oakvale look at?")
+    assert not SCOPE_QUESTION.search("What did inspectors find about assessments?")
+    assert SCOPE.search("Inspectors reviewed the progress made in the local authority's services for care leavers.")
+
+
+def test_a_scope_statement_stands_whatever_its_score():
+    from answering.abstention import AbstentionPolicy
+    from tests.answering.test_constraints import _best
+
+    best = _best("Inspectors reviewed the progress made in services for care leavers.")
+    best[0].score = 0.1
+    policy = AbstentionPolicy(threshold=0.35)
+    assert policy.decide("What did the visit look at?", best, [], ["visit"]).startswith("best evidence scores")
+    assert policy.decide("What did the visit look at?", best, [], ["visit"], shaped=True) == ""
