@@ -158,10 +158,10 @@ class AbstentionPolicy:
         return ""
 
     def person_unnamed(self, question: str, best: list[Candidate], is_body=lambda name: False) -> str:
-        """Why to decline a question asking who ("Who chairs the corporate parenting board?") when none of the
-        best sentences names a person, with the role asked about (a chair, an inspector, a director) where it
-        names one ("" when one does, or the question is not of that kind)."""
-        if not WHO_PERSON.match(question):
+        """Why to decline a question asking who holds a post ("Who chairs Oakvale's corporate parenting board?")
+        when none of the best sentences names a person, with the role asked about (a chair, an inspector, a
+        director) where it names one ("" when one does, or the question is not of that kind)."""
+        if not WHO_HOLDER.match(question):
             return ""
         roles = [pattern for pattern in ROLE_IN_QUESTION.values() if pattern.search(question)]
         for c in best[:2 * self.window]:
@@ -181,10 +181,11 @@ class AbstentionPolicy:
         return f"no document is of {' or '.join(years)}, and none of the best evidence speaks of it"
 
 
-# "Who chairs the board?", "Who was the lead inspector?": a person is asked for; "Who works in the team?", "Who is
-# involved?" may be answered by roles
-WHO_PERSON = re.compile(r"^\s*who(?:m)?\b(?!\s+(?:works?|worked|is involved|are involved|was involved|were involved|"
-                        r"attends?|attended|takes? part|took part|helps?|helped|benefits?|else)\b)", re.I)
+# "Who was the lead inspector?", "Who chairs Oakvale's corporate parenting board?": one holder is asked for, a
+# person; "Who oversees the flow of work?", "Who chairs child protection conferences?" may be answered by a role
+WHO_HOLDER = re.compile(r"^\s*who\s+(?:(?:is|was|were|will be|has been)\s+(?:the|its|their|[\w’']+['’]s)\b|"
+                        r"(?:chairs|chaired|leads|led|heads|headed|runs|ran|signed|wrote)\s+(?:the|its|their|"
+                        r"[\w’']+['’]s)\b)", re.I)
 _CAP = r"[A-ZÀ-Þ][a-zà-ÿ'’-]+"
 CAPITALISED = re.compile(rf"\b{_CAP}(?:\s+(?:[A-Z]\.\s*)?{_CAP}){{1,3}}")
 # capitalised words that are titles, roles, institutions or calendar words, not a person's name
