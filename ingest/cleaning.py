@@ -49,8 +49,11 @@ def _is_bullet_glyph(ch: str) -> bool:
 
 
 def normalise_chars(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(TRANSLATE)
-    return text
+    """Line ends made "\n"; ligatures spelt out, odd spaces made plain, invisible characters dropped; a soft
+    hyphen (U+00AD) at a line end joins the word it split ("assess\u00ad\nments" -> "assessments")."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub("\u00ad[ \t]*\n[ \t]*", "", text)
+    return text.translate(TRANSLATE)
 
 
 _CONTROLS = re.compile(

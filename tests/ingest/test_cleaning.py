@@ -75,3 +75,32 @@ def test_markdown_headings_and_bullets():
 def test_control_characters_removed():
     clean = TextCleaner().run(["Some\x00 text\x07 here.\n\x0cMore text."])
     assert all(ord(ch) >= 32 or ch == "\n" for ch in clean.text)
+
+
+def test_a_soft_hyphen_at_a_line_end_joins_its_word():
+    """Shared field case F04: "assess\u00ad" / "ments" was quoted as "assess ments"."""
+    from ingest.cleaning import normalise_chars
+
+    assert normalise_chars("the quality of assess\u00ad\nments completed") == "the quality of assessments completed"
+    assert normalise_chars("a safe\u00adguarding lead") == "a safeguarding lead"  # mid-line: dropped
+
+
+def test_soft_hyphens_in_real_pdfs_leave_whole_words(tmp_path):
+    """F04 itself, and a second PDF of the same kind drawn here line by line with soft hyphens at line ends."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from tests.paths import FIXTURES
+
+    pdf = tmp_path / "soft-hyphens.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=A4)
+    lines = ["Dear Director", "", "Managers have strength\u00ad", "ened their over\u00ad",
+             "sight of children in need, and supervi\u00ad", "sion is now regular."]
+    for i, line in enumerate(lines):
+        c.drawString(60, 780 - 16 * i, line)
+    c.save()
+    ours = fold_ws(TextCleaner().run(load_file(pdf).pages).text)
+    assert "strengthened their oversight" in ours and "supervision is now regular" in ours, ours
+    shared = fold_ws(TextCleaner().run(load_file(FIXTURES / "field_cases" / "soft-hyphen-letter.pdf").pages).text)
+    assert "the quality of assessments completed in the duty team" in shared
+    assert "\u00ad" not in ours + shared
