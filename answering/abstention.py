@@ -67,12 +67,22 @@ def counted_window(question: str) -> int:
     return 4 if HOW_MANY.search(question) else 1000
 
 
+# what social work counts in the same unit: a caseload of "15 cases" is one of "15 children"; a count of staff
+# may be of "social workers" or "posts"
+_SAME_COUNT_GROUPS = ["case cases caseload caseloads child children family families",
+                      "staff worker workers employee employees post posts"]
+SAME_COUNT = {t: set(tokens(g)) for g in _SAME_COUNT_GROUPS for t in tokens(g)}
+
+
 def counts_thing(text: str, thing: str, window: int = 4) -> bool:
-    """Whether `text` puts a number within `window` words of `thing` (a stemmed head word): "four rapid
-    reviews were carried out", "the number of complaints rose to 41"."""
+    """Whether `text` puts a number within `window` words of `thing` (a stemmed head word) or of a word
+    counted in the same unit (`SAME_COUNT`: cases and children): "four rapid reviews were carried out", "the
+    number of complaints rose to 41", "no more than 10 children" for a count of cases."""
     words = re.findall(r"[\w’'%.,-]+", text)
     stems = [tokens(w) for w in words]
-    at = [i for i, s in enumerate(stems) if thing in s]
+    # (a figure anywhere in a sentence, for "what is the average caseload", must name the thing itself)
+    same = SAME_COUNT.get(thing, {thing}) if window <= 6 else {thing}
+    at = [i for i, s in enumerate(stems) if same & set(s)]
     nums = [i for i, w in enumerate(words)
             if any(QUANTITY_TOKEN.fullmatch(part) for part in w.strip(".,").split("-"))  # "Twenty-three"
             and not re.fullmatch(r"(?:19|20)\d\d", w.strip(".,"))]

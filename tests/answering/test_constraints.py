@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from answering.abstention import FIGURES, counted_thing, counts_thing
+from answering.abstention import FIGURES, counted_thing, counted_window, counts_thing
 from answering.constraints import BodyNames, matching_documents, read_constraints, strict_documents
 from core.records import DocumentMeta, DocumentProfile, Fact
 from ingest.profile import find_bodies
@@ -356,3 +356,13 @@ def test_what_did_it_spend_asks_a_figure():
 ])
 def test_a_closing_when_clause_does_not_type_the_question(question, answer_type):
     assert read_constraints(question, KNOWN).answer_type == answer_type
+
+
+def test_cases_are_counted_in_children():
+    """"How many cases can newly qualified staff hold?" is answered by "no more than 10 children"; an average
+    caseload found anywhere in a sentence must still name the caseload."""
+    thing = counted_thing("How many cases can newly qualified social workers hold?")
+    assert counts_thing("They held no more than 10 children in their first six months.", thing)
+    caseload = counted_thing("What is the average caseload of social workers in Oakvale?")
+    assert not counts_thing("Some 412 children were in care.", caseload, counted_window(
+        "What is the average caseload of social workers in Oakvale?"))
