@@ -173,11 +173,9 @@ class AbstentionPolicy:
         director) where it names one ("" when one does, or the question is not of that kind)."""
         if not WHO_HOLDER.match(question):
             return ""
-        roles = [pattern for pattern in ROLE_IN_QUESTION.values() if pattern.search(question)]
-        for c in best[:2 * self.window]:
-            if names_a_person(c.text, is_body) and (not roles or any(p.search(c.text) for p in roles)):
-                return ""
-        if roles:
+        if any(names_holder(question, c.text, is_body) for c in best[:2 * self.window]):
+            return ""
+        if any(p.search(question) for p in ROLE_IN_QUESTION.values()):
             return "the question asks who holds a role, and none of the best evidence names its holder"
         return "the question asks who, and none of the best evidence names a person"
 
@@ -223,6 +221,12 @@ ROLES = {
     "adviser": r"advis[eo]rs?",
 }
 ROLE_IN_QUESTION = {role: re.compile(rf"(?i)\b(?:{words})\b") for role, words in ROLES.items()}
+
+
+def names_holder(question: str, text: str, is_body=lambda name: False) -> bool:
+    """Whether `text` names a person in the role `question` asks about (any person when it names no role)."""
+    roles = [pattern for pattern in ROLE_IN_QUESTION.values() if pattern.search(question)]
+    return names_a_person(text, is_body) and (not roles or any(p.search(text) for p in roles))
 
 
 def names_a_person(text: str, is_body=lambda name: False) -> bool:

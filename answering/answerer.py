@@ -19,6 +19,7 @@ from retrieval.hybrid import Hit, HybridRetriever, rrf
 
 from .abstention import (
     AbstentionPolicy,
+    names_holder,
     coverage,
     passage_terms,
     question_features,
@@ -230,7 +231,11 @@ class ExtractiveAnswerer:
         if not reason:
             reason = self._unmentioned(question, allowed or [m.doc_id for m in metas], constraints)
         if not reason and constraints.answer_type == "who":
-            reason = self.policy.person_unnamed(question, specific, lambda n: bool(body_names.names(n)))
+            is_body = lambda n: bool(body_names.names(n))  # noqa: E731
+            reason = self.policy.person_unnamed(question, specific, is_body)
+            holder = self._holder(question, constraints, search_filter, is_body) if reason else None
+            if holder is not None:  # the line that names the holder, found by the role's own words
+                specific, reason = [holder] + specific, ""
         if not reason and not change and constraints.years and allowed and not strict & set(allowed):
             # the documents only speak of the year asked about (a figure "for 2031-32" in a later report):
             # then the evidence itself must name it
@@ -322,6 +327,19 @@ class ExtractiveAnswerer:
             if line is not None:
                 return [line] + [c for c in pool if c is not line]
         return pool
+
+    def _holder(self, question: str, constraints, search_filter, is_body) -> Candidate | None:
+        """For "Who was the lead inspector?" when the best evidence names nobody in that role: the first sentence,
+        in the passages BM25 finds for the question's own words within the documents it may draw on, that names
+        a person in the role ("Lead inspector: Jo Vane HMI" stands in a report's head, far from any finding)."""
+        hits = self.retriever.run(question, k=10, search_filter=search_filter, dense_side=False)  # role words kept
+        for rank, hit in enumerate(hits, start=1):
+            for cand in candidates_from([hit.chunk], min_words=2):
+                if names_holder(question, cand.text, is_body) and not about_other_bodies(
+                        self._library.body_names.names(cand.text), constraints.bodies):
+                    cand.rank, cand.score = rank, self.policy.threshold
+                    return cand
+        return None
 
     def _layout_passages(self, top: list, constraints, question: str, documents: int = 2) -> list:
         """Who signed a letter stands at its end, whom it is addressed to at its start: for such a question

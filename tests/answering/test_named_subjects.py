@@ -61,3 +61,28 @@ def test_a_sentence_about_another_council_is_not_evidence_for_the_one_asked_abou
     assert "Westhill" in " ".join(c.quote for c in service.ask("How many newly qualified social workers did "
                                                                   "Westhill recruit?").citations)
     assert not any("Westhill" in c.quote for c in answer.citations), [c.quote for c in answer.citations]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, default_embedder):
+    from core.settings import Settings
+    from inspection_qa.service import QAService
+
+    svc = QAService(Settings(data_dir=tmp_path_factory.mktemp("holders") / "data"), embedder=default_embedder)
+    assert not svc.ingest([FIXTURES / "holders"]).failures
+    return svc
+
+
+@pytest.mark.slow
+def test_the_holder_of_a_post_is_found_by_the_posts_own_words(report):
+    """"Lead inspector: X" stands in a report's head, far from the findings the question's words resemble."""
+    answer = report.ask("Who was the lead inspector for the Quarrydale inspection in 2031?")
+    assert not answer.abstained, answer.reason
+    assert "Marisol Penhaligon" in answer.citations[0].quote
+
+
+@pytest.mark.slow
+def test_a_post_whose_holder_no_document_names_is_declined(report):
+    answer = report.ask("Who was the independent chair of Quarrydale's improvement board?")
+    assert answer.abstained, [c.quote for c in answer.citations]
+    assert "holder" in answer.reason
