@@ -11,7 +11,7 @@ from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import DocumentMeta, PageSpan
 from core.text import tokens
 
-from .abstention import FIGURES, counted_thing, figure_kind
+from .abstention import FIGURES, NOT_NAME_WORDS, counted_thing, figure_kind
 from .scoring import Candidate
 from .types import Citation
 
@@ -86,6 +86,8 @@ def lead_value(text: str, answer_type: str, question: str = "") -> str:
     if answer_type == "when":
         found = [m for m in found if not re.search(r"\bAct(?: of)?\s*$", text[:m.start()])]
         found = sorted(found, key=lambda m: not re.search(r"[A-Za-z]", m.group(0)))  # a bare year last
+    if answer_type == "who":  # "The Assistant Director said ..." names a post, not a person
+        found = [m for m in found if sum(w.lower() not in NOT_NAME_WORDS for w in m.group(0).split()) >= 2]
     if answer_type == "judgement":  # "... since the inspection in 2031, when they were judged inadequate, and
         # they now require improvement": the grade of an earlier inspection is not the one stated
         found = [m for m in found if not EARLIER_GRADE.search(text[:m.start()])] or found

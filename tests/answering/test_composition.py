@@ -79,3 +79,11 @@ def test_a_quote_stating_the_share_asked_for_leads():
     question = "What proportion of social workers were agency staff?"
     assert [c.text for c in leads_with_asked_figure(chosen, question)] == [chosen[1].text, chosen[0].text]
     assert leads_with_asked_figure(chosen, "How many social workers left?") == chosen  # no kind of figure asked
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The Assistant Director, Children's Social Care, presented the report.", ""),  # a post, not a person
+    ("Joanna Vane, Executive Director of Children's Services, said the council was proud.", "Joanna Vane"),
+])
+def test_a_who_answer_leads_with_a_person(text, expected):
+    assert lead_value(text, "who") == expected
