@@ -502,23 +502,23 @@ class ExtractiveAnswerer:
         return chosen
 
     def _widen(self, members: list[Candidate]) -> list[Candidate]:
-        """Quote a short passage (a bullet, say) whole: its other sentence is often the answer's half; a
-        sentence that opens a quotation runs on to its close (layout.to_closing_quote)."""
+        """Quote a short passage (a bullet, say) whole: its other sentence is often the answer's half; else a
+        sentence runs on to the close of a quotation it opens and to the specifics that follow a topic
+        sentence (layout.to_closing_quote, layout.with_elaboration)."""
         out: list[Candidate] = []
         limit = self.settings.quote_passage_chars
         for cand in members:
             chunk = cand.chunk
             first, last = chunk.sentences[0], chunk.sentences[-1]
+            span = cand.span
             if len(chunk.sentences) > 1 and last.end - first.start <= limit and not cand.block \
                     and "\n\n" not in chunk.text[first.start - chunk.start: last.end - chunk.start]:
-                text = chunk.text[first.start - chunk.start: last.end - chunk.start]
-                cand = Candidate(chunk, Span(first.start, last.end), cand.rank, text, cand.dense, cand.lexical,
-                                 cand.prior, cand.context, cand.score)
+                span = Span(first.start, last.end)
             elif not cand.block:
-                whole = to_closing_quote(chunk, with_elaboration(chunk, to_closing_quote(chunk, cand.span)))
-                if whole != cand.span:
-                    cand = Candidate(chunk, whole, cand.rank, chunk.text[whole.start - chunk.start: whole.end - chunk.start],
-                                     cand.dense, cand.lexical, cand.prior, cand.context, cand.score)
+                span = to_closing_quote(chunk, with_elaboration(chunk, to_closing_quote(chunk, cand.span)))
+            if span != cand.span:
+                cand = Candidate(chunk, span, cand.rank, chunk.text[span.start - chunk.start: span.end - chunk.start],
+                                 cand.dense, cand.lexical, cand.prior, cand.context, cand.score)
             if any(o.chunk.doc_id == cand.chunk.doc_id and o.span.start <= cand.span.start and cand.span.end <= o.span.end
                    for o in out):
                 continue  # already inside a quote taken before it

@@ -71,6 +71,12 @@ QUANTITY_NOUNS = frozenset(tokens("percentage proportion number share amount fig
 WHICH_WHAT = re.compile(r"^\s*(?:which|what)\s+(?:kind|type|sort)?\s*(?:of\s+)?(.*)$", re.I)
 
 
+# words that name what kind of thing is asked for without naming one a document would use: "Which organisations
+# are the partners?" is answered by "the council, the police and the health board"
+KINDS_OF_THING = frozenset(tokens("organisation organisations body bodies agency agencies group groups people person "
+                                  "one ones thing things kind kinds type types area areas part parts"))
+
+
 def answer_type_terms(question: str) -> list[str]:
     """The noun phrase a 'which/what X ...' question asks for: 'Which charity criticised' -> charity."""
     m = WHICH_WHAT.match(question)
@@ -87,11 +93,6 @@ def answer_type_terms(question: str) -> list[str]:
     return [t for t in tokens(" ".join(words)) if t not in GENERIC_TERMS and t not in QUANTITY_NOUNS
             and t not in KINDS_OF_THING]
 
-
-# words that name what kind of thing is asked for without naming one a document would use: "Which organisations
-# are the partners?" is answered by "the council, the police and the health board"
-KINDS_OF_THING = frozenset(tokens("organisation organisations body bodies agency agencies group groups people person "
-                                  "one ones thing things kind kinds type types area areas part parts"))
 
 CHANGE_WORDS = re.compile(
     r"\b(how (?:has|have|did|does|do) |has |have |changed?|changes|changing|improved?|improving|progress(?:ed)?|"

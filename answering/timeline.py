@@ -20,15 +20,15 @@ def _earlier(a: str, b: str) -> bool:
 def relative_documents(doc_ids: list[str], profiles: dict, pivots: tuple[str, ...], relative: str) -> list[str]:
     """Of `doc_ids`, those whose events fall in a month before (`relative` "before") the earliest of the
     documents `pivots`, or after ("after") the latest, nearest to them first; undated documents are left out."""
-    dates = [when_of(p, profiles) for p in pivots if when_of(p, profiles) != "9999"]
+    when = {d: when_of(d, profiles) for d in [*doc_ids, *pivots]}
+    dates = [when[p] for p in pivots if when[p] != "9999"]
     if not dates:
         return []
     if relative == "before":
-        keep = [d for d in doc_ids if d not in pivots and _earlier(when_of(d, profiles), min(dates))]
-        return sorted(keep, key=lambda d: when_of(d, profiles), reverse=True)
-    keep = [d for d in doc_ids if d not in pivots and when_of(d, profiles) != "9999"
-            and _earlier(max(dates), when_of(d, profiles))]
-    return sorted(keep, key=lambda d: when_of(d, profiles))
+        keep = [d for d in doc_ids if d not in pivots and _earlier(when[d], min(dates))]
+        return sorted(keep, key=when.get, reverse=True)
+    keep = [d for d in doc_ids if d not in pivots and when[d] != "9999" and _earlier(max(dates), when[d])]
+    return sorted(keep, key=when.get)
 
 
 def endpoint_documents(hits: list, profiles: dict, documents: int = 3) -> list[str]:

@@ -222,9 +222,18 @@ REPORTED_AREA = re.compile(r"\b(?:had|given|since|noted|reminded|said|that|which
 NOT_AN_AREA = re.compile(r"\b(?:scale|following|are made|is made|grades? (?:are|is)|means?)\b", re.I)
 
 
+def _grade(raw: str) -> str:
+    """A grade as the scale spells it: "require improvement", "needs improvement" -> "requires improvement"."""
+    return re.sub(r"^(?:requires?|needs?) ", "requires ", raw.lower())
+
+
+def _stated(found: dict[str, Judgement], area: str, grade: str, start: int, end: int) -> None:
+    """Keep the first statement of an area's judgement (the area capitalised as a heading)."""
+    found.setdefault(area.lower(), Judgement(area[:1].upper() + area[1:], _grade(grade), start, end))
+
+
 def _add_overall(found: dict[str, Judgement], m: re.Match) -> None:
-    grade = re.sub(r"^(?:requires?|needs?) ", "requires ", m.group("grade").lower())
-    found.setdefault("overall effectiveness", Judgement("Overall effectiveness", grade, m.start(), m.end("grade")))
+    _stated(found, "Overall effectiveness", m.group("grade"), m.start(), m.end("grade"))
 
 
 def find_judgements(text: str) -> list[Judgement]:
@@ -241,12 +250,9 @@ def find_judgements(text: str) -> list[Judgement]:
     if overall and in_prose(overall[0]):
         _add_overall(found, overall[0])
     for m in JUDGEMENT_GRADED.finditer(text):  # the framework's own words first
-        area = m.group("area").strip()
-        grade = re.sub(r"^requires? ", "requires ", m.group("grade").lower())
-        found.setdefault(area.lower(), Judgement(area[:1].upper() + area[1:], grade, m.start(), m.end("grade")))
+        _stated(found, m.group("area").strip(), m.group("grade"), m.start(), m.end("grade"))
     for m in JUDGEMENT_OF.finditer(text):
-        area = m.group("area").strip()
-        found.setdefault(area.lower(), Judgement(area[:1].upper() + area[1:], m.group(1).lower(), m.start(), m.end()))
+        _stated(found, m.group("area").strip(), m.group(1), m.start(), m.end())
     # a line that states its judgement ("Care leavers: good") before a table row that only sets it beside the area
     lines = sorted([*JUDGEMENT_LINE.finditer(text), *JUDGEMENT_CELL.finditer(text)],
                    key=lambda m: (":" not in text[m.end("area"):m.start("grade")], m.start()))
