@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from core.text import tokens
 
-from .constraints import topic_words
+from .constraints import WHICH_POST, topic_words
 from .question_analysis import answer_type_terms, query_terms
 from .scoring import Candidate, has_date, has_quantity
 
@@ -171,7 +171,7 @@ class AbstentionPolicy:
         """Why to decline a question asking who holds a post ("Who chairs Oakvale's corporate parenting board?")
         when none of the best sentences names a person, with the role asked about (a chair, an inspector, a
         director) where it names one ("" when one does, or the question is not of that kind)."""
-        if not WHO_HOLDER.match(question):
+        if not (WHO_HOLDER.match(question) or WHICH_POST.match(question)):
             return ""
         if any(names_holder(question, c.text, is_body) for c in best[:2 * self.window]):
             return ""
@@ -219,6 +219,7 @@ ROLES = {
     "mayor": r"mayor",
     "commissioner": r"commissioners?",
     "adviser": r"advis[eo]rs?",
+    "member of parliament": r"mps?|member of parliament",
 }
 ROLE_IN_QUESTION = {role: re.compile(rf"(?i)\b(?:{words})\b") for role, words in ROLES.items()}
 

@@ -518,10 +518,18 @@ class ExtractiveAnswerer:
                 span = to_closing_quote(chunk, with_elaboration(chunk, to_closing_quote(chunk, cand.span)))
             if span != cand.span:
                 cand = Candidate(chunk, span, cand.rank, chunk.text[span.start - chunk.start: span.end - chunk.start],
-                                 cand.dense, cand.lexical, cand.prior, cand.context, cand.score)
+                                 dense=cand.dense, lexical=cand.lexical, prior=cand.prior, context=cand.context,
+                                 question_dense=cand.question_dense, score=cand.score, focus=cand.focus or cand.span)
             if any(o.chunk.doc_id == cand.chunk.doc_id and o.span.start <= cand.span.start and cand.span.end <= o.span.end
                    for o in out):
                 continue  # already inside a quote taken before it
+            inner = next((i for i, o in enumerate(out) if o.chunk.doc_id == cand.chunk.doc_id
+                          and cand.span.start <= o.span.start and o.span.end <= cand.span.end), None)
+            if inner is not None:  # widened, it holds a quote taken before it: one quote in the earlier's place,
+                # whose sentence stays the one the answer's lead is read from
+                cand.focus = out[inner].focus or out[inner].span
+                out[inner] = cand
+                continue
             out.append(cand)
         return out
 

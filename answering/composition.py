@@ -187,7 +187,8 @@ def write_answer(
         citations.append(_citation(cand, marker, pages_of))
         tag = source_tag(cand, meta_of(cand.chunk.doc_id))
         if i == 0:
-            value = lead_value(cand.text, answer_type, question)
+            # the value is read from the sentence the ranker chose, then from the quote around it
+            value = lead_value(cand.focus_text, answer_type, question) or lead_value(cand.text, answer_type, question)
             head = f"{value[:1].upper()}{value[1:]}: " if value and fold_words(value) != fold_words(cand.text) else ""
             lines.append(f"{head}{quoted(cand.text)} [{marker}] ({tag})")
         else:

@@ -36,8 +36,8 @@ ANSWER_TYPES = [
                              r"\b(?:did|does|do)\s+(?:[\w’']+\s+){0,3}judge\b|"
                              r"\bwas (?:it|the \w+) (?:outstanding|good|inadequate)\b|"
                              r"\b(?:did|does|do|would)\s+(?:[\w’']+\s+){0,3}rate\b", re.I)),
-    ("who", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:signed|addressed to|written to|sent to|led by|name of the)\b"
-                       r"|^\s*which (?:inspectors?|person|officer|director|councillor|member)\b", re.I)),
+    ("who", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:signed|addressed to|written to|sent to|led by|name of the)\b",
+                       re.I)),
     ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b|by when\b)|"
                         r"\b(?:what dates?|which dates?|how long ago)\b", re.I)),
     ("how_many", re.compile(r"\bwhat (?:did|does|do|will|would) (?:[\w’']+ ){0,5}?(?:spend|pay|cost)\b|"
@@ -55,9 +55,19 @@ EVENT_YEAR = re.compile(rf"(?i)\b(?:19|20)\d\d(?:[-/]\d\d)?\s+(?:\w+\s+)?{_EVENT
                         rf"\b{_EVENT}\s+(?:[\w’']+\s+){{0,3}}?(?:in|of|during)\s+(?:\w+\s+)?(?:19|20)\d\d\b")
 SUBORDINATE = re.compile(r"^\s*(?:when|after|before|once|while|since|if)\b[^?,]{3,120},\s*(?=(?:did|does|do|was|were|is|"
                          r"are|has|have|had|what|which|how|who|why|where|could|would|can)\b)", re.I)
+# "Which MP did the paper quote after Oakvale was rated inadequate?" asks for a person, whatever follows
+WHICH_POST = re.compile(r"^\s*(?:which|what)\s+"
+                       r"(?:(?!(?:did|does|do|was|were|is|are|has|have|had|will|would|the|a|an|"
+                       r"proportion|share|number|percentage|kind|type|role)\b)"
+                       # at most two words before the post: a name or an adjective, not a verb ("What worried ...")
+                       r"(?:(?-i:[A-Z])[\w’'-]*|(?-i:[a-z-]+)(?<!ed)(?<!s))\s+){0,2}?"
+                       r"(?:person|people|officers?|inspectors?|directors?|councillors?|members? of|mps?|ministers?|"
+                       r"chair(?:man|woman|person)?|leaders?|commissioners?|advis[eo]rs?|mayors?|spokes\w+|"
+                       r"chief executives?|social workers? (?:was|were) named)\b", re.I)
 OPENING_TYPES = [  # the question's first word decides before any keyword inside it
     ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b)", re.I)),
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
+    ("who", WHICH_POST),
     ("how_many", re.compile(r"^\s*how (?:many|much)\b", re.I)),
 ]
 

@@ -20,6 +20,14 @@ SIGN_OFF = re.compile(r"^\s*(?:Yours (?:sincerely|faithfully)|Kind regards|Best 
 SALUTATION = re.compile(r"^\s*Dear\b")
 COPY_LINE = re.compile(r"^\s*(?:Copy|Copies|cc|Enc|Encl)\b", re.I)
 ROLE = re.compile(r"\b(?:Inspector|Director|Chief|Head|Manager|Officer|Executive|Chair|Lead|Commissioner|HMI)\b")
+# a signature with no closing phrase: a line that is a person's name ("Dr Ada Brook", "Ada K. Brook") and under it
+# a line that is their post ("Independent Scrutineer", "Chair, Oakvale Safeguarding Partnership")
+NAME_LINE = re.compile(r"^\s*(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame)\.?\s+)?"
+                       r"[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'’]*(?:-[A-Z][a-z'’]+)?){1,2}\s*$")
+POST_LINE = re.compile(r"^\s*(?:[A-Z][\w'’&-]*|of|for|and|the|to)(?:[ ,]+(?:[A-Z][\w'’&()-]*|of|for|and|the|to))*\s*$")
+POST_WORD = re.compile(r"\b(?:Inspector|Director|Chief|Head|Manager|Officer|Executive|Chair\w*|Lead|Commissioner|HMI|"
+                       r"Scrutineer|Advis[eo]r|Member|Councillor|Leader|Principal|Secretary|President|Partner|"
+                       r"Coordinator|Co-ordinator|Mayor|Minister|Editor|Correspondent|Reporter|Worker|Consultant)\b")
 SHORT = 14  # words: a line of an address or a signature
 
 
@@ -28,11 +36,18 @@ def _words(chunk: Chunk, span: Span) -> int:
 
 
 def merged_blocks(chunk: Chunk) -> list[tuple[Span, str]]:
-    """(span, "sign_off" | "address") for each run of short lines that makes a signature or an address."""
+    """(span, kind) for each run of short lines that makes a signature ("sign_off": "Yours sincerely", a name,
+    a post), an address ("address": the lines above "Dear ...") or a name over its post ("signature": a
+    report's foreword signed "Dr Ada Brook" / "Independent Scrutineer", which a who-question may ask for)."""
     out = []
     sents = list(chunk.sentences)
     for i, span in enumerate(sents):
         text = chunk.text[span.start - chunk.start: span.end - chunk.start]
+        if i + 1 < len(sents) and NAME_LINE.match(text) and not POST_WORD.search(text) and (
+                i == 0 or not SIGN_OFF.match(chunk.text[sents[i - 1].start - chunk.start: sents[i - 1].end - chunk.start])):
+            post = chunk.text[sents[i + 1].start - chunk.start: sents[i + 1].end - chunk.start]
+            if _words(chunk, sents[i + 1]) <= SHORT // 2 + 2 and POST_LINE.match(post) and POST_WORD.search(post):
+                out.append((Span(span.start, sents[i + 1].end), "signature"))
         if SIGN_OFF.match(text):
             j = i
             while j + 1 < len(sents) and j - i < 3 and _words(chunk, sents[j + 1]) <= SHORT:

@@ -33,6 +33,15 @@ class Candidate:
     features: dict = field(default_factory=dict, repr=False, compare=False)
     block: str = ""  # "sign_off"/"address": a merged run of short lines; "profile": a line a profile fact came from
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # pooled from its passage
+    # a quote widened around the sentence the ranker chose (answerer._widen): that sentence's span
+    focus: Span | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def focus_text(self) -> str:
+        """The chosen sentence's text within a widened quote (the whole text when not widened)."""
+        if self.focus is None:
+            return self.text
+        return self.chunk.text[self.focus.start - self.chunk.start: self.focus.end - self.chunk.start]
 
     @functools.cached_property
     def folded(self) -> str:

@@ -23,6 +23,11 @@ KNOWN = ["Oakvale", "Brindle Heath", "Wexley"]
     ("Did inspectors find drift in plans?", "yes_no"),
     ("When children ran away and came back, did someone talk to them about why?", "yes_no"),
     ("When did inspectors visit, and what did they find?", "when"),
+    ("Which MP did the paper quote after Oakvale was rated inadequate?", "who"),  # a post asked for, whatever follows
+    ("Which local councillor asked about agency staff?", "who"),
+    ("What worried inspectors about supervision in 2031?", "what"),  # a verb before the post: not asked for
+    ("What did the director say about caseloads?", "what"),
+    ("What proportion of leaders were new?", "how_many"),
 ])
 def test_the_opening_word_decides_the_answer_type_before_words_inside(question, expected):
     assert read_constraints(question, KNOWN).answer_type == expected
@@ -172,6 +177,8 @@ def test_names_a_person(text, named):
     ("Who oversees the flow of work from the front door?", ["Managers oversee the flow of work."], False),  # a role
     ("Who chairs child protection conferences?", ["Conferences are chaired by reviewing officers."], False),
     ("Who works in the Bright Start team?", ["Social workers and youth workers work in the team."], False),
+    ("Which MP did the paper quote?", ["Councillor Jane Smith said the council was proud."], True),
+    ("Which MP did the paper quote?", ["Oakvale South MP Ada Brook said she would meet ministers."], False),
 ])
 def test_a_who_question_needs_a_person_in_the_role_it_asks_about(question, texts, declined):
     from answering.abstention import AbstentionPolicy

@@ -3,7 +3,7 @@ that runs over two sentences."""
 
 from __future__ import annotations
 
-from answering.layout import sentence_at, to_closing_quote, with_elaboration
+from answering.layout import merged_blocks, sentence_at, to_closing_quote, with_elaboration
 from core.records import Chunk, Span
 
 
@@ -80,3 +80,38 @@ def test_a_speaker_is_quoted_with_the_words_the_sentence_introduces():
     chunk = _chunk(text, _spans(text, parts))
     whole = with_elaboration(chunk, chunk.sentences[0])
     assert chunk.text[whole.start - chunk.start: whole.end - chunk.start] == text[:text.index("\n\nThe council")]
+
+
+def test_a_name_over_its_post_is_one_signature():
+    text = ("My assessment is set out in Section 6.\n\nDr Ada Brook\nIndependent Scrutineer\nOctober 2031\n\n"
+            "Executive Summary\nKey Findings\n")
+    parts = ["My assessment is set out in Section 6.", "Dr Ada Brook", "Independent Scrutineer", "October 2031",
+             "Executive Summary", "Key Findings"]
+    chunk = _chunk(text, _spans(text, parts))
+    blocks = [(chunk.text[s.start - chunk.start: s.end - chunk.start], kind) for s, kind in merged_blocks(chunk)]
+    assert blocks == [("Dr Ada Brook\nIndependent Scrutineer", "signature")]  # a heading over a heading is not one
+
+
+def test_a_widened_quote_holding_an_earlier_quote_takes_its_place_and_keeps_its_lead():
+    """A short topic sentence widened to the next sentence holds the quote chosen before it: one quote, in
+    the earlier's place, and the answer's figure is still read from the sentence the ranker chose."""
+    from types import SimpleNamespace
+
+    from answering.answerer import ExtractiveAnswerer
+    from answering.composition import lead_value
+    from answering.scoring import Candidate
+
+    text = ("Sixty per cent of plans were reviewed on time. The number of children waiting for a review of their "
+            "plan has fallen to nine. Members asked about supervision. Supervision takes place every four weeks.")
+    parts = ["Sixty per cent of plans were reviewed on time.",
+             "The number of children waiting for a review of their plan has fallen to nine.",
+             "Members asked about supervision.", "Supervision takes place every four weeks."]
+    chunk = _chunk(text, _spans(text, parts))
+    s = chunk.sentences
+    fake = SimpleNamespace(settings=SimpleNamespace(quote_passage_chars=0))
+    chosen = [Candidate(chunk, s[3], 1, parts[3]), Candidate(chunk, s[2], 1, parts[2]),
+              Candidate(chunk, s[1], 1, parts[1])]
+    out = ExtractiveAnswerer._widen(fake, chosen)
+    assert [c.text for c in out] == [parts[2] + " " + parts[3], parts[1]]  # no sentence quoted twice
+    assert out[0].focus_text == parts[3]
+    assert lead_value(out[1].focus_text, "how_many") == "nine"
