@@ -327,11 +327,16 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
         numbered = [m for m in visits if profiles[m.doc_id].visit_number
                     and profiles[m.doc_id].visit_number.value == str(c.visit_number)]
         if not numbered:
-            # no document says its number: count the visits of the body in date order
+            # minutes or news that report the visit by its number ("Ofsted's second monitoring visit")
+            speaking = [m.doc_id for m in docs if text_of is not None
+                        and _speaks_of_nth_visit(text_of(m.doc_id) or "", c.visit_number, c.kinds)]
+            # no visit says its number: count the visits of the body in date order; when some do ("the first",
+            # "the third"), a visit missing between them is not the next one in the library
             ordered = sorted(visits, key=lambda m: (profiles[m.doc_id].event_dates() or [m.date or ""])[0])
-            if c.bodies and 0 < c.visit_number <= len(ordered):
-                return [ordered[c.visit_number - 1].doc_id], ""
-            return [], "visit"
+            if c.bodies and 0 < c.visit_number <= len(ordered) and not any(profiles[m.doc_id].visit_number
+                                                                          for m in visits):
+                return list(dict.fromkeys([ordered[c.visit_number - 1].doc_id, *speaking])), ""
+            return (speaking, "") if speaking else ([], "visit")
         return [m.doc_id for m in numbered], ""
     if c.kinds:
         kinded = [m for m in docs if m.source_kind in c.kinds]
@@ -342,6 +347,13 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
             if not any(_speaks_of_visit(text_of(m.doc_id) or "", c.kinds) for m in docs):
                 return [], "kind"
     return [m.doc_id for m in docs], ""
+
+
+def _speaks_of_nth_visit(text: str, number: int, kinds: tuple[str, ...]) -> bool:
+    """Whether `text` names the visit by its number: "the second monitoring visit", "SECOND MONITORING VISIT"."""
+    ordinals = "|".join(k for k, v in ORDINALS.items() if v == number)
+    said = "|".join(VISIT_KINDS[k] for k in kinds if k in VISIT_KINDS) or "|".join(VISIT_KINDS.values())
+    return bool(re.search(rf"(?i)\b(?:{ordinals})\s+(?:ofsted\s+)?(?:{said})\b", text))
 
 
 def _speaks_of_visit(text: str, kinds: tuple[str, ...]) -> bool:

@@ -152,6 +152,28 @@ def test_a_visit_no_document_of_the_body_is_or_speaks_of_is_declined():
         assert matching_documents(metas, profiles, c, text_of=texts.get) == (["r", "m"], ""), held
 
 
+def test_a_numbered_visit_the_library_lacks_is_read_from_documents_that_report_it():
+    """The first and third monitoring visits' letters are in the library, the second only in minutes that
+    report it: the third letter is not "the second" by date order, and the minutes answer."""
+    from dataclasses import replace
+
+    metas, profiles = _library(("v1", "monitoring_visit", "Oakvale", "2031-03-01"),
+                               ("v3", "monitoring_visit", "Oakvale", "2032-02-01"),
+                               ("m", "council_minutes", "Oakvale", "2031-09-01"))
+    profiles["v1"] = replace(profiles["v1"], visit_number=Fact("1", 0, 5))
+    profiles["v3"] = replace(profiles["v3"], visit_number=Fact("3", 0, 5))
+    texts = {"v1": "This was the first monitoring visit.", "v3": "This was the third monitoring visit.",
+             "m": "3. OFSTED SECOND MONITORING VISIT - JULY 2031"}
+    c = read_constraints("What did Ofsted find at Oakvale's second monitoring visit?", KNOWN)
+    assert matching_documents(metas, profiles, c, text_of=texts.get) == (["m"], "")
+    texts["m"] = "Minutes of the panel."
+    assert matching_documents(metas, profiles, c, text_of=texts.get) == ([], "visit")
+    # no visit states its number: the second by date is the second
+    profiles["v1"] = replace(profiles["v1"], visit_number=None)
+    profiles["v3"] = replace(profiles["v3"], visit_number=None)
+    assert matching_documents(metas, profiles, c, text_of=texts.get) == (["v3"], "")
+
+
 @pytest.mark.parametrize("text, named", [
     ("Yours sincerely Margaret Ollerton Her Majesty's Inspector", True),
     ("PRESENT: Councillor Patricia Hume (Chair)", True),
