@@ -256,10 +256,10 @@ def _in_period(profile: DocumentProfile, c: Constraints, loose: bool = False) ->
     `loose`, also by the years it mentions (for an inspection or visit named by its year, the years of the
     inspections and visits it speaks of)."""
     own = profile.years()
-    if c.inspection_event and c.years and not profile.reported and profile.kind in RECORD_KINDS:
-        # "the 2031 inspection": minutes of 2031 that report no inspection (one "expected during 2031") are not
-        # of it; an inspection's own report or letter, or news of it, is
-        own = set()
+    if c.inspection_event and c.years and profile.kind in RECORD_KINDS:
+        # "the 2031 inspection": minutes of 2031 that report no inspection of 2031 (one "expected during 2031",
+        # or only one of an earlier year) are not of it; an inspection's own report or letter, or news of it, is
+        own = {f.value[:4] for f in profile.reported}
     mentioned = {d[:4] for d in profile.mentioned_events} if c.event_period else set(profile.mentioned_years)
     years = own | (mentioned if loose else set())
     if c.years and not years & set(c.years):
@@ -294,6 +294,10 @@ def matching_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentPr
     found, failed = _matching(metas, profiles, c, loose_bodies=False, mentions=mentions, text_of=text_of)
     if failed and c.bodies:  # a document about another council that speaks of this one in passing
         loose, still = _matching(metas, profiles, c, loose_bodies=True, mentions=mentions, text_of=text_of)
+        if not still and c.inspection_event and text_of is not None:
+            # of an inspection or visit, only where it speaks of one near the body's name
+            loose = [d for d in loose if _near_inspection(text_of(d) or "", c.bodies)]
+            still = "" if loose else failed
         if not still:
             return loose, ""
     return found, failed
@@ -347,6 +351,16 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
             if not any(_speaks_of_visit(text_of(m.doc_id) or "", c.kinds) for m in docs):
                 return [], "kind"
     return [m.doc_id for m in docs], ""
+
+
+def _near_inspection(text: str, bodies: tuple[str, ...], window: int = 200) -> bool:
+    """Whether `text` speaks of an inspection or visit within `window` characters of one of `bodies`."""
+    for body in bodies:
+        for m in re.finditer(rf"(?i)\b{re.escape(body)}\b", text):
+            near = text[max(0, m.start() - window): m.end() + window]
+            if re.search(r"(?i)\b(?:inspect\w*|re-inspect\w*|visit(?:s|ed)?|ofsted)\b", near):
+                return True
+    return False
 
 
 def _speaks_of_nth_visit(text: str, number: int, kinds: tuple[str, ...]) -> bool:

@@ -152,6 +152,29 @@ def test_a_visit_no_document_of_the_body_is_or_speaks_of_is_declined():
         assert matching_documents(metas, profiles, c, text_of=texts.get) == (["r", "m"], ""), held
 
 
+def test_an_inspection_named_by_its_year_is_not_in_minutes_of_that_year_reporting_another():
+    """Minutes of 2031 that report only a 2030 visit, and expect an inspection "during 2031", are not of "the
+    2031 inspection"; minutes that report one in 2031 are."""
+    from dataclasses import replace
+
+    metas, profiles = _library(("m", "council_minutes", "Oakvale", "2031-01-17"))
+    profiles["m"] = replace(profiles["m"], reported=(Fact("2030-12", 0, 5),))
+    c = read_constraints("What did Ofsted's 2031 inspection of Oakvale conclude?", KNOWN)
+    assert c.inspection_event
+    assert matching_documents(metas, profiles, c)[0] == []
+    profiles["m"] = replace(profiles["m"], reported=(Fact("2031-01", 0, 5),))
+    assert matching_documents(metas, profiles, c) == (["m"], "")
+
+
+def test_a_neighbours_document_answers_for_an_inspection_only_where_it_speaks_of_one_by_the_name():
+    metas, profiles = _library(("n", "news", "Wexley", "2031-10-03"))
+    texts = {"n": "The trust's night service with neighbouring Oakvale has taken 3,100 calls."}
+    c = read_constraints("What did Ofsted's 2031 inspection of Oakvale conclude?", KNOWN)
+    assert matching_documents(metas, profiles, c, mentions=lambda d: {"Oakvale"}, text_of=texts.get)[0] == []
+    texts["n"] = "Oakvale, inspected by Ofsted in June, was rated good."
+    assert matching_documents(metas, profiles, c, mentions=lambda d: {"Oakvale"}, text_of=texts.get) == (["n"], "")
+
+
 def test_a_numbered_visit_the_library_lacks_is_read_from_documents_that_report_it():
     """The first and third monitoring visits' letters are in the library, the second only in minutes that
     report it: the third letter is not "the second" by date order, and the minutes answer."""
