@@ -11,7 +11,7 @@ import numpy as np
 
 from core.errors import ConfigError
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
-from core.records import DocumentMeta, DocumentProfile, Judgement, Span
+from core.records import Chunk, DocumentMeta, DocumentProfile, Judgement, Span
 from core.settings import Settings
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
@@ -515,7 +515,11 @@ class ExtractiveAnswerer:
                     and "\n\n" not in chunk.text[first.start - chunk.start: last.end - chunk.start]:
                 span = Span(first.start, last.end)
             elif not cand.block:
+                if cand.span.end >= chunk.sentences[-1].end:  # a speaker's words may open the next passage
+                    chunk = self._with_next(chunk)
                 span = to_closing_quote(chunk, with_elaboration(chunk, to_closing_quote(chunk, cand.span)))
+                if span.end <= cand.chunk.end:
+                    chunk = cand.chunk
             if span != cand.span:
                 cand = Candidate(chunk, span, cand.rank, chunk.text[span.start - chunk.start: span.end - chunk.start],
                                  dense=cand.dense, lexical=cand.lexical, prior=cand.prior, context=cand.context,
@@ -532,6 +536,19 @@ class ExtractiveAnswerer:
                 continue
             out.append(cand)
         return out
+
+    def _with_next(self, chunk: Chunk) -> Chunk:
+        """The passage joined to the next passage of its document and section (as the document's text has
+        them), so a quote may run on across the boundary; the passage itself when there is none."""
+        ids = self.index.docstore.chunk_ids(chunk.doc_id)
+        at = ids.index(chunk.id) if chunk.id in ids else -1
+        following = self.index.docstore.chunks(ids[at + 1: at + 2]) if 0 <= at < len(ids) - 1 else []
+        text = self.index.docstore.text(chunk.doc_id) if following else None
+        if not following or text is None or following[0].section != chunk.section or following[0].start < chunk.end:
+            return chunk
+        nxt = following[0]
+        return replace(chunk, end=nxt.end, text=text[chunk.start:nxt.end], sentences=chunk.sentences + nxt.sentences,
+                       pages=tuple(sorted(set(chunk.pages) | set(nxt.pages))))
 
     def _prefer_primary(self, ranked: list[Candidate]) -> list[Candidate]:
         """When a secondary source repeats what a primary one says, keep the primary's words."""

@@ -108,7 +108,7 @@ def test_a_widened_quote_holding_an_earlier_quote_takes_its_place_and_keeps_its_
              "Members asked about supervision.", "Supervision takes place every four weeks."]
     chunk = _chunk(text, _spans(text, parts))
     s = chunk.sentences
-    fake = SimpleNamespace(settings=SimpleNamespace(quote_passage_chars=0))
+    fake = SimpleNamespace(settings=SimpleNamespace(quote_passage_chars=0), _with_next=lambda chunk: chunk)
     chosen = [Candidate(chunk, s[3], 1, parts[3]), Candidate(chunk, s[2], 1, parts[2]),
               Candidate(chunk, s[1], 1, parts[1])]
     out = ExtractiveAnswerer._widen(fake, chosen)
