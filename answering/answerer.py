@@ -100,6 +100,15 @@ def about_other_bodies(named: set[str], asked: tuple[str, ...]) -> bool:
     return not any(a in n.lower() or n.lower() in a for a in wanted for n in named)
 
 
+def off_body(named: set[str], asked: tuple[str, ...], doc_bodies: tuple[str, ...]) -> bool:
+    """Whether a sentence is the wrong body's evidence for a question about `asked`: it names only other
+    bodies, or it names none and its document is about other bodies only (the attendance list of a
+    neighbour's minutes, for "Who is Oakvale's principal social worker?")."""
+    if named:
+        return about_other_bodies(named, asked)
+    return bool(asked and doc_bodies) and about_other_bodies(set(doc_bodies), asked)
+
+
 class _Library(NamedTuple):
     """What the answerer keeps of the library, per index generation."""
 
@@ -219,8 +228,10 @@ class ExtractiveAnswerer:
         terms = query_terms(query)
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
+        bodies_of = {d: tuple(b.value for b in profiles[d].bodies) for d in {c.chunk.doc_id for c in ranked}
+                     if d in profiles}
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)
-                    and not about_other_bodies(named[c.key], constraints.bodies)]
+                    and not off_body(named[c.key], constraints.bodies, bodies_of.get(c.chunk.doc_id, ()))]
         present = passage_terms(top)
         qfeatures = question_features(specific, terms, present, self.index.lexical.idf, not constraints.empty)
         about = topic_terms(question, constraints)
@@ -233,7 +244,7 @@ class ExtractiveAnswerer:
         if not reason and constraints.answer_type == "who":
             is_body = lambda n: bool(body_names.names(n))  # noqa: E731
             reason = self.policy.person_unnamed(question, specific, is_body)
-            holder = self._holder(question, constraints, search_filter, is_body) if reason else None
+            holder = self._holder(question, constraints, search_filter, is_body, profiles) if reason else None
             if holder is not None:  # the line that names the holder, found by the role's own words
                 specific, reason = [holder] + specific, ""
         if not reason and not change and constraints.years and allowed and not strict & set(allowed):
@@ -328,15 +339,17 @@ class ExtractiveAnswerer:
                 return [line] + [c for c in pool if c is not line]
         return pool
 
-    def _holder(self, question: str, constraints, search_filter, is_body) -> Candidate | None:
+    def _holder(self, question: str, constraints, search_filter, is_body, profiles) -> Candidate | None:
         """For "Who was the lead inspector?" when the best evidence names nobody in that role: the first sentence,
         in the passages BM25 finds for the question's own words within the documents it may draw on, that names
         a person in the role ("Lead inspector: Jo Vane HMI" stands in a report's head, far from any finding)."""
         hits = self.retriever.run(question, k=10, search_filter=search_filter, dense_side=False)  # role words kept
         for rank, hit in enumerate(hits, start=1):
             for cand in candidates_from([hit.chunk], min_words=2):
-                if names_holder(question, cand.text, is_body) and not about_other_bodies(
-                        self._library.body_names.names(cand.text), constraints.bodies):
+                profile = profiles.get(cand.chunk.doc_id)
+                if names_holder(question, cand.text, is_body) and not off_body(
+                        self._library.body_names.names(cand.text), constraints.bodies,
+                        tuple(b.value for b in profile.bodies) if profile else ()):
                     cand.rank, cand.score = rank, self.policy.threshold
                     return cand
         return None

@@ -86,3 +86,17 @@ def test_a_post_whose_holder_no_document_names_is_declined(report):
     answer = report.ask("Who was the independent chair of Quarrydale's improvement board?")
     assert answer.abstained, [c.quote for c in answer.citations]
     assert "holder" in answer.reason
+
+
+@pytest.mark.parametrize("named, doc_bodies, off", [
+    ({"Westhill"}, ("Oakvale",), True),  # names only a neighbour
+    ({"Westhill", "Oakvale"}, ("Westhill",), False),  # names the council asked about
+    ({"Oakvale Children's Trust"}, ("Westhill",), False),  # "Oakvale" inside the trust's name is the same body
+    (set(), ("Westhill",), True),  # names nobody, in a neighbour's document: its attendance list, say
+    (set(), ("Westhill", "Oakvale"), False),  # names nobody, in a document about both
+    (set(), (), False),  # a document whose profile found no body
+])
+def test_the_wrong_bodys_evidence(named, doc_bodies, off):
+    from answering.answerer import off_body
+
+    assert off_body(named, ("Oakvale",), doc_bodies) is off
