@@ -13,6 +13,7 @@ from core.errors import ConfigError
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import Chunk, DocumentMeta, DocumentProfile, Judgement, Span
 from core.settings import Settings
+from core.text import tokens
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
 from retrieval.hybrid import Hit, HybridRetriever, rrf
@@ -37,6 +38,7 @@ from .constraints import (
 )
 from .features import SCOPE, SCOPE_QUESTION, features, generic, relative
 from .followups import FollowUpRewriter, relative_period
+from .glossary import with_other_spellings
 from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote, with_elaboration
 from .question_analysis import (
     is_change_question,
@@ -182,6 +184,9 @@ class ExtractiveAnswerer:
         if earlier:  # else the last answer's own documents may say it ("as raised at the last inspection")
             allowed = earlier
             search_filter = SearchFilter(doc_ids=tuple(allowed))
+        # "B&Bs" finds "bed and breakfast", "the multi-agency safeguarding hub" finds "the MASH"
+        query = with_other_spellings(query, lambda term: bool(tokens(term)) and all(
+            self.index.lexical.document_frequency(t) > 0 for t in tokens(term)))  # "B&B" is no searchable term
         if constraints.answer_type == "judgement":  # a judgement is stated in the scale's own words
             query = f"{query} {JUDGEMENT_WORDS}"
         embedder = self.index.embedder

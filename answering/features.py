@@ -36,7 +36,8 @@ SALUTATION = re.compile(r"^\s*Dear\b")
 LEAD_ROLE = re.compile(r"\b(?:lead inspector|led by|chaired by|chair(?:ed)?|signed)\b", re.I)
 # sentences about the document or the inspection itself, rather than about what was found
 META = re.compile(
-    r"\b(?:this (?:letter|report|visit|inspection|document)|the (?:inspection|visit) (?:sampled|looked|considered|"
+    # (not a time: "at the time of this visit, four care leavers were in bed and breakfasts" is a finding)
+    r"\b(?:(?<!time of )(?<!during )(?<!since )(?<!before )(?<!after )this (?:letter|report|visit|inspection|document)|the (?:inspection|visit) (?:sampled|looked|considered|"
     r"focused|was carried out|took place)|inspectors (?:looked at|considered|spoke|met|sampled|reviewed|evaluated)|"
     r"summaris(?:es|ed)|range of evidence|carried out (?:under|in line with)|in line with the|framework|"
     r"(?:were|was) present|apologies|"

@@ -1,0 +1,37 @@
+"""The field's abbreviations: a question and a document that write one thing two ways still meet, and a
+spelling the library already uses is not added (it would only dilute the searched text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.features import META
+from answering.glossary import other_spellings, with_other_spellings
+
+
+@pytest.mark.parametrize("question, library_has, expected", [
+    ("Were any young people leaving care living in B&Bs?", set(), ["bed and breakfast"]),
+    ("Were NQSWs given protected caseloads?", set(), ["newly qualified social worker"]),
+    ("were nqsws protected", set(), ["newly qualified social worker"]),  # four letters or more: any case
+    ("Were NQSWs given protected caseloads?", {"NQSW"}, []),  # the library writes it so: nothing to add
+    ("How well does the multi-agency safeguarding hub work?", {"MASH"}, ["MASH"]),
+    ("How well does the multi-agency safeguarding hub work?", set(), []),
+    ("Is the lac review on time?", set(), []),  # three letters: only as written, in capitals
+    ("What did the LADO report?", set(), ["local authority designated officer"]),
+])
+def test_other_spellings(question, library_has, expected):
+    assert other_spellings(question, lambda abbreviation: abbreviation in library_has) == expected
+
+
+def test_the_searched_text_keeps_the_question_and_adds_the_other_spelling():
+    assert with_other_spellings("B&Bs in 2031?", lambda a: False) == "B&Bs in 2031? bed and breakfast"
+    assert with_other_spellings("caseloads in 2031?", lambda a: False) == "caseloads in 2031?"
+
+
+@pytest.mark.parametrize("sentence, meta", [
+    ("This letter summarises the findings of the monitoring visit.", True),
+    ("At the time of this visit, four care leavers were living in bed and breakfast accommodation.", False),
+    ("During this inspection, inspectors found that plans drift.", False),
+])
+def test_a_time_named_by_the_visit_is_no_statement_about_the_visit(sentence, meta):
+    assert bool(META.search(sentence)) is meta
