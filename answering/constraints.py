@@ -32,7 +32,9 @@ KIND_WORDS = [
     ("guidance", r"guidance|polic(?:y|ies)|procedures?"),
 ]
 ANSWER_TYPES = [
-    ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|grades?|rat(?:ed|ing)|overall effectiveness)\b|"
+    # (a grade of a post is no judgement: "work above their grade", "a higher pay grade")
+    ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|rat(?:ed|ing)|overall effectiveness)\b|"
+                             r"(?<!their )(?<!his )(?<!her )(?<!its )(?<!pay )(?<!above )(?<!below )\bgrades?\b|"
                              r"\b(?:did|does|do)\s+(?:[\w’']+\s+){0,3}judge\b|"
                              r"\bwas (?:it|the \w+) (?:outstanding|good|inadequate)\b|"
                              r"\b(?:did|does|do|would)\s+(?:[\w’']+\s+){0,3}rate\b", re.I)),
