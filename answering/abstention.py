@@ -47,6 +47,9 @@ FUTURE_QUESTION = re.compile(r"\b(?:next|will|shall|upcoming|forthcoming|(?:is|a
                              r"(?:due|planned|scheduled|expected))\b", re.I)
 
 
+OCCASIONS = frozenset(tokens("times occasions instances"))
+
+
 def counted_thing(question: str) -> str:
     """The head word of what a "how many X ..." question counts, stemmed ("How many new foster carers did
     ... approve?" -> "carer"); "" when the question is not of that form."""
@@ -55,7 +58,8 @@ def counted_thing(question: str) -> str:
         return ""
     phrase = re.split(r"\s+(?:who|that|which|whose)\b", m.group("phrase"), maxsplit=1, flags=re.I)[0]
     words = tokens(phrase)  # "children who go missing" counts children
-    return words[-1] if words else ""
+    # "how many times did children go missing": occasions of what the verb says, under any name ("episodes")
+    return words[-1] if words and words[-1] not in OCCASIONS else ""
 
 
 def counted_window(question: str) -> int:
@@ -69,7 +73,7 @@ def counted_window(question: str) -> int:
 
 # what social work counts in the same unit: a caseload of "15 cases" is one of "15 children"; a count of staff
 # may be of "social workers" or "posts"
-_SAME_COUNT_GROUPS = ["case cases caseload caseloads child children family families",
+_SAME_COUNT_GROUPS = ["case cases caseload caseloads child children family families kid kids youngster youngsters",
                       "staff worker workers employee employees post posts"]
 SAME_COUNT = {t: set(tokens(g)) for g in _SAME_COUNT_GROUPS for t in tokens(g)}
 
@@ -210,7 +214,8 @@ NOT_NAME_WORDS = frozenset(
 # roles a who-question may ask the holder of, each with the words a sentence naming the holder uses
 ROLES = {
     "chair": r"chair\w*",
-    "lead": r"lead|leads|led|leading",
+    # who led an inspection is named by an inspector's title: "Reporting inspector: Jo Vane HMI"
+    "lead": r"lead|leads|led|leading|reporting inspector|hmi",
     "inspector": r"inspectors?|hmi",
     "director": r"directors?|dcs",
     "chief executive": r"chief executive",

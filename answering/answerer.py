@@ -38,7 +38,7 @@ from .constraints import (
 )
 from .features import SCOPE, SCOPE_QUESTION, features, generic, relative
 from .followups import FollowUpRewriter, relative_period
-from .glossary import with_other_spellings
+from .glossary import spelled_out_in, with_other_spellings
 from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote, with_elaboration
 from .question_analysis import (
     is_change_question,
@@ -172,6 +172,17 @@ class ExtractiveAnswerer:
                 scope = constraints
             allowed, failed = matching_documents(metas, profiles, scope, mentions=self._mentions,
                                                  text_of=self.index.docstore.text)
+            period = {"years", "since", "until", "month", "visit_number"}
+            if failed and failed != "bodies" and "bodies" not in constraints.inherited \
+                    and period & set(constraints.inherited):
+                # "And in Westhill?" after a question about Oakvale in June 2031: the new body's own period
+                constraints = replace(constraints, years=(), since=None, until=None, month=None, visit_number=None,
+                                      event_period=False, inspection_event=False,
+                                      inherited=tuple(n for n in constraints.inherited if n not in period))
+                scope = replace(scope, years=(), since=None, until=None, month=None, visit_number=None,
+                                event_period=False, inspection_event=False)
+                allowed, failed = matching_documents(metas, profiles, scope, mentions=self._mentions,
+                                                     text_of=self.index.docstore.text)
             if failed:
                 return self._decline_constraint(question, searched, query, constraints, failed, metas, profiles,
                                                 search_filter, t0)
@@ -232,7 +243,9 @@ class ExtractiveAnswerer:
         ranked = sorted(cands, key=lambda c: -c.score)
         terms = query_terms(query)
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
-        names = unknown_names(question, lambda t: self.index.lexical.document_frequency(t) > 0)
+        in_library = lambda t: self.index.lexical.document_frequency(t) > 0  # noqa: E731
+        # "IRO" is known where the library spells it out ("independent reviewing officer")
+        names = unknown_names(question, lambda t: in_library(t) or spelled_out_in(t, in_library))
         bodies_of = {d: tuple(b.value for b in profiles[d].bodies) for d in {c.chunk.doc_id for c in ranked}
                      if d in profiles}
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)

@@ -294,6 +294,12 @@ def matching_documents(metas: list[DocumentMeta], profiles: dict[str, DocumentPr
     the library's bodies a document's text names anywhere (BodyNames), for the loose reading; `text_of(doc_id)`:
     a document's text, to read whether a visit the question names is spoken of at all."""
     found, failed = _matching(metas, profiles, c, loose_bodies=False, mentions=mentions, text_of=text_of)
+    if not failed and c.bodies and (c.years or c.since or c.until) and not any(
+            _in_period(profiles[d], c) for d in found):
+        # the body's own documents only speak of the period: a neighbour's document of that period that
+        # names the body ("In neighbouring Oakvale, 23 per cent ... are currently from agencies") may say it
+        loose, still = _matching(metas, profiles, c, loose_bodies=True, mentions=mentions, text_of=text_of)
+        found += [d for d in loose if not still and d not in found and _in_period(profiles[d], c)]
     if failed and c.bodies:  # a document about another council that speaks of this one in passing
         loose, still = _matching(metas, profiles, c, loose_bodies=True, mentions=mentions, text_of=text_of)
         if not still and c.inspection_event and text_of is not None:

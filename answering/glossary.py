@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from core.text import tokens
+
 # abbreviation -> its expansion, as the frameworks write them
 ABBREVIATIONS: dict[str, str] = {
     "ASYE": "assessed and supported year in employment",
@@ -74,3 +76,10 @@ def with_other_spellings(text: str, in_library=lambda abbreviation: True) -> str
     """`text` followed by `other_spellings(text, in_library)`: what to search for."""
     extra = other_spellings(text, in_library)
     return f"{text} {' '.join(extra)}" if extra else text
+
+
+def spelled_out_in(term: str, known) -> bool:
+    """Whether `term` is an abbreviation ("iro", any case) whose every word, spelled out, `known` (a token ->
+    bool) finds: an abbreviation the library never uses is still known when it writes it out in full."""
+    long = next((v for k, v in ABBREVIATIONS.items() if k.lower() == term.lower()), None)
+    return bool(long) and all(known(t) for t in tokens(long))

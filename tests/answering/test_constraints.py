@@ -5,6 +5,8 @@ Every body, year and person here is invented for the test; the rules under test 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from answering.abstention import FIGURES, counted_thing, counted_window, counts_thing
@@ -72,11 +74,18 @@ def test_a_possessive_is_not_part_of_a_body_name():
      "Newly qualified social workers are well supported, with caseloads of no more than ten children.", False),
     ("How many complaints did Oakvale receive in 2018?", "Complaints are not analysed to find learning.", False),
     ("How many foster carers did Wexley approve in 2020?", "Wexley has too few foster carers since 2020.", False),
+    ("How many of Oakvale's looked after kids have moved three times?", "13% of children in care had three moves.", True),
 ])
 def test_a_how_many_question_needs_a_number_of_the_thing_it_counts(question, sentence, counts):
     thing = counted_thing(question)
     assert thing
     assert counts_thing(sentence, thing) is counts
+
+
+def test_how_many_times_counts_occasions_under_any_name():
+    """"How many times did children run away?" is answered by "1,238 episodes of children going missing":
+    the occasions have no head word to find."""
+    assert counted_thing("How many times did children in Oakvale run off from home in 2031?") == ""
 
 
 @pytest.mark.parametrize("question, thing", [
@@ -154,6 +163,18 @@ def test_a_visit_no_document_of_the_body_is_or_speaks_of_is_declined():
         assert matching_documents(metas, profiles, c, text_of=texts.get) == (["r", "m"], ""), held
 
 
+def test_a_neighbours_document_of_the_period_joins_the_bodys_documents_that_only_mention_it():
+    """Oakvale's own documents are of 2030 and 2033 and only mention 2031; a 2031 news report about Wexley
+    that names Oakvale ("In neighbouring Oakvale, 23 per cent ... are currently from agencies") may say it."""
+    metas, profiles = _library(("o30", "inspection_report", "Oakvale", "2030-05-01"),
+                               ("o33", "inspection_report", "Oakvale", "2033-05-01"),
+                               ("w31", "news", "Wexley", "2031-10-14"))
+    profiles["o33"] = replace(profiles["o33"], mentioned_years=("2031",))
+    c = read_constraints("What share of Oakvale's social workers were agency staff in 2031?", KNOWN)
+    found, failed = matching_documents(metas, profiles, c, mentions=lambda d: {"Oakvale", "Wexley"})
+    assert (sorted(found), failed) == (["o33", "w31"], "")
+
+
 def test_an_inspection_named_by_its_year_is_not_in_minutes_of_that_year_reporting_another():
     """Minutes of 2031 that report only a 2030 visit, and expect an inspection "during 2031", are not of "the
     2031 inspection"; minutes that report one in 2031 are."""
@@ -226,6 +247,7 @@ def test_names_a_person(text, named):
     ("Who works in the Bright Start team?", ["Social workers and youth workers work in the team."], False),
     ("Which MP did the paper quote?", ["Councillor Jane Smith said the council was proud."], True),
     ("Which MP did the paper quote?", ["Oakvale South MP Ada Brook said she would meet ministers."], False),
+    ("Who led the Ofsted inspection of Oakvale in 2031?", ["Reporting inspector: Ada Brook HMI"], False),
 ])
 def test_a_who_question_needs_a_person_in_the_role_it_asks_about(question, texts, declined):
     from answering.abstention import AbstentionPolicy

@@ -68,3 +68,23 @@ def test_no_history_or_a_question_of_its_own_is_searched_as_asked():
 ])
 def test_a_follow_up_with_a_topic_of_its_own_searches_that_topic(question, new_subject):
     assert FollowUpRewriter().names_new_subject(question) is new_subject
+
+
+@pytest.mark.slow
+def test_a_follow_up_naming_another_council_takes_that_councils_own_period(tmp_path, default_embedder):
+    """"And in Westhill?" after a question about Oakvale's June 2031 visit: the conversation's month is
+    Oakvale's, and Westhill's figure (from its 2030 minutes) answers rather than "no document covers Westhill
+    in June 2031"."""
+    from core.settings import Settings
+    from inspection_qa.service import QAService
+    from tests.paths import FIXTURES
+
+    service = QAService(Settings(data_dir=tmp_path / "data"), embedder=default_embedder)
+    assert not service.ingest([FIXTURES / "neighbours"]).failures
+    conv = service.conversation()
+    first = conv.ask("How many children were living in unregistered children's homes in Oakvale at the June 2031 "
+                     "monitoring visit?")
+    assert "seven children" in first.citations[0].quote
+    answer = conv.ask("and in westhill?")
+    assert not answer.abstained, answer.reason
+    assert "three children were living in unregistered children's homes" in answer.citations[0].quote

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from answering.features import META
-from answering.glossary import other_spellings, with_other_spellings
+from answering.glossary import other_spellings, spelled_out_in, with_other_spellings
 
 
 @pytest.mark.parametrize("question, library_has, expected", [
@@ -35,3 +35,11 @@ def test_the_searched_text_keeps_the_question_and_adds_the_other_spelling():
 ])
 def test_a_time_named_by_the_visit_is_no_statement_about_the_visit(sentence, meta):
     assert bool(META.search(sentence)) is meta
+
+
+def test_an_abbreviation_the_library_spells_out_is_known():
+    library = {"independent", "review", "officer"}  # core.text.tokens("independent reviewing officer")
+    assert spelled_out_in("IRO", lambda t: t in library)
+    assert spelled_out_in("iro", lambda t: t in library)
+    assert not spelled_out_in("LADO", lambda t: t in library)  # its words are not all there
+    assert not spelled_out_in("Oakvale", lambda t: True)  # no abbreviation
