@@ -67,7 +67,8 @@ WHICH_POST = re.compile(r"^\s*(?:which|what)\s+"
                        r"chair(?:man|woman|person)?|leaders?|commissioners?|advis[eo]rs?|mayors?|spokes\w+|"
                        r"chief executives?|social workers? (?:was|were) named)\b", re.I)
 OPENING_TYPES = [  # the question's first word decides before any keyword inside it
-    ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b)", re.I)),
+    ("when", re.compile(r"^\s*(?:when\b|(?:on |in )?what (?:date|year|month|day)\b|(?:the )?dates? (?:of|for)\b)",
+                        re.I)),
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
     ("who", WHICH_POST),
     ("how_many", re.compile(r"^\s*how (?:many|much)\b", re.I)),

@@ -22,6 +22,12 @@ ANAPHORA = re.compile(
 
 # words that point back to the previous topic; "there" and "then" point to its body and period, which the
 # conversation's constraints carry ("And what about caseloads there?" has a topic of its own)
+# the words of a time or an event in time ("after the re-inspection in 2031", "at the next monitoring visit")
+ONLY_A_TIME = re.compile(
+    r"(?i)\b(?:after|before|since|in|at|during|by|from|until|of|on|the|a|an|its|their|next|last|previous|following|"
+    r"latest|first|second|third|fourth|fifth|re-?inspect\w*|inspect\w*|visits?|monitoring|focused|reports?|years?|"
+    r"months?|(?:19|20)\d\d|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|spring|summer|autumn|winter|ofsted|then|now|later|earlier)\b|[?.!,]")
 TOPIC_ANAPHORA = re.compile(
     r"\b(he|she|they|them|it|its|this|that|these|those|his|her|their|theirs|such|the same|the former|the latter|"
     r"him)\b", re.I,
@@ -46,8 +52,12 @@ class FollowUpRewriter:
 
     def names_new_subject(self, question: str) -> bool:
         """"And agency staff?", "What about supervision?": an opener with a subject of its own and no
-        pronoun pointing back ("Had that been raised before?" points back)."""
-        return bool(FOLLOWUP_OPENERS.match(question)) and not TOPIC_ANAPHORA.search(question) and len(tokens(question)) >= 1
+        pronoun pointing back ("Had that been raised before?" points back). "What about after the
+        re-inspection in 2031?" names a time, not a subject: the conversation's subject stays."""
+        m = FOLLOWUP_OPENERS.match(question)
+        if not m or TOPIC_ANAPHORA.search(question):
+            return False
+        return bool(tokens(ONLY_A_TIME.sub(" ", question[m.end():])))
 
     def run(self, question: str, history: list[str]) -> str:
         """The question to search: the question itself, or the last subject plus the question."""
@@ -60,7 +70,8 @@ class FollowUpRewriter:
 # "Had that been raised before?", "Has it improved since then?": a follow-up that asks about the time before
 # (or after) what the conversation's last answer quoted, not about the same documents again
 EARLIER = re.compile(r"\b(before|previously|earlier|prior|already|in the past|last time)\b", re.I)
-LATER = re.compile(r"\b(since then|after that|afterwards|later|subsequently|since)\b", re.I)
+LATER = re.compile(r"\b(since then|after that|afterwards|later|subsequently|since|by the next|at the next|"
+                   r"the next (?:inspection|visit|report)|the following (?:inspection|visit))\b", re.I)
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 

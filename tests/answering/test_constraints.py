@@ -30,7 +30,8 @@ KNOWN = ["Oakvale", "Brindle Heath", "Wexley"]
     ("What worried inspectors about supervision in 2031?", "what"),  # a verb before the post: not asked for
     ("What did the director say about caseloads?", "what"),
     ("What proportion of leaders were new?", "how_many"),
-    ("Were unqualified staff doing work above their grade?", "yes_no"),  # a post's grade is no judgement
+    ("Were unqualified staff doing work above their grade?", "yes_no"),
+    ("dates of the third monitoring visit to oakvale", "when"),  # a post's grade is no judgement
     ("What grade did Oakvale get in 2031?", "judgement"),
 ])
 def test_the_opening_word_decides_the_answer_type_before_words_inside(question, expected):

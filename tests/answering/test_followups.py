@@ -88,3 +88,14 @@ def test_a_follow_up_naming_another_council_takes_that_councils_own_period(tmp_p
     answer = conv.ask("and in westhill?")
     assert not answer.abstained, answer.reason
     assert "three children were living in unregistered children's homes" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question, new_subject", [
+    ("And agency staff?", True),
+    ("What about supervision?", True),
+    ("What about after the re-inspection in 2031?", False),  # a time: the conversation's subject stays
+    ("And at the first monitoring visit?", False),
+    ("Had that been raised before?", False),  # points back
+])
+def test_a_follow_up_that_names_only_a_time_keeps_the_subject(question, new_subject):
+    assert FollowUpRewriter().names_new_subject(question) is new_subject

@@ -17,6 +17,7 @@ def test_judgement_area_names_are_not_change_questions():
 @pytest.mark.parametrize("question", [
     "Trace the proportion of agency social workers in Oakvale from the 2031 focused visit to early 2033.",
     "What happened to Oakvale's use of agency staff between the February 2031 inspection and October 2031?",
+    "Oakvale agency social worker rate 2031 vs 2033 vs 2035",
 ])
 def test_a_change_between_two_dated_points_is_a_change_question(question):
     assert is_change_question(question)

@@ -19,6 +19,8 @@ from tests.paths import FIXTURES
     ("What happened after that?", "after"),
     ("Had that been raised before 2031?", ""),  # a year of its own: the constraints read it
     ("What did he say about the workforce?", ""),
+    ("Did those improve by the next inspection?", "after"),
+    ("And what was the forecast for the following year?", ""),  # a year of the topic, not a later document
 ])
 def test_relative_period(question, expected):
     assert relative_period(question) == expected
