@@ -340,7 +340,8 @@ class ExtractiveAnswerer:
         """For a which-judgement question: each document's judgement of the area asked about (layout.asked_judgement)."""
         if constraints.answer_type != "judgement":
             return {}
-        topic = topic_words(question, constraints)
+        # "the LSCB" is judged as "The Local Safeguarding Children Board"
+        topic = with_other_spellings(topic_words(question, constraints), lambda abbreviation: False)
         found = {d: asked_judgement(profiles[d].judgements, topic) for d in doc_ids if d in profiles}
         return {d: j for d, j in found.items() if j is not None}
 

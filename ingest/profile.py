@@ -84,6 +84,11 @@ JUDGEMENT_GRADED = re.compile(
     r"(?im)\bthe graded judgements? (?:about|for|on) (?:the )?(?P<area>[^\n.]{3,100}?) (?:is|are) that (?:it|they) "
     r"(?:is |are )?(?P<grade>outstanding|good|adequate|inadequate|requires? improvement(?: to be good)?)\b")
 
+# a short sentence that is the judgement of a named board or service: "The Local Safeguarding Children Board is good."
+JUDGEMENT_STATED = re.compile(
+    r"(?m)(?:^[ \t]*|(?<=[.!?] ))The (?P<area>(?-i:[A-Z])[\w'’-]*(?: [\w'’-]+){1,9}?) (?:is|are) "
+    r"(?P<grade>outstanding|good|adequate|inadequate|requires? improvement(?: to be good)?)\.")
+
 # the grade before its area: "the judgement of adequate for leadership and governance"
 JUDGEMENT_OF = re.compile(rf"(?i)\b(?:a |the )?(?:judgement|grade|rating) of {_GRADE_RE} (?:for|on) (?:the )?"
                           rf"(?P<area>[^.\n;]{{3,80}})")
@@ -264,6 +269,8 @@ def find_judgements(text: str) -> list[Judgement]:
         found.setdefault(key, Judgement(area, m.group("grade").lower(), m.start("area"), m.end("grade")))
     if overall:
         _add_overall(found, overall[0])
+    for m in JUDGEMENT_STATED.finditer(text):
+        _stated(found, m.group("area").strip(), m.group("grade"), m.start("area"), m.end("grade"))
     for m in JUDGEMENT_PROSE.finditer(text):
         area = m.group("area").strip()
         if re.match(r"when\b", area, re.I):

@@ -88,3 +88,16 @@ def test_a_scope_statement_stands_whatever_its_score():
     policy = AbstentionPolicy(threshold=0.35)
     assert policy.decide("What did the visit look at?", best, [], ["visit"]).startswith("best evidence scores")
     assert policy.decide("What did the visit look at?", best, [], ["visit"], shaped=True) == ""
+
+
+def test_an_abbreviated_area_is_matched_spelled_out():
+    """"How was the Oakvale LSCB judged?" asks for "The Local Safeguarding Children Board" judgement."""
+    from answering.answerer import ExtractiveAnswerer
+    from answering.constraints import read_constraints
+    from core.records import DocumentProfile
+
+    areas = AREAS + (Judgement("Local Safeguarding Children Board", "good", 10, 11),)
+    profiles = {"r": DocumentProfile(judgements=areas)}
+    question = "How was the Oakvale LSCB judged in 2031?"
+    found = ExtractiveAnswerer._asked_judgements(["r"], profiles, read_constraints(question, ["Oakvale"]), question)
+    assert found["r"].area == "Local Safeguarding Children Board"

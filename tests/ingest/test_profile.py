@@ -37,6 +37,9 @@ def test_a_judgement_table_as_text_extraction_leaves_it():
     ("Overall effectiveness: Inadequate\n", "Overall effectiveness", "inadequate"),
     ("| Leadership | Outstanding |\n", "Leadership", "outstanding"),
     ("The adoption service was judged to be good last year.\n", "The adoption service", "good"),
+    # a short sentence that is a named board's judgement (the single inspection framework's LSCB review)
+    ("The Local Safeguarding Children Board is good. It provides strong challenge.\n",
+     "Local Safeguarding Children Board", "good"),
 ])
 def test_judgement_lines_tables_and_prose(text, area, grade):
     (j,) = find_judgements(text)
@@ -47,6 +50,7 @@ def test_judgement_lines_tables_and_prose(text, area, grade):
     "Staff in Oakvale are Good.\n",  # a sentence, not a table row: its grade is not capitalised
     "Staff have a Good understanding of the work\n",  # the grade does not end the line
     "Most children live in Good Homes\n",
+    "The council is good at listening to children.\n",  # no named board, and the sentence goes on
 ])
 def test_sentences_are_not_table_rows(text):
     assert find_judgements(text) == []
