@@ -122,6 +122,15 @@ def leads_with_asked_figure(chosen: list[Candidate], question: str) -> list[Cand
     return chosen if first is None else [first] + [c for c in chosen if c is not first]
 
 
+def leads_with_date(chosen: list[Candidate]) -> list[Candidate]:
+    """For a when-question: the first quote that states a date leads (the order is otherwise kept): "When was
+    the third visit?" leads with "... on 6 and 7 March 2031", not with "At the time of the visit, 78% ..."."""
+    if not chosen or LEADS["when"].search(chosen[0].text):
+        return chosen
+    first = next((c for c in chosen if LEADS["when"].search(c.text)), None)
+    return chosen if first is None else [first] + [c for c in chosen if c is not first]
+
+
 def _is_date_part(text: str, m: re.Match) -> bool:
     """A figure that is a day of a date ("20 January") or a bare year, not a quantity."""
     value = m.group(0).strip(" ,.;:")
@@ -182,6 +191,8 @@ def write_answer(
         return citations, "\n\n".join(line for line in lines if line)
     if answer_type == "how_many":
         chosen = leads_with_asked_figure(chosen, question)
+    if answer_type == "when":
+        chosen = leads_with_date(chosen)
     for i, cand in enumerate(chosen):
         marker = len(citations) + 1
         citations.append(_citation(cand, marker, pages_of))

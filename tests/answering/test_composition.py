@@ -81,6 +81,16 @@ def test_a_quote_stating_the_share_asked_for_leads():
     assert leads_with_asked_figure(chosen, "How many social workers left?") == chosen  # no kind of figure asked
 
 
+def test_a_quote_stating_a_date_leads_a_when_answer():
+    from answering.composition import leads_with_date
+    from tests.answering.test_constraints import _best
+
+    chosen = _best("At the time of the visit, 78% of care leavers had a pathway plan.",
+                   "This letter summarises the findings of the monitoring visit on 6 and 7 March 2031.")
+    assert [c.text for c in leads_with_date(chosen)] == [chosen[1].text, chosen[0].text]
+    assert leads_with_date(chosen[::-1]) == chosen[::-1]  # a date leads already: the order is kept
+
+
 @pytest.mark.parametrize("text, expected", [
     ("The Assistant Director, Children's Social Care, presented the report.", ""),  # a post, not a person
     ("Joanna Vane, Executive Director of Children's Services, said the council was proud.", "Joanna Vane"),
