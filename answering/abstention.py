@@ -123,11 +123,13 @@ class AbstentionPolicy:
 
     def decide(self, question: str, best: list[Candidate], unknown: list[str], terms: list[str],
                names: list[str] | None = None, answer_type: str = "what", answerable: float = 1.0,
-               shaped: bool = False) -> str:
+               shaped: bool = False, area: str = "") -> str:
         """Why to decline ("" to answer). `best`: the specific candidates, best first; `answerable`: the
         fitted question-level probability that the library answers the question; `shaped`: a sentence of
         the shape the question asks for was found (the scope statement of "What did the visit look at?"),
-        which stands whatever its score. The rules that read the question and the evidence come first;
+        which stands whatever its score; `area`: for a which-judgement question naming an area that no
+        document's profile judges, the area's most telling word. The rules that read the question and the
+        evidence come first;
         then the fitted thresholds."""
         if not best:
             return "nothing retrieved, or only titles, openings and scope statements"
@@ -162,6 +164,13 @@ class AbstentionPolicy:
         if answer_type == "judgement" and not any(c.features.get("asks_judgement_has_grade", 0.0) >= 1.0
                                                   for c in best[:self.window]):
             return "the question asks for a judgement, and none of the best evidence states a grade"
+        # "What judgement did Oakvale get for help and protection?" when no document judges that area: a grade
+        # beside the area's telling word, not any grade ("having been judged good" overall)
+        if answer_type == "judgement" and area and not any(
+                c.features.get("asks_judgement_has_grade", 0.0) >= 1.0 and area in tokens(c.text)
+                for c in best[:self.window]):
+            return f"the question asks for the judgement of an area ({area}...), and none of the best evidence " \
+                   "states one"
         if shaped:
             return ""
         top = best[0].score

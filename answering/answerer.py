@@ -39,8 +39,9 @@ from .constraints import (
 from .features import SCOPE, SCOPE_QUESTION, features, generic, relative
 from .followups import FollowUpRewriter, relative_period
 from .glossary import spelled_out_in, with_other_spellings
-from .layout import asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote, with_elaboration
+from .layout import JUDGEMENT_ASKING, OVERALL, asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote, with_elaboration
 from .question_analysis import (
+    GENERIC_TERMS,
     is_change_question,
     named_phrases,
     query_terms,
@@ -255,8 +256,10 @@ class ExtractiveAnswerer:
         about = topic_terms(question, constraints)
         qfeatures["about_coverage"] = coverage(about, present, self.index.lexical.idf) if about else 1.0
         scope = next((c for c in specific if SCOPE.search(c.text)), None) if wants == "scope" else None
+        area = "" if change else self._unjudged_area(allowed or [m.doc_id for m in metas], profiles, constraints,
+                                                      question)
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
-                                    self.ranker.answerable(qfeatures), shaped=scope is not None)
+                                    self.ranker.answerable(qfeatures), shaped=scope is not None, area=area)
         if not reason:
             reason = self._unmentioned(question, allowed or [m.doc_id for m in metas], constraints)
         if not reason and constraints.answer_type == "who":
@@ -344,6 +347,19 @@ class ExtractiveAnswerer:
         topic = with_other_spellings(topic_words(question, constraints), lambda abbreviation: False)
         found = {d: asked_judgement(profiles[d].judgements, topic) for d in doc_ids if d in profiles}
         return {d: j for d, j in found.items() if j is not None}
+
+    def _unjudged_area(self, doc_ids: list[str], profiles, constraints, question: str) -> str:
+        """For a which-judgement question that names an area ("for help and protection") no document it may
+        draw on judges in its profile: the area's most telling word (by idf), which the evidence must then
+        use beside its grade; "" otherwise (no area named: overall effectiveness; or a profile judges it)."""
+        if constraints.answer_type != "judgement" or self._asked_judgements(doc_ids, profiles, constraints, question):
+            return ""
+        # an area's words are those the library's judgements use for areas ("help", "protection", "leavers"),
+        # not a question's words for the inspection itself ("re-inspected", "full", "framework")
+        areas = {w for p in profiles.values() for j in p.judgements for w in tokens(j.area)}
+        words = (set(tokens(topic_words(question, constraints))) & areas) - JUDGEMENT_ASKING - OVERALL
+        words = {w for w in words if not w.isdigit() and w not in GENERIC_TERMS}
+        return max(sorted(words), key=self.index.lexical.idf, default="")
 
     def _judgement_first(self, pool: list[Candidate], constraints, question: str, profiles) -> list[Candidate]:
         """A which-judgement question leads with the judgement of the area it names, as the best document

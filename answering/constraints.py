@@ -82,6 +82,10 @@ def answer_type_of(question: str) -> str:
     if m:  # "When children came back, did someone talk to them?": the question is the main clause
         question = question[m.end():]
     # "What did X call for when Oakvale was rated inadequate?": a closing when-clause sets the scene, not the type
+    # (so does "after it was rated inadequate": "Which council acted as its partner after it was rated inadequate?")
+    question = re.sub(r"(?i)(?<=\w)\s+(?:when|after|before|since|once)\s+(?:it|they|the council|services|"
+                      r"[\w’']+['’]s\s+\w+)\s+(?:was|were|had been|has been|got|received)\s+[^?]{3,100}\??\s*$",
+                      "?", question)
     question = re.sub(r"(?i)(?<=\w)\s+when\s+[^?]{3,120}\??\s*$", "?", question) if not re.match(
         r"(?i)\s*when\b", question) else question
     for name, pattern in OPENING_TYPES + ANSWER_TYPES:

@@ -31,7 +31,8 @@ KNOWN = ["Oakvale", "Brindle Heath", "Wexley"]
     ("What did the director say about caseloads?", "what"),
     ("What proportion of leaders were new?", "how_many"),
     ("Were unqualified staff doing work above their grade?", "yes_no"),
-    ("dates of the third monitoring visit to oakvale", "when"),  # a post's grade is no judgement
+    ("dates of the third monitoring visit to oakvale", "when"),
+    ("Which council acted as Oakvale's improvement partner after it was rated inadequate?", "what"),  # a post's grade is no judgement
     ("What grade did Oakvale get in 2031?", "judgement"),
 ])
 def test_the_opening_word_decides_the_answer_type_before_words_inside(question, expected):
@@ -377,6 +378,20 @@ def test_a_judgement_question_needs_a_grade_stated(grade, declined):
     best[0].features = {"asks_judgement_has_grade": grade}
     reason = AbstentionPolicy().decide("What rating did Ofsted award in its annual review?", best, [], [],
                                        answer_type="judgement")
+    assert bool(reason) is declined, reason
+
+
+@pytest.mark.parametrize("text, declined", [
+    ("Having been judged good, the council would expect a short inspection in three years.", True),  # any grade
+    ("Help and protection was judged good.", False),  # the area beside its grade
+])
+def test_a_judgement_of_an_area_no_profile_judges_needs_the_area_beside_a_grade(text, declined):
+    from answering.abstention import AbstentionPolicy
+
+    best = _best(text)
+    best[0].features = {"asks_judgement_has_grade": 1.0}
+    reason = AbstentionPolicy().decide("What judgement did Oakvale get for help and protection in 2031?", best, [],
+                                       [], answer_type="judgement", area="protection")
     assert bool(reason) is declined, reason
 
 
