@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from core.text import tokens
 
-from .constraints import WHICH_POST, topic_words
+from .constraints import topic_words
 from .question_analysis import answer_type_terms, query_terms
 from .scoring import Candidate, has_date, has_quantity
 
@@ -180,13 +180,15 @@ class AbstentionPolicy:
             return f"what was retrieved does not address the question (P={answerable:.2f} < {self.answer_threshold:.2f})"
         return ""
 
+    def holder_named(self, question: str, best: list[Candidate], is_body=lambda name: False) -> bool:
+        """Whether one of the best sentences names a person in the role `question` asks about."""
+        return any(names_holder(question, c.text, is_body) for c in best[:2 * self.window])
+
     def person_unnamed(self, question: str, best: list[Candidate], is_body=lambda name: False) -> str:
         """Why to decline a question asking who holds a post ("Who chairs Oakvale's corporate parenting board?")
         when none of the best sentences names a person, with the role asked about (a chair, an inspector, a
         director) where it names one ("" when one does, or the question is not of that kind)."""
-        if not (WHO_HOLDER.match(question) or WHICH_POST.match(question)):
-            return ""
-        if any(names_holder(question, c.text, is_body) for c in best[:2 * self.window]):
+        if not WHO_HOLDER.match(question) or self.holder_named(question, best, is_body):
             return ""
         if any(p.search(question) for p in ROLE_IN_QUESTION.values()):
             return "the question asks who holds a role, and none of the best evidence names its holder"

@@ -28,6 +28,7 @@ from .abstention import (
 )
 from .composition import write_answer
 from .constraints import (
+    WHICH_POST,
     BodyNames,
     inherit,
     matching_documents,
@@ -265,7 +266,11 @@ class ExtractiveAnswerer:
         if not reason and constraints.answer_type == "who":
             is_body = lambda n: bool(body_names.names(n))  # noqa: E731
             reason = self.policy.person_unnamed(question, specific, is_body)
-            holder = self._holder(question, constraints, search_filter, is_body, profiles) if reason else None
+            # "Which MP did the paper quote?" is not declined for naming none (it may be answered by a role, in
+            # a follow-up most of all), but the line that names one is still looked for
+            unnamed = bool(reason) or (bool(WHICH_POST.match(question))
+                                       and not self.policy.holder_named(question, specific, is_body))
+            holder = self._holder(question, constraints, search_filter, is_body, profiles) if unnamed else None
             if holder is not None:  # the line that names the holder, found by the role's own words
                 specific, reason = [holder] + specific, ""
         if not reason and not change and constraints.years and allowed and not strict & set(allowed):
