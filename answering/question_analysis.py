@@ -33,7 +33,7 @@ CHANGE_QUESTION = re.compile(
     r"\bbetween\b[^?]{0,60}?(?:(?:19|20)\d\d|inspection|visit|report)[^?]{0,40}?\band\b[^?]{0,30}?(?:19|20)\d\d|"
     r"\bfrom\b[^?]{0,60}?(?:(?:19|20)\d\d|inspection|visit|report)[^?]{0,40}?\bto\b[^?]{0,30}?(?:19|20)\d\d|"
     r"^\s*(?:trace|track|chart)\b|"
-    # "agency rate 2011 vs 2021 vs 2023"
+    # "agency rate 2031 vs 2033 vs 2035"
     r"\b(?:19|20)\d\d\s*(?:vs\.?|versus|v\.|compared (?:with|to)|against)\s*(?:19|20)\d\d\b", re.I
 )
 
