@@ -159,7 +159,7 @@ class ExtractiveAnswerer:
         constraints = read_constraints(question, body_names, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)
-            if follow_up and self.rewriter.names_new_subject(question):
+            if follow_up and self.rewriter.names_new_subject(question, constraints.bodies):
                 query = question  # "And agency staff?": the conversation gives the scope, the question the topic
         direction = relative_period(question) if follow_up and previous is not None and previous.cited_documents \
             else ""

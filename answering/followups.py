@@ -50,14 +50,18 @@ class FollowUpRewriter:
             return True
         return False
 
-    def names_new_subject(self, question: str) -> bool:
+    def names_new_subject(self, question: str, bodies: tuple[str, ...] = ()) -> bool:
         """"And agency staff?", "What about supervision?": an opener with a subject of its own and no
         pronoun pointing back ("Had that been raised before?" points back). "What about after the
-        re-inspection in 2031?" names a time, not a subject: the conversation's subject stays."""
+        re-inspection in 2031?" names a time, and "And in Westhill?" a body (one of `bodies`), not a subject:
+        the conversation's subject stays."""
         m = FOLLOWUP_OPENERS.match(question)
         if not m or TOPIC_ANAPHORA.search(question):
             return False
-        return bool(tokens(ONLY_A_TIME.sub(" ", question[m.end():])))
+        rest = ONLY_A_TIME.sub(" ", question[m.end():])
+        for body in bodies:
+            rest = re.sub(rf"(?i)\b{re.escape(body)}(?:['’]s)?\b", " ", rest)
+        return bool(tokens(rest))
 
     def run(self, question: str, history: list[str]) -> str:
         """The question to search: the question itself, or the last subject plus the question."""

@@ -99,3 +99,9 @@ def test_a_follow_up_naming_another_council_takes_that_councils_own_period(tmp_p
 ])
 def test_a_follow_up_that_names_only_a_time_keeps_the_subject(question, new_subject):
     assert FollowUpRewriter().names_new_subject(question) is new_subject
+
+
+def test_a_follow_up_that_names_only_another_council_keeps_the_subject():
+    rewriter = FollowUpRewriter()
+    assert not rewriter.names_new_subject("and in westhill?", ("Westhill",))
+    assert rewriter.names_new_subject("and agency staff in Westhill?", ("Westhill",))
