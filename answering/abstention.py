@@ -73,7 +73,8 @@ def counted_window(question: str) -> int:
 
 # what social work counts in the same unit: a caseload of "15 cases" is one of "15 children"; a count of staff
 # may be of "social workers" or "posts"
-_SAME_COUNT_GROUPS = ["case cases caseload caseloads child children family families kid kids youngster youngsters",
+_SAME_COUNT_GROUPS = ["case cases caseload caseloads child children family families kid kids youngster youngsters "
+                      "leaver leavers",
                       "staff worker workers employee employees post posts"]
 SAME_COUNT = {t: set(tokens(g)) for g in _SAME_COUNT_GROUPS for t in tokens(g)}
 

@@ -48,7 +48,7 @@ META = re.compile(
 # what a "What did the visit look at?" question asks for: the visit's scope, in the words of its scope statement
 SCOPE = re.compile(r"\b(?:inspectors|the visit|this visit|the inspection|the inspectors|we) (?:looked at|reviewed|"
                    r"considered|evaluated|focused on|examined|sampled|assessed)\b", re.I)
-SCOPE_QUESTION = re.compile(r"^\s*what (?:did|does|do|will|would) (?:[\w’']+\s+){0,8}?(?:look at|focus on|review|"
+SCOPE_QUESTION = re.compile(r"(?:^|[-–—:;,]\s*)\s*what (?:did|does|do|will|would) (?:[\w’']+\s+){0,8}?(?:look at|focus on|review|"
                             r"consider|cover|examine|evaluate)\b", re.I)
 TERMINAL = re.compile(r"[.!?][\"'”’)]*$")
 

@@ -77,6 +77,7 @@ def test_a_possessive_is_not_part_of_a_body_name():
     ("How many complaints did Oakvale receive in 2018?", "Complaints are not analysed to find learning.", False),
     ("How many foster carers did Wexley approve in 2020?", "Wexley has too few foster carers since 2020.", False),
     ("How many of Oakvale's looked after kids have moved three times?", "13% of children in care had three moves.", True),
+    ("How many of the kids who had left care were at college?", "Only 49% of care leavers are in education.", True),
 ])
 def test_a_how_many_question_needs_a_number_of_the_thing_it_counts(question, sentence, counts):
     thing = counted_thing(question)

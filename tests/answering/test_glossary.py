@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from answering.features import META
+from answering.features import META, SCOPE_QUESTION
 from answering.glossary import other_spellings, spelled_out_in, with_other_spellings
 
 
@@ -43,3 +43,12 @@ def test_an_abbreviation_the_library_spells_out_is_known():
     assert spelled_out_in("iro", lambda t: t in library)
     assert not spelled_out_in("LADO", lambda t: t in library)  # its words are not all there
     assert not spelled_out_in("Oakvale", lambda t: True)  # no abbreviation
+
+
+@pytest.mark.parametrize("question, scope", [
+    ("What did the visit look at?", True),
+    ("second monitoring visit in Oakvale - what did inspectors look at", True),  # after a dash, as typed
+    ("Why did they look at it?", False),
+])
+def test_a_scope_question_as_typed(question, scope):
+    assert bool(SCOPE_QUESTION.search(question)) is scope
