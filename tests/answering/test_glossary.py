@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from answering.features import META, SCOPE_QUESTION
 from answering.glossary import other_spellings, spelled_out_in, with_other_spellings
 
 
@@ -28,27 +27,9 @@ def test_the_searched_text_keeps_the_question_and_adds_the_other_spelling():
     assert with_other_spellings("caseloads in 2031?", lambda a: False) == "caseloads in 2031?"
 
 
-@pytest.mark.parametrize("sentence, meta", [
-    ("This letter summarises the findings of the monitoring visit.", True),
-    ("At the time of this visit, four care leavers were living in bed and breakfast accommodation.", False),
-    ("During this inspection, inspectors found that plans drift.", False),
-])
-def test_a_time_named_by_the_visit_is_no_statement_about_the_visit(sentence, meta):
-    assert bool(META.search(sentence)) is meta
-
-
 def test_an_abbreviation_the_library_spells_out_is_known():
     library = {"independent", "review", "officer"}  # core.text.tokens("independent reviewing officer")
     assert spelled_out_in("IRO", lambda t: t in library)
     assert spelled_out_in("iro", lambda t: t in library)
     assert not spelled_out_in("LADO", lambda t: t in library)  # its words are not all there
     assert not spelled_out_in("Oakvale", lambda t: True)  # no abbreviation
-
-
-@pytest.mark.parametrize("question, scope", [
-    ("What did the visit look at?", True),
-    ("second monitoring visit in Oakvale - what did inspectors look at", True),  # after a dash, as typed
-    ("Why did they look at it?", False),
-])
-def test_a_scope_question_as_typed(question, scope):
-    assert bool(SCOPE_QUESTION.search(question)) is scope

@@ -1,0 +1,26 @@
+"""What kind of sentence or question the ranker's features read: a statement about the visit itself (META),
+a question about the visit's scope (SCOPE_QUESTION)."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.features import META, SCOPE_QUESTION
+
+
+@pytest.mark.parametrize("sentence, meta", [
+    ("This letter summarises the findings of the monitoring visit.", True),
+    ("At the time of this visit, four care leavers were living in bed and breakfast accommodation.", False),
+    ("During this inspection, inspectors found that plans drift.", False),
+])
+def test_a_time_named_by_the_visit_is_no_statement_about_the_visit(sentence, meta):
+    assert bool(META.search(sentence)) is meta
+
+
+@pytest.mark.parametrize("question, scope", [
+    ("What did the visit look at?", True),
+    ("second monitoring visit in Oakvale - what did inspectors look at", True),  # after a dash, as typed
+    ("Why did they look at it?", False),
+])
+def test_a_scope_question_as_typed(question, scope):
+    assert bool(SCOPE_QUESTION.search(question)) is scope
