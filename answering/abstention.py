@@ -22,7 +22,7 @@ FIGURES = {
 }
 MONEY_QUESTION = re.compile(r"\b(?:spend|spent|spending|cost|costs|costing|budget|overspend|invest(?:ed|ment)?|paid|"
                             r"pay|funding|fund(?:ed)?|how much money)\b", re.I)
-SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|rate of)\b", re.I)
+SHARE_QUESTION = re.compile(r"\b(?:proportion|percentage|per ?cent|what share|share of|rate of)\b", re.I)
 
 
 HOW_MANY = re.compile(r"\bhow many\s+(?P<phrase>(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|"

@@ -19,7 +19,9 @@ from retrieval.filters import SearchFilter
 from retrieval.hybrid import Hit, HybridRetriever, rrf
 
 from .abstention import (
+    FIGURES,
     AbstentionPolicy,
+    figure_kind,
     names_holder,
     coverage,
     passage_terms,
@@ -66,6 +68,9 @@ ENDPOINT_FLOOR = 0.5  # an endpoint document of a change is quoted down to this 
 # from 5 documents and one extra quote; 7 and three extra added 0.02 on tune and nothing held out)
 TIMELINE_DOCUMENTS = 6
 CHANGE_EXTRA_QUOTES = 2
+FIGURE_SHARE = 0.5
+MEASURED = re.compile(r"(?i)\b(?:share|proportion|percentage|per cent|rate|numbers?|how many|how much|caseloads?|"
+                      r"timeliness|spend\w*|budget|overspend|vacanc\w+|turnover|reliance|agency)\b")
 JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
 SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
@@ -287,7 +292,7 @@ class ExtractiveAnswerer:
             pool = self._judgement_first(self._prefer_primary(specific), constraints, question, profiles)
             if scope is not None and scope in pool:  # "What did the visit look at?": what its inspectors looked at
                 pool = [scope] + [c for c in pool if c is not scope]
-            chosen = self.choose(pool, change, lead=lead[:2])
+            chosen = self.choose(pool, change, lead=lead[:2], measured=question if MEASURED.search(question) else "")
             if previous is not None and not change and previous.citations:
                 # a follow-up that would repeat the previous answer word for word shows what else there is
                 said = {(c.doc_id, c.start, c.end) for c in previous.citations}
@@ -530,12 +535,13 @@ class ExtractiveAnswerer:
         return [h.dense or 0.0 for h in hits]
 
     def choose(self, ranked: list[Candidate], change: bool, ratio: float | None = None,
-               lead: list[str] | None = None) -> list[Candidate]:
+               lead: list[str] | None = None, measured: str = "") -> list[Candidate]:
         """The best sentence first; then, for a change, the best of each other document that clears the
         threshold; then further sentences scoring at least `ratio` x the best (fitted with the ranker)."""
         ratio = self.ranker.extra_ratio if ratio is None else ratio
         best = ranked[0]
         chosen: list[Candidate] = [best]
+        displaced: list[Candidate] = []  # a document's best sentence that gave way to its figure
         if change:  # a change needs its earliest and latest sources: the best sentence of each document
             for cand in ranked[1:]:
                 if cand.chunk.doc_id in {c.chunk.doc_id for c in chosen}:
@@ -544,10 +550,25 @@ class ExtractiveAnswerer:
                 floor = ENDPOINT_FLOOR if cand.chunk.doc_id in (lead or ()) else 1.0
                 if cand.score >= floor * self.policy.threshold:
                     chosen.append(cand)
+            if measured:  # a change in a figure: each document's best sentence that states one (of the kind
+                # asked for: a share, a sum), if it scores near the document's best
+                kind = figure_kind(measured)
+
+                def states(o: Candidate) -> bool:
+                    return bool(FIGURES[kind].search(o.text)) if kind else bool(o.features.get("has_number"))
+
+                for i, c in enumerate(chosen):
+                    if states(c):
+                        continue
+                    alt = next((o for o in ranked if o.chunk.doc_id == c.chunk.doc_id and states(o)
+                                and o.score >= FIGURE_SHARE * c.score), None)
+                    if alt is not None:
+                        chosen[i] = alt
+                        displaced.append(c)
         for cand in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes + (CHANGE_EXTRA_QUOTES if change else 0):
                 break
-            if cand in chosen or cand.score < ratio * best.score:
+            if cand in chosen or cand in displaced or cand.score < ratio * best.score:
                 continue
             if any(near_duplicate(cand, c) for c in chosen):
                 continue

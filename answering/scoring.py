@@ -78,8 +78,9 @@ DATES = re.compile(
 
 
 def has_quantity(text: str) -> bool:
-    """A number that is not a date or a bare year: '20%', 'section 47', 'three'."""
-    text = DATES.sub(" ", text)
+    """A number that is not a date, a bare year or a paragraph's number ("7. Reduce reliance on agency
+    staff."): '20%', 'section 47', 'three'."""
+    text = DATES.sub(" ", re.sub(r"^\s*\(?\d+(?:\.\d+)*[.)]\s+", "", text))
     for m in re.finditer(r"\d+(?:[.,]\d+)?%?", text):
         token = m.group(0)
         if re.fullmatch(r"(19|20)\d\d", token):

@@ -1,0 +1,57 @@
+"""Which sentences an answer quotes (ExtractiveAnswerer.choose): for a change in a figure, each document's
+sentence that states the figure asked for, when it scores near the document's best."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from answering.answerer import ExtractiveAnswerer
+from answering.scoring import Candidate, has_quantity
+from core.records import Chunk, Span
+
+
+def _cand(doc: str, text: str, score: float) -> Candidate:
+    chunk = Chunk(id=f"{doc}-{text[:8]}", doc_id=doc, filename=f"{doc}.txt", title=doc, date=None,
+                  source_kind="inspection_report", start=0, end=len(text), pages=(1,), section="",
+                  sentences=(Span(0, len(text)),), text=text, ordinal=0)
+    cand = Candidate(chunk, Span(0, len(text)), 1, text, score=score)
+    cand.features = {"has_number": 1.0 if has_quantity(text) else 0.0}
+    return cand
+
+
+FAKE = SimpleNamespace(ranker=SimpleNamespace(extra_ratio=0.3), policy=SimpleNamespace(threshold=0.3),
+                       settings=SimpleNamespace(max_quotes=1))
+QUESTION = "How did the share of agency social workers in Oakvale change from 2031 to 2035?"
+
+
+def test_a_change_in_a_share_quotes_each_documents_share():
+    ranked = [
+        _cand("r31", "7. Improve the stability of the workforce by reducing reliance on agency social workers.", 0.9),
+        _cand("n35", "The council spent £6.3 million on agency staff last year.", 0.8),
+        _cand("r31", "At the time of the inspection, 44% of social workers were agency staff.", 0.7),
+        _cand("n35", "Around one in four social workers, 23 per cent, are now employed through agencies.", 0.6),
+    ]
+    chosen = ExtractiveAnswerer.choose(FAKE, ranked, change=True, measured=QUESTION)
+    assert [c.text for c in chosen] == [ranked[2].text, ranked[3].text]  # the displaced are not shown as extras
+    # not a change in a figure: each document's best sentence first
+    plain = ExtractiveAnswerer.choose(FAKE, ranked, change=True)
+    assert [c.text for c in plain[:2]] == [ranked[0].text, ranked[1].text]
+
+
+def test_a_figure_scoring_far_below_its_documents_best_is_not_taken():
+    ranked = [_cand("r31", "Leaders have not reduced the reliance on agency social workers.", 0.9),
+              _cand("r31", "Agency staff make up 44% of the workforce.", 0.3)]
+    chosen = ExtractiveAnswerer.choose(FAKE, ranked, change=True, measured=QUESTION)
+    assert chosen[0].text == ranked[0].text
+
+
+@pytest.mark.parametrize("text, quantity", [
+    ("7. Improve the stability of the workforce.", False),  # a paragraph's number is no figure
+    ("(3) That the committee receive a report.", False),
+    ("24. At the time of the inspection, 44% were agency staff.", True),
+    ("Section 47 enquiries are timely.", True),
+])
+def test_a_paragraphs_number_is_no_quantity(text, quantity):
+    assert has_quantity(text) is quantity
