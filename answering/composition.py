@@ -51,7 +51,8 @@ def quoted(text: str) -> str:
 
 def clause(text: str, terms: list[str]) -> str:
     """The clause of a quote that carries most of the question's terms (a verbatim substring)."""
-    parts = [p.strip() for p in re.split(r"(?<=[,;:])\s+|\s+(?:although|but|however|while|whereas)\s+", text)]
+    # a quote of two sentences splits between them too ("... placements. However, 29% of children ...")
+    parts = [p.strip() for p in re.split(r"(?<=[,;:.!?])\s+|(?i:\s+(?:although|but|however|while|whereas)\s+)", text)]
     parts = [p.rstrip(",;:") for p in parts if len(p.split()) >= 4 and p.rstrip(",;:") in text]
     if not parts:
         return text

@@ -97,3 +97,13 @@ def test_a_quote_stating_a_date_leads_a_when_answer():
 ])
 def test_a_who_answer_leads_with_a_person(text, expected):
     assert lead_value(text, "who") == expected
+
+
+def test_the_closing_line_quotes_a_clause_of_one_sentence_never_a_fragment_across_two():
+    from answering.composition import clause
+
+    text = ("The council has opened two small homes, and foster carer recruitment has increased the number of local "
+            "placements. However, 29% of children in care still live outside Oakvale, and there is a shortage.")
+    got = clause(text, ["number", "children", "care"])
+    assert got == "29% of children in care still live outside Oakvale"
+    assert got in text and "However" not in got
