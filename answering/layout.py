@@ -81,22 +81,38 @@ def block_candidates(chunks: list[Chunk], rank_of: dict[str, int], prior_of: dic
 
 
 def _open_quote(text: str) -> bool:
-    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+    """Whether a quotation is still open at the end of `text`. A paragraph that opens with a quotation mark
+    after one left open continues the quotation (the printers' rule: each paragraph of a quotation opens
+    with a mark, only the last closes), so that mark opens nothing new."""
+    straight, curly, still_open = 0, 0, False
+    for para in re.split(r"\n\s*\n", text):
+        if still_open and para.lstrip()[:1] in ('"', "“"):
+            para = para.lstrip()[1:]
+        straight += para.count('"')
+        curly += para.count("“") - para.count("”")
+        still_open = straight % 2 == 1 or curly > 0
+    return still_open
 
 
 def to_closing_quote(chunk: Chunk, span: Span, max_chars: int = 600) -> Span:
     """A sentence that opens a quotation and ends inside it ('He said: "We accept the findings.') runs on to
-    the sentence that closes it, within the paragraph and `max_chars`, so a quote of a speaker is whole."""
+    the sentence that closes it, within its paragraph and the paragraphs that continue the quotation, and
+    `max_chars`, so a quote of a speaker is whole."""
     text = chunk.text[span.start - chunk.start: span.end - chunk.start]
-    if not _open_quote(text):
+    if not _open_quote(text) or "\n\n" in text:
         return span
     following = [s for s in chunk.sentences if s.start >= span.end]
+    end = span.end
     for nxt in following:
         run = chunk.text[span.start - chunk.start: nxt.end - chunk.start]
-        if nxt.end - span.start > max_chars or "\n\n" in run:
+        gap = chunk.text[end - chunk.start: nxt.start - chunk.start]
+        # a new paragraph ends the search, unless it continues the quotation (it opens with a mark)
+        if nxt.end - span.start > max_chars or ("\n\n" in gap and not OPENS_QUOTE.match(
+                chunk.text[nxt.start - chunk.start: nxt.end - chunk.start])):
             break
         if not _open_quote(run):
             return Span(span.start, nxt.end)
+        end = nxt.end
     return span
 
 

@@ -115,3 +115,18 @@ def test_a_widened_quote_holding_an_earlier_quote_takes_its_place_and_keeps_its_
     assert [c.text for c in out] == [parts[2] + " " + parts[3], parts[1]]  # no sentence quoted twice
     assert out[0].focus_text == parts[3]
     assert lead_value(out[1].focus_text, "how_many") == "nine"
+
+
+def test_a_quotation_continued_in_the_next_paragraph_is_quoted_to_its_close():
+    """The printers' rule: each paragraph of a quotation opens with a mark, only the last closes."""
+    text = ('Cllr Ada Brook said: "This is a proud day. I want to thank every social worker.\n\n'
+            '"We are not complacent. We need more homes for children."\n\nThe report was published today.')
+    parts = ['Cllr Ada Brook said: "This is a proud day.', "I want to thank every social worker.",
+             '"We are not complacent.', 'We need more homes for children."', "The report was published today."]
+    chunk = _chunk(text, _spans(text, parts))
+    whole = to_closing_quote(chunk, chunk.sentences[0])
+    assert chunk.text[whole.start - chunk.start: whole.end - chunk.start] == text[:text.index("\n\nThe report")]
+    # a new paragraph that does not continue the quotation ends the search
+    text2 = 'She said: "We will act.\n\nThe council met later.'
+    chunk2 = _chunk(text2, _spans(text2, ['She said: "We will act.', "The council met later."]))
+    assert to_closing_quote(chunk2, chunk2.sentences[0]) == chunk2.sentences[0]
