@@ -85,14 +85,20 @@ def counts_thing(text: str, thing: str, window: int = 4) -> bool:
     number of complaints rose to 41", "no more than 10 children" for a count of cases."""
     words = re.findall(r"[\w’'%.,-]+", text)
     stems = [tokens(w) for w in words]
-    # (a figure anywhere in a sentence, for "what is the average caseload", must name the thing itself)
-    same = SAME_COUNT.get(thing, {thing}) if window <= 6 else {thing}
-    at = [i for i, s in enumerate(stems) if same & set(s)]
+    # (a figure anywhere in a sentence, for "what is the average caseload", must name the thing itself; a word
+    # of the same count stands next to its figure: "an average of 95 cases each")
+    same = SAME_COUNT.get(thing, {thing})
+    if window > 6:  # a caseload's own unit, not anything counted like it ("cases", not "67,500 children")
+        same = {t for t in same if t[:4] == thing[:4]}
+    at = [i for i, s in enumerate(stems) if thing in s]
+    near = [i for i, s in enumerate(stems) if same & set(s)]
     nums = [i for i, w in enumerate(words)
             if any(QUANTITY_TOKEN.fullmatch(part) for part in w.strip(".,").split("-"))  # "Twenty-three"
             and not re.fullmatch(r"(?:19|20)\d\d", w.strip(".,"))]
-    if any(abs(i - j) <= window for i in at for j in nums):
+    if any(abs(i - j) <= window for i in at for j in nums) or any(
+            abs(i - j) <= min(window, 6) for i in near for j in nums):
         return True
+    at = near
     # "the number of children waiting for a review of their plan has fallen to nine": the figure of a
     # "number of X" may stand anywhere after it in the sentence
     counted = [i for i in at if any(w.lower() == "number" and words[k + 1:k + 2] == ["of"]
@@ -227,7 +233,7 @@ NOT_NAME_WORDS = frozenset(
 ROLES = {
     "chair": r"chair\w*",
     # who led an inspection is named by an inspector's title: "Reporting inspector: Jo Vane HMI"
-    "lead": r"lead|leads|led|leading|reporting inspector|hmi",
+    "lead": r"lead|leads|led|leading|reporting inspector|hmi|(?:her|his) majesty's inspectors?",
     "inspector": r"inspectors?|hmi",
     "director": r"directors?|dcs",
     "chief executive": r"chief executive",

@@ -388,7 +388,9 @@ class ExtractiveAnswerer:
         """For "Who was the lead inspector?" when the best evidence names nobody in that role: the first sentence,
         in the passages BM25 finds for the question's own words within the documents it may draw on, that names
         a person in the role ("Lead inspector: Jo Vane HMI" stands in a report's head, far from any finding)."""
-        hits = self.retriever.run(question, k=10, search_filter=search_filter, dense_side=False)  # role words kept
+        # the role's words as the question has them, and spelled out or abbreviated ("DCS")
+        hits = self.retriever.run(with_other_spellings(question, lambda abbreviation: False), k=10,
+                                  search_filter=search_filter, dense_side=False)
         for rank, hit in enumerate(hits, start=1):
             for cand in candidates_from([hit.chunk], min_words=2):
                 profile = profiles.get(cand.chunk.doc_id)

@@ -250,6 +250,8 @@ def test_names_a_person(text, named):
     ("Who works in the Bright Start team?", ["Social workers and youth workers work in the team."], False),
     ("Which MP did the paper quote?", ["Councillor Jane Smith said the council was proud."], False),  # see below
     ("Who led the Ofsted inspection of Oakvale in 2031?", ["Reporting inspector: Ada Brook HMI"], False),
+    ("Who led the Oakvale focused visit in 2031?",
+     ["Her Majesty's Inspectors for children's social care services were Ada Brook and Jo Vane."], False),
 ])
 def test_a_who_question_needs_a_person_in_the_role_it_asks_about(question, texts, declined):
     from answering.abstention import AbstentionPolicy
@@ -313,6 +315,8 @@ def test_a_figure_from_a_later_document_must_name_the_period_asked_about(text, y
     ("What is the average caseload of social workers in Oakvale?", "Oakvale is home to 67,500 children.", False),
     ("What is the average caseload of social workers in Oakvale?",
      "The average caseload for social workers in the children in need teams is now 21 children.", True),
+    # a caseload in its own unit, next to its figure
+    ("What were reviewing officers' caseloads in Oakvale?", "Reviewing officers hold an average of 95 cases each.", True),
     ("What was Wexley's total budget for children's services?", "A further £2 million was added to the budget.", True),
     # a subject of several words with possessives ("the issue's 'What is the trust's annual budget?'")
     ("What is Oakvale Children's Trust's annual budget?", "The trust was set up in 2031 with a new chair.", False),
