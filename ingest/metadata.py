@@ -66,10 +66,18 @@ MEETING_HEADING = re.compile(r"(?i)\b(?:monday|tuesday|wednesday|thursday|friday
 def date_from_text(text: str) -> str | None:
     """The document's own date: a 'Published' line, a date standing alone near the top
     (a letter's date line), or the last day of an 'Inspection dates' line; else None."""
-    for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|date of letter|"
+    # a date line that says whose date it is: "Date of meeting: 21 March 2031", "Date: 09/11/2031"
+    for m in re.finditer(r"(?im)^\s*(?:date of (?:the )?meeting|meeting date|date of letter|letter date|date)\s*:"
+                         r"[^\n]*$", text[:3000]):
+        dates = find_dates(m.group(0))
+        if dates:
+            return dates[0][1]
+    for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|"
                          r"meeting\b[^\n]{0,160}\bheld)\b.*$", text[:3000]):
         if re.search(r"(?i)\b(?:approv\w*|confirm\w*|agree\w*|sign\w*|previous|last|next|record)\b", m.group(0)):
             continue  # "the minutes of the meeting held on 14 July were approved": another meeting's date
+        if re.match(r"\s*(?:[A-Z]{1,8}/\d+|\d+(?:\.\d+)*\.?|item \d+)\s+minutes\b", m.group(0), re.I):
+            continue  # an item of the agenda, "CFS/43 Minutes of the meeting held on ...": the last meeting's
         dates = find_dates(m.group(0))
         if dates:
             return dates[0][1]

@@ -125,3 +125,15 @@ def test_a_newspaper_name_or_straight_quotes_make_news(text):
 def test_a_report_that_names_a_newspaper_in_passing_is_not_news():
     text = "Inspection of Oakvale children's services\n\nInspection dates: 3 to 14 March 2031\n\nOverall effectiveness: Good\n"
     assert kind_from_text(text, "report.txt") == "inspection_report"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a labelled date line wins over an agenda item naming the last meeting's date
+    ("OAKVALE COUNCIL\nSCRUTINY PANEL\n\nDate of meeting: 21 March 2031\n\nCFS/43 Minutes of the meeting held on "
+     "18 January 2031\nThe minutes were accepted.", "2031-03-21"),
+    ("MINUTES\nCFS/43 Minutes of the meeting held on 18 January 2031\nThey were accepted.\n", None),
+    ("Minutes of the meeting held on 18 January 2031\nPresent: Councillor Ada Brook\n", "2031-01-18"),
+    ("Oakvale Council\nDate: 09/11/2031\n\nDear Director\n\nAt the last inspection in March 2029 ...", "2031-11-09"),
+])
+def test_a_documents_own_date_line(text, expected):
+    assert date_from_text(text) == expected
