@@ -68,6 +68,7 @@ ENDPOINT_FLOOR = 0.5  # an endpoint document of a change is quoted down to this 
 # from 5 documents and one extra quote; 7 and three extra added 0.02 on tune and nothing held out)
 TIMELINE_DOCUMENTS = 6
 CHANGE_EXTRA_QUOTES = 2
+INSPECTION_EVENT = re.compile(r"(?i)\b(?:re-?inspect\w*|inspect\w*|visit\w*|ilacs|jtai|fieldwork)\b")
 FIGURE_SHARE = 0.5
 MEASURED = re.compile(r"(?i)\b(?:share|proportion|percentage|per cent|rate|numbers?|how many|how much|caseloads?|"
                       r"timeliness|spend\w*|budget|overspend|vacanc\w+|turnover|reliance|agency)\b")
@@ -290,6 +291,7 @@ class ExtractiveAnswerer:
             answer.question_features = qfeatures
         else:
             pool = self._judgement_first(self._prefer_primary(specific), constraints, question, profiles)
+            pool = self._event_date_first(pool, constraints, question)
             if scope is not None and scope in pool:  # "What did the visit look at?": what its inspectors looked at
                 pool = [scope] + [c for c in pool if c is not scope]
             chosen = self.choose(pool, change, lead=lead[:2], measured=question if MEASURED.search(question) else "")
@@ -370,6 +372,16 @@ class ExtractiveAnswerer:
         words = (set(tokens(topic_words(question, constraints))) & areas) - JUDGEMENT_ASKING - OVERALL
         words = {w for w in words if not w.isdigit() and w not in GENERIC_TERMS}
         return max(sorted(words), key=self.index.lexical.idf, default="")
+
+    @staticmethod
+    def _event_date_first(pool: list[Candidate], constraints, question: str) -> list[Candidate]:
+        """"When did Ofsted carry out the re-inspection?": the inspection's own document states its dates where
+        its profile read them ("Inspection dates: 8 to 19 November 2031"); that line leads, before a sentence
+        that merely holds a date."""
+        if constraints.answer_type != "when" or not INSPECTION_EVENT.search(question):
+            return pool
+        line = next((c for c in pool if c.block == "profile" and c.chunk.source_kind in PRIMARY_SOURCE_KINDS), None)
+        return pool if line is None else [line] + [c for c in pool if c is not line]
 
     def _judgement_first(self, pool: list[Candidate], constraints, question: str, profiles) -> list[Candidate]:
         """A which-judgement question leads with the judgement of the area it names, as the best document

@@ -55,3 +55,18 @@ def test_a_figure_scoring_far_below_its_documents_best_is_not_taken():
 ])
 def test_a_paragraphs_number_is_no_quantity(text, quantity):
     assert has_quantity(text) is quantity
+
+
+def test_a_when_question_about_an_inspection_leads_with_its_own_dates_line():
+    from answering.constraints import read_constraints
+
+    dated = _cand("r31", "8. Only 71% of return home interviews took place within 72 hours in the year to September "
+                         "2031.", 0.9)
+    line = _cand("r31", "Inspection dates: 8 November to 19 November 2031", 0.4)
+    line.block = "profile"  # where the document's profile read the dates it reports
+    question = "when did ofsted do the oakvale re-inspection that took it out of inadequate"
+    c = read_constraints(question, ["Oakvale"])
+    assert ExtractiveAnswerer._event_date_first([dated, line], c, question) == [line, dated]
+    other = "When did Ada Brook start as director in Oakvale?"  # no inspection asked about
+    assert ExtractiveAnswerer._event_date_first([dated, line], read_constraints(other, ["Oakvale"]), other) == \
+        [dated, line]
