@@ -361,7 +361,9 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
             docs = kinded
         elif c.bodies and text_of is not None and set(c.kinds) <= set(VISIT_KINDS):
             # "Oakvale's focused visit": a visit no document of the body is, or even speaks of, never happened
-            if not any(_speaks_of_visit(text_of(m.doc_id) or "", c.kinds) for m in docs):
+            when = "".join(rf"(?=[\s\S]*\b{w}\b)" for w in ([MONTHS[c.month - 1]] if c.month else []) + list(c.years))
+            if not any(_speaks_of_visit(text_of(m.doc_id) or "", c.kinds, f"(?i){when}" if when else "")
+                       for m in docs):
                 return [], "kind"
     return [m.doc_id for m in docs], ""
 
@@ -383,13 +385,16 @@ def _speaks_of_nth_visit(text: str, number: int, kinds: tuple[str, ...]) -> bool
     return bool(re.search(rf"(?i)\b(?:{ordinals})\s+(?:ofsted\s+)?(?:{said})\b", text))
 
 
-def _speaks_of_visit(text: str, kinds: tuple[str, ...]) -> bool:
+def _speaks_of_visit(text: str, kinds: tuple[str, ...], when: str = "") -> bool:
     """Whether `text` speaks of a visit of these kinds that took place: "the focused visit", "Ofsted's focused
-    visit", "a focused visit in March 2031", not one merely expected ("could expect a focused visit")."""
+    visit", "a focused visit in March 2031", not one merely expected ("could expect a focused visit"); with
+    `when` (a month and/or a year the question names, as a pattern), one of that time, said near it."""
     said = "|".join(VISIT_KINDS[k] for k in kinds)
     for m in re.finditer(rf"(?i)\b(?:{said})s?\b", text):
         before = text[max(0, m.start() - 40):m.start()].lower()
         after = text[m.end():m.end() + 40]
+        if when and not re.search(when, text[max(0, m.start() - 80):m.end() + 80]):
+            continue
         if re.search(r"\b(?:expect\w*|either|next|future|possible|could|would|may|might|will|planned)\b[^.]*$",
                      before):
             continue

@@ -474,3 +474,12 @@ def test_cases_are_counted_in_children():
     caseload = counted_thing("What is the average caseload of social workers in Oakvale?")
     assert not counts_thing("Some 412 children were in care.", caseload, counted_window(
         "What is the average caseload of social workers in Oakvale?"))
+
+
+def test_a_visit_named_by_its_month_is_spoken_of_with_that_month():
+    metas, profiles = _library(("r", "inspection_report", "Oakvale", "2031-06-01"))
+    c = read_constraints("What did Oakvale's focused visit in March 2031 look at?", KNOWN)
+    texts = {"r": "Ofsted carried out a focused visit in January 2031 and two monitoring visits."}
+    assert matching_documents(metas, profiles, c, text_of=texts.get) == ([], "kind")
+    texts["r"] = "Ofsted carried out two monitoring visits and a focused visit in March 2031."
+    assert matching_documents(metas, profiles, c, text_of=texts.get) == (["r"], "")
