@@ -56,6 +56,7 @@ from .scoring import (
     Candidate,
     SentenceSimilarity,
     candidates_from,
+    has_date,
     near_duplicate,
 )
 from .timeline import endpoint_documents, interleave_by_document, relative_documents
@@ -263,10 +264,13 @@ class ExtractiveAnswerer:
         about = topic_terms(question, constraints)
         qfeatures["about_coverage"] = coverage(about, present, self.index.lexical.idf) if about else 1.0
         scope = next((c for c in specific if SCOPE.search(c.text)), None) if wants == "scope" else None
+        # "When was the 2031 inspection?": the line a document's profile read the inspection's dates from
+        dates_line = next((c for c in specific if c.block == "profile" and has_date(c.text)), None) \
+            if constraints.answer_type == "when" and INSPECTION_EVENT.search(question) else None
         area = "" if change else self._unjudged_area(allowed or [m.doc_id for m in metas], profiles, constraints,
                                                       question)
         reason = self.policy.decide(question, specific, unknown, terms, names, constraints.answer_type,
-                                    self.ranker.answerable(qfeatures), shaped=scope is not None, area=area)
+                                    self.ranker.answerable(qfeatures), shaped=scope is not None or dates_line is not None, area=area)
         if not reason:
             reason = self._unmentioned(question, allowed or [m.doc_id for m in metas], constraints)
         if not reason and constraints.answer_type == "who":

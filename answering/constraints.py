@@ -208,7 +208,11 @@ def read_constraints(question: str, known_bodies: "list[str] | BodyNames", chang
                   r"focused\s+)?(?:visits?|inspections?)\b", folded)
     if m:
         visit = ORDINALS[m.group(1)]
-    kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", folded)]
+    # "Who was the DCS when the 2031 inspection report came out?": a closing when-clause dates the question; the
+    # kind of document it names is no kind asked for
+    own = re.sub(r"(?i)(?<=\w)\s+when\s+[^?]{3,120}\??\s*$", " ", folded) if not re.match(r"(?i)\s*when\b", folded) \
+        else folded
+    kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", own)]
     answer_type = answer_type_of(question)
     event = EVENT_YEAR.search(question)
     inspection = bool(event and re.search(r"(?i)inspect|visit", event.group(0)))

@@ -483,3 +483,12 @@ def test_a_visit_named_by_its_month_is_spoken_of_with_that_month():
     assert matching_documents(metas, profiles, c, text_of=texts.get) == ([], "kind")
     texts["r"] = "Ofsted carried out two monitoring visits and a focused visit in March 2031."
     assert matching_documents(metas, profiles, c, text_of=texts.get) == (["r"], "")
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("Who was Oakvale's DCS when the 2031 inspection report came out?", ()),  # the report dates the question
+    ("What did the 2031 inspection report say about caseloads?", ("inspection_report",)),
+    ("When was the inspection report published?", ("inspection_report",)),
+])
+def test_a_closing_when_clause_names_no_kind_of_document_asked_for(question, kinds):
+    assert read_constraints(question, KNOWN).kinds == kinds
