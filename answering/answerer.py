@@ -40,7 +40,7 @@ from .constraints import (
     topic_words,
 )
 from .features import SCOPE, SCOPE_QUESTION, features, generic, relative
-from .followups import FollowUpRewriter, relative_period
+from .followups import FOLLOWUP_OPENERS, FollowUpRewriter, relative_period
 from .glossary import spelled_out_in, with_other_spellings
 from .layout import JUDGEMENT_ASKING, OVERALL, asked_judgement, block_candidates, fact_offsets, sentence_at, to_closing_quote, with_elaboration
 from .question_analysis import (
@@ -166,6 +166,10 @@ class ExtractiveAnswerer:
         constraints = read_constraints(question, body_names, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             constraints = inherit(constraints, previous.constraints)
+            if follow_up and previous.constraints is not None and constraints.answer_type == "what" \
+                    and FOLLOWUP_OPENERS.match(question):
+                # "And what about care leavers?" after "What judgement did Oakvale get?" asks for a judgement too
+                constraints = replace(constraints, answer_type=previous.constraints.answer_type)
             if follow_up and self.rewriter.names_new_subject(question, constraints.bodies):
                 query = question  # "And agency staff?": the conversation gives the scope, the question the topic
         direction = relative_period(question) if follow_up and previous is not None and previous.cited_documents \

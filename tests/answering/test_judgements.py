@@ -67,6 +67,19 @@ def test_the_judgement_of_the_area_asked_leads_the_answer(service, question, lin
 
 
 
+@pytest.mark.slow
+def test_a_follow_up_naming_another_area_asks_for_its_judgement_too(service):
+    """"And what about care leavers?" after "What judgement did Thornbury get for children in care?" asks for
+    the care leavers' judgement: the follow-up takes the conversation's answer type."""
+    conv = service.conversation()
+    conv.ask("What judgement did Thornbury receive for children in care?")
+    answer = conv.ask("And what about care leavers?")
+    assert not answer.abstained, answer.reason
+    assert answer.constraints.answer_type == "judgement"
+    assert "The experiences and progress of care leavers: requires improvement to be good" in answer.citations[0].quote
+    assert answer.text.startswith("Requires improvement")
+
+
 def test_a_letters_template_is_no_finding_and_a_scope_question_wants_its_scope():
     from answering.features import META, SCOPE, SCOPE_QUESTION
 
