@@ -36,7 +36,8 @@ WHAT_FIGURE = re.compile(r"\bwhat (?:is|was|were|are) (?:the |its |their )?(?:[\
                          r"(?P<phrase>budget|caseload|salary|overspend|expenditure)s?\b", re.I)
 QUANTITY_TOKEN = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                             r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
-                            r"sixty|seventy|eighty|ninety|hundred|dozen|several|all|none|no)\b", re.I)
+                            r"sixty|seventy|eighty|ninety|hundred|dozen|several|all|none|no|half|quarters?|thirds?|fifths?|"
+                            r"tenths?)\b", re.I)
 
 
 # a question or a sentence about what is to come: "When is the next inspection due?", "... will be re-inspected by"
@@ -50,10 +51,18 @@ FUTURE_QUESTION = re.compile(r"\b(?:next|will|shall|upcoming|forthcoming|(?:is|a
 OCCASIONS = frozenset(tokens("times occasions instances"))
 
 
+# "how did the number of children in care change": the count is of children
+NUMBER_OF = re.compile(r"\bthe (?:number|proportion|share|percentage) of\s+(?:the\s+|its\s+|their\s+)?"
+                       r"(?P<phrase>(?:[\w’'-]+\s+){0,3}?[\w’'-]+?)\s+(?:did|do|does|were|was|are|is|have|has|had|"
+                       r"in|at|on|for|of|to|from|with|by|across|between|during|per|who|that|change\w*|rose|fell|"
+                       r"increas\w*|decreas\w*|mov\w*)\b", re.I)
+
+
 def counted_thing(question: str) -> str:
     """The head word of what a "how many X ..." question counts, stemmed ("How many new foster carers did
     ... approve?" -> "carer"); "" when the question is not of that form."""
-    m = HOW_MANY.search(question) or SHARE_OF.search(question) or WHAT_FIGURE.search(question)
+    m = HOW_MANY.search(question) or SHARE_OF.search(question) or WHAT_FIGURE.search(question) \
+        or NUMBER_OF.search(question)
     if not m:
         return ""
     phrase = re.split(r"\s+(?:who|that|which|whose)\b", m.group("phrase"), maxsplit=1, flags=re.I)[0]

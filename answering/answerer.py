@@ -21,6 +21,8 @@ from retrieval.hybrid import Hit, HybridRetriever, rrf
 from .abstention import (
     FIGURES,
     AbstentionPolicy,
+    counted_thing,
+    counts_thing,
     figure_kind,
     names_holder,
     coverage,
@@ -574,10 +576,11 @@ class ExtractiveAnswerer:
                     chosen.append(cand)
             if measured:  # a change in a figure: each document's best sentence that states one (of the kind
                 # asked for: a share, a sum), if it scores near the document's best
-                kind = figure_kind(measured)
+                kind, thing = figure_kind(measured), counted_thing(measured)
 
-                def states(o: Candidate) -> bool:
-                    return bool(FIGURES[kind].search(o.text)) if kind else bool(o.features.get("has_number"))
+                def states(o: Candidate) -> bool:  # of the thing counted, where the question names one
+                    stated = bool(FIGURES[kind].search(o.text)) if kind else bool(o.features.get("has_number"))
+                    return stated and (not thing or counts_thing(o.text, thing, 6))
 
                 for i, c in enumerate(chosen):
                     if states(c):

@@ -70,3 +70,18 @@ def test_a_when_question_about_an_inspection_leads_with_its_own_dates_line():
     other = "When did Ada Brook start as director in Oakvale?"  # no inspection asked about
     assert ExtractiveAnswerer._event_date_first([dated, line], read_constraints(other, ["Oakvale"]), other) == \
         [dated, line]
+
+
+def test_a_change_in_a_number_quotes_the_number_of_the_thing_counted():
+    """"How did the number of children in care change?": a document's figure of children, not its share of
+    care leavers in suitable homes; a fraction in words is a figure ("nearly a quarter of social workers")."""
+    from answering.abstention import counted_thing, counts_thing
+
+    question = "How did the number of children in care in Oakvale change between 2031 and 2035?"
+    assert counted_thing(question) == "children"
+    ranked = [_cand("m33", "Inspectors found that placements were stable.", 0.9),
+              _cand("m33", "81% of care leavers were living in suitable accommodation.", 0.8),
+              _cand("m33", "The number of children in care has risen to 547.", 0.6)]
+    chosen = ExtractiveAnswerer.choose(FAKE, ranked, change=True, measured=question)
+    assert chosen[0].text == ranked[2].text
+    assert counts_thing("Nearly a quarter of children's social workers are still agency staff.", "worker", 6)
