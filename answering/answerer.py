@@ -580,7 +580,7 @@ class ExtractiveAnswerer:
 
                 def states(o: Candidate) -> bool:  # of the thing counted, where the question names one
                     stated = bool(FIGURES[kind].search(o.text)) if kind else bool(o.features.get("has_number"))
-                    return stated and (not thing or counts_thing(o.text, thing, 6))
+                    return stated and (not thing or (thing in tokens(o.text) and counts_thing(o.text, thing, 6)))
 
                 for i, c in enumerate(chosen):
                     if states(c):
