@@ -88,6 +88,9 @@ def answer_type_of(question: str) -> str:
                       "?", question)
     question = re.sub(r"(?i)(?<=\w)\s+when\s+[^?]{3,120}\??\s*$", "?", question) if not re.match(
         r"(?i)\s*when\b", question) else question
+    if re.match(r"(?i)\s*(?:did|does|do|was|were|is|are|has|have|had)\b[^?]*\b(?:a|any) (?:grade|judgement|rating)\b",
+                question):
+        return "yes_no"  # "Did the joint inspection give a grade?" asks whether there is one
     for name, pattern in OPENING_TYPES + ANSWER_TYPES:
         if pattern.search(question):
             return name

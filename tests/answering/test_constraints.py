@@ -32,6 +32,8 @@ KNOWN = ["Oakvale", "Brindle Heath", "Wexley"]
     ("What proportion of leaders were new?", "how_many"),
     ("Were unqualified staff doing work above their grade?", "yes_no"),
     ("dates of the third monitoring visit to oakvale", "when"),
+    ("Did the 2031 joint inspection in Oakvale give a grade?", "yes_no"),
+    ("Was Oakvale graded good in 2031?", "judgement"),
     ("Which council acted as Oakvale's improvement partner after it was rated inadequate?", "what"),  # a post's grade is no judgement
     ("What grade did Oakvale get in 2031?", "judgement"),
 ])
