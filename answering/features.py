@@ -28,9 +28,11 @@ GRADE = re.compile(rf"\brequires? improvement\b|"
                    rf"\|\s*{_GRADES}\s*\||"
                    r"^(?:\d[\d.]*\s+)?[A-Z][^:]{2,90}?\s(?-i:Outstanding|Good|Adequate|Inadequate)\s*$", re.I)
 JUDGED = re.compile(r"\b(?:judge?(?:d|ment)s?|graded?|rated|overall effectiveness)\b", re.I)
-PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+[A-Z]|"
-                    r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+(?:,|\s+(?:\(|Her|His|Director|Chief|Head|Lead|Chair))|"
-                    r"\b(?:Inspector|Director|Chief Executive|Chair|Leader|Lead member|Cabinet Member|Commissioner)\b")
+_NAMED = (r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+[A-Z]|"
+          r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+(?:,|\s+(?:\(|Her|His|Director|Chief|Head|Lead|Chair))")
+NAMED = re.compile(_NAMED)  # a person by name ("Ms Vane", "Jo Vane, the director"), not by post alone
+PERSON = re.compile(_NAMED + r"|\b(?:Inspector|Director|Chief Executive|Chair|Leader|Lead member|Cabinet Member|"
+                    r"Commissioner)\b")
 SIGN_OFF = re.compile(r"^\s*(?:Yours (?:sincerely|faithfully)|Kind regards|Best wishes)\b", re.I)
 SALUTATION = re.compile(r"^\s*Dear\b")
 LEAD_ROLE = re.compile(r"\b(?:lead inspector|led by|chaired by|chair(?:ed)?|signed)\b", re.I)
@@ -156,6 +158,8 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
     typed = {"judgement": f.get("asks_judgement_has_grade"), "when": f.get("asks_date_has_date"),
              "who": f.get("asks_who_has_person"), "how_many": f.get("asks_number_has_number")}.get(answer_type)
     if f.get("title_like") or f.get("meta"):
+        if answer_type == "who" and f.get("title_like") and not NAMED.search(cand.text):
+            return True  # a post on a line of its own ("Director of Children's Services") names nobody
         # a title line or a scope statement may still carry what a typed question asks ("... which was
         # conducted on 17 and 18 November", "Overall effectiveness: Good"); a scope statement may also be
         # what the question is about (most of its terms: "Under which Act was the inspection carried out?"),

@@ -24,3 +24,16 @@ def test_a_time_named_by_the_visit_is_no_statement_about_the_visit(sentence, met
 ])
 def test_a_scope_question_as_typed(question, scope):
     assert bool(SCOPE_QUESTION.search(question)) is scope
+
+
+@pytest.mark.parametrize("line, generic_", [
+    ("Director of Children's Services", True),  # a post on its own line names nobody
+    ("Jo Vane, Director of Children's Services", False),
+])
+def test_a_post_alone_is_no_answer_to_who(line, generic_):
+    from answering.features import generic
+    from tests.answering.test_constraints import _best
+
+    (cand,) = _best(line)
+    cand.features = {"title_like": 1.0, "asks_who_has_person": 1.0}
+    assert generic(cand, "who", "") is generic_
