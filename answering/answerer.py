@@ -13,7 +13,7 @@ from core.errors import ConfigError
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import Chunk, DocumentMeta, DocumentProfile, Judgement, Span
 from core.settings import Settings
-from core.text import tokens
+from core.text import strip_accents, tokens
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
 from retrieval.hybrid import Hit, HybridRetriever, rrf
@@ -279,6 +279,8 @@ class ExtractiveAnswerer:
                                     self.ranker.answerable(qfeatures), shaped=scope is not None or dates_line is not None, area=area)
         if not reason:
             reason = self._unmentioned(question, allowed or [m.doc_id for m in metas], constraints)
+        if not reason:
+            reason = self._owner_unnamed(question, specific)
         if not reason and constraints.answer_type == "who":
             is_body = lambda n: bool(body_names.names(n))  # noqa: E731
             reason = self.policy.person_unnamed(question, specific, is_body)
@@ -450,6 +452,20 @@ class ExtractiveAnswerer:
             if not self.index.mentions(name, doc_ids):
                 scope = f" about {constraints.describe()}" if not constraints.empty else ""
                 return f"no document{scope} mentions {name}"
+        return ""
+
+    def _owner_unnamed(self, question: str, best: list[Candidate]) -> str:
+        """"What was Wyrecombe's last judgement?", where Wyrecombe is no document's body and few documents name
+        it: a sentence of the best evidence, or the best sentence's document, must name it (folded for case and
+        accents), not only a document about another council."""
+        for m in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+)['’]s\b", question.strip()):
+            name = m.group(1)
+            if self._library.body_names.names(name) or not tokens(name):
+                continue
+            df = self.index.lexical.document_frequency(tokens(name)[0])
+            named = any(strip_accents(name.lower()) in strip_accents(c.text.lower()) for c in best[:self.policy.window])
+            if 0 < df <= 2 and best and not named and not self.index.mentions(name, [best[0].chunk.doc_id]):
+                return f"the question asks about {name}, and neither the best evidence nor its document names it"
         return ""
 
     def warm_up(self) -> None:

@@ -100,3 +100,27 @@ def test_the_wrong_bodys_evidence(named, doc_bodies, off):
     from answering.answerer import off_body
 
     assert off_body(named, ("Oakvale",), doc_bodies) is off
+
+
+def test_a_rarely_named_owner_must_be_named_by_the_evidence():
+    """"What was Wyrecombe's last Ofsted judgement?" where Wyrecombe is no document's body and one document
+    names it in passing: a judgement of another council does not answer for it."""
+    from types import SimpleNamespace
+
+    from answering.answerer import ExtractiveAnswerer
+    from tests.answering.test_constraints import _best
+
+    named_by = set()  # the documents that name Wyrecombe
+
+    fake = SimpleNamespace(_library=SimpleNamespace(body_names=SimpleNamespace(names=lambda text: set())),
+                           index=SimpleNamespace(lexical=SimpleNamespace(document_frequency=lambda t: 1),
+                                                 mentions=lambda name, docs: bool(named_by & set(docs))),
+                           policy=SimpleNamespace(window=3))
+    question = "What was Wyrecombe's last Ofsted judgement?"
+    best = _best("Services were judged to be good overall.")  # of document "d"
+    assert ExtractiveAnswerer._owner_unnamed(fake, question, best)
+    named_by.add("d")  # the evidence's document names it: a letter about it, say
+    assert not ExtractiveAnswerer._owner_unnamed(fake, question, best)
+    named_by.clear()
+    fake.index.lexical.document_frequency = lambda t: 12  # a name the library uses often: left to the ranker
+    assert not ExtractiveAnswerer._owner_unnamed(fake, question, best)
