@@ -375,13 +375,19 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
     return [m.doc_id for m in docs], ""
 
 
+EXPECTED = (r"(?i)\b(?:expect\w*|either|next|future|possible|could|would|may|might|will|planned|due|"
+            r"at any (?:point|time))\b")
+
+
 def _near_inspection(text: str, bodies: tuple[str, ...], window: int = 200) -> bool:
     """Whether `text` speaks of an inspection or visit within `window` characters of one of `bodies`."""
     for body in bodies:
         for m in re.finditer(rf"(?i)\b{re.escape(body)}\b", text):
             near = text[max(0, m.start() - window): m.end() + window]
-            if re.search(r"(?i)\b(?:inspect\w*|re-inspect\w*|visit(?:s|ed)?|ofsted)\b", near):
-                return True
+            for e in re.finditer(r"(?i)\b(?:inspect\w*|re-inspect\w*|visit(?:s|ed)?|ofsted)\b", near):
+                # not one merely expected: "the council's own inspection could come at any point"
+                if not re.search(EXPECTED, near[max(0, e.start() - 40): e.end() + 30]):
+                    return True
     return False
 
 

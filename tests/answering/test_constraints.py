@@ -201,6 +201,9 @@ def test_a_neighbours_document_answers_for_an_inspection_only_where_it_speaks_of
     assert matching_documents(metas, profiles, c, mentions=lambda d: {"Oakvale"}, text_of=texts.get)[0] == []
     texts["n"] = "Oakvale, inspected by Ofsted in June, was rated good."
     assert matching_documents(metas, profiles, c, mentions=lambda d: {"Oakvale"}, text_of=texts.get) == (["n"], "")
+    # an inspection merely expected is none
+    texts["n"] = "In neighbouring Oakvale, rated good since 2028, the council's own inspection could come at any point."
+    assert matching_documents(metas, profiles, c, mentions=lambda d: {"Oakvale"}, text_of=texts.get)[0] == []
 
 
 def test_a_numbered_visit_the_library_lacks_is_read_from_documents_that_report_it():
