@@ -455,7 +455,7 @@ class ExtractiveAnswerer:
         return ""
 
     def _owner_unnamed(self, question: str, best: list[Candidate]) -> str:
-        """"What was Wyrecombe's last judgement?", where Wyrecombe is no document's body and few documents name
+        """"What was Farrowdene's last judgement?", where Farrowdene is no document's body and few documents name
         it: a sentence of the best evidence, or the best sentence's document, must name it (folded for case and
         accents), not only a document about another council."""
         for m in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+)['’]s\b", question.strip()):

@@ -20,7 +20,7 @@ SIGN_OFF = re.compile(r"^\s*(?:Yours (?:sincerely|faithfully)|Kind regards|Best 
 SALUTATION = re.compile(r"^\s*Dear\b")
 COPY_LINE = re.compile(r"^\s*(?:Copy|Copies|cc|Enc|Encl)\b", re.I)
 ROLE = re.compile(r"\b(?:Inspector|Director|Chief|Head|Manager|Officer|Executive|Chair|Lead|Commissioner|HMI)\b")
-# a signature with no closing phrase: a line that is a person's name ("Dr Ada Brook", "Ada K. Brook") and under it
+# a signature with no closing phrase: a line that is a person's name ("Dr Jo Vane", "Jo K. Vane") and under it
 # a line that is their post ("Independent Scrutineer", "Chair, Oakvale Safeguarding Partnership")
 NAME_LINE = re.compile(r"^\s*(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof|Cllr|Councillor|Sir|Dame)\.?\s+)?"
                        r"[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'’]*(?:-[A-Z][a-z'’]+)?){1,2}\s*$")
@@ -38,7 +38,7 @@ def _words(chunk: Chunk, span: Span) -> int:
 def merged_blocks(chunk: Chunk) -> list[tuple[Span, str]]:
     """(span, kind) for each run of short lines that makes a signature ("sign_off": "Yours sincerely", a name,
     a post), an address ("address": the lines above "Dear ...") or a name over its post ("signature": a
-    report's foreword signed "Dr Ada Brook" / "Independent Scrutineer", which a who-question may ask for)."""
+    report's foreword signed "Dr Jo Vane" / "Independent Scrutineer", which a who-question may ask for)."""
     out = []
     sents = list(chunk.sentences)
     for i, span in enumerate(sents):

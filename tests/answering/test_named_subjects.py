@@ -103,20 +103,20 @@ def test_the_wrong_bodys_evidence(named, doc_bodies, off):
 
 
 def test_a_rarely_named_owner_must_be_named_by_the_evidence():
-    """"What was Wyrecombe's last Ofsted judgement?" where Wyrecombe is no document's body and one document
+    """"What was Farrowdene's last Ofsted judgement?" where Farrowdene is no document's body and one document
     names it in passing: a judgement of another council does not answer for it."""
     from types import SimpleNamespace
 
     from answering.answerer import ExtractiveAnswerer
     from tests.answering.test_constraints import _best
 
-    named_by = set()  # the documents that name Wyrecombe
+    named_by = set()  # the documents that name Farrowdene
 
     fake = SimpleNamespace(_library=SimpleNamespace(body_names=SimpleNamespace(names=lambda text: set())),
                            index=SimpleNamespace(lexical=SimpleNamespace(document_frequency=lambda t: 1),
                                                  mentions=lambda name, docs: bool(named_by & set(docs))),
                            policy=SimpleNamespace(window=3))
-    question = "What was Wyrecombe's last Ofsted judgement?"
+    question = "What was Farrowdene's last Ofsted judgement?"
     best = _best("Services were judged to be good overall.")  # of document "d"
     assert ExtractiveAnswerer._owner_unnamed(fake, question, best)
     named_by.add("d")  # the evidence's document names it: a letter about it, say
