@@ -14,6 +14,7 @@ from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import Chunk, DocumentMeta, DocumentProfile, Judgement, Span
 from core.settings import Settings
 from core.text import strip_accents, tokens
+from ingest.metadata import find_dates
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
 from retrieval.hybrid import Hit, HybridRetriever, rrf
@@ -71,6 +72,9 @@ ENDPOINT_FLOOR = 0.5  # an endpoint document of a change is quoted down to this 
 # from 5 documents and one extra quote; 7 and three extra added 0.02 on tune and nothing held out)
 TIMELINE_DOCUMENTS = 6
 CHANGE_EXTRA_QUOTES = 2
+# a question about a document's own date: "When was the letter written?", "What date was the report published?"
+OWN_DATE = re.compile(r"(?i)\b(?:letter|report|minutes|article|document|statement|release)\b[^?]{0,40}?\b(?:written|"
+                      r"sent|published|dated|issued|signed|released|out)\b")
 INSPECTION_EVENT = re.compile(r"(?i)\b(?:re-?inspect\w*|inspect\w*|visit\w*|ilacs|jtai|fieldwork)\b")
 FIGURE_SHARE = 0.5
 MEASURED = re.compile(r"(?i)\b(?:share|proportion|percentage|per cent|rate|numbers?|how many|how much|caseloads?|"
@@ -304,6 +308,7 @@ class ExtractiveAnswerer:
         else:
             pool = self._judgement_first(self._prefer_primary(specific), constraints, question, profiles)
             pool = self._event_date_first(pool, constraints, question)
+            pool = self._own_date_first(pool, constraints, question)
             if scope is not None and scope in pool:  # "What did the visit look at?": what its inspectors looked at
                 pool = [scope] + [c for c in pool if c is not scope]
             chosen = self.choose(pool, change, lead=lead[:2], measured=question if MEASURED.search(question) else "")
@@ -384,6 +389,15 @@ class ExtractiveAnswerer:
         words = (set(tokens(topic_words(question, constraints))) & areas) - JUDGEMENT_ASKING - OVERALL
         words = {w for w in words if not w.isdigit() and w not in GENERIC_TERMS}
         return max(sorted(words), key=self.index.lexical.idf, default="")
+
+    @staticmethod
+    def _own_date_first(pool: list[Candidate], constraints, question: str) -> list[Candidate]:
+        """"When was the letter written?": the line that states the document's own date ("Date: 09/11/2031", the
+        date ingestion read for it) leads, before a sentence that merely holds another date."""
+        if constraints.answer_type != "when" or not OWN_DATE.search(question):
+            return pool
+        line = next((c for c in pool if c.chunk.date and c.chunk.date in {iso for _, iso in find_dates(c.text)}), None)
+        return pool if line is None else [line] + [c for c in pool if c is not line]
 
     @staticmethod
     def _event_date_first(pool: list[Candidate], constraints, question: str) -> list[Candidate]:

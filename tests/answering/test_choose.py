@@ -85,3 +85,22 @@ def test_a_change_in_a_number_quotes_the_number_of_the_thing_counted():
     chosen = ExtractiveAnswerer.choose(FAKE, ranked, change=True, measured=question)
     assert chosen[0].text == ranked[2].text
     assert counts_thing("Nearly a quarter of children's social workers are still agency staff.", "worker", 6)
+
+
+def test_a_question_about_a_documents_own_date_leads_with_its_date_line():
+    """Shared field case F08's kind: "When was the letter written?" is answered by "Date: 09/11/2031", the
+    date ingestion read for the letter, not by "the last inspection in March 2029"."""
+    from dataclasses import replace
+
+    from answering.constraints import read_constraints
+
+    mentioned = _cand("l", "At the last inspection in March 2029, inspectors asked for faster assessments.", 0.9)
+    line = _cand("l", "Date: 09/11/2031", 0.5)
+    for c in (mentioned, line):
+        c.chunk = replace(c.chunk, date="2031-11-09")
+    question = "When was the letter about supervision in Oakvale written?"
+    c = read_constraints(question, ["Oakvale"])
+    assert ExtractiveAnswerer._own_date_first([mentioned, line], c, question) == [line, mentioned]
+    other = "When did inspectors last visit Oakvale?"
+    assert ExtractiveAnswerer._own_date_first([mentioned, line], read_constraints(other, ["Oakvale"]), other) == \
+        [mentioned, line]
