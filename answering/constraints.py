@@ -75,6 +75,15 @@ OPENING_TYPES = [  # the question's first word decides before any keyword inside
 ]
 
 
+CLOSING_WHEN = re.compile(r"(?i)(?<=\w)\s+when\s+[^?]{3,120}\??\s*$")
+
+
+def without_closing_when(question: str) -> str:
+    """The question without a closing when-clause, which sets the scene ("What did X say when the report came
+    out?"); a question that opens with "when" keeps it."""
+    return question if re.match(r"(?i)\s*when\b", question) else CLOSING_WHEN.sub("?", question)
+
+
 def answer_type_of(question: str) -> str:
     """The type of answer a question wants: "When was the visit after it was judged inadequate?" wants a
     date, though it names a judgement; else the first of `ANSWER_TYPES` whose words it uses; else "what"."""
@@ -86,8 +95,7 @@ def answer_type_of(question: str) -> str:
     question = re.sub(r"(?i)(?<=\w)\s+(?:when|after|before|since|once)\s+(?:it|they|the council|services|"
                       r"[\w’']+['’]s\s+\w+)\s+(?:was|were|had been|has been|got|received)\s+[^?]{3,100}\??\s*$",
                       "?", question)
-    question = re.sub(r"(?i)(?<=\w)\s+when\s+[^?]{3,120}\??\s*$", "?", question) if not re.match(
-        r"(?i)\s*when\b", question) else question
+    question = without_closing_when(question)
     if re.match(r"(?i)\s*(?:did|does|do|was|were|is|are|has|have|had)\b[^?]*\b(?:a|any) (?:grade|judgement|rating)\b",
                 question):
         return "yes_no"  # "Did the joint inspection give a grade?" asks whether there is one
@@ -213,9 +221,7 @@ def read_constraints(question: str, known_bodies: "list[str] | BodyNames", chang
         visit = ORDINALS[m.group(1)]
     # "Who was the DCS when the 2031 inspection report came out?": a closing when-clause dates the question; the
     # kind of document it names is no kind asked for
-    own = re.sub(r"(?i)(?<=\w)\s+when\s+[^?]{3,120}\??\s*$", " ", folded) if not re.match(r"(?i)\s*when\b", folded) \
-        else folded
-    kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", own)]
+    kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", without_closing_when(folded))]
     answer_type = answer_type_of(question)
     event = EVENT_YEAR.search(question)
     inspection = bool(event and re.search(r"(?i)inspect|visit", event.group(0)))
@@ -375,8 +381,9 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
     return [m.doc_id for m in docs], ""
 
 
-EXPECTED = (r"(?i)\b(?:expect\w*|either|next|future|possible|could|would|may|might|will|planned|due|"
-            r"at any (?:point|time))\b")
+# words that speak of an inspection or visit still to come ("could expect a focused visit", "the next visit")
+_EXPECTING = r"expect\w*|either|next|future|possible|could|would|may|might|will|planned"
+EXPECTED = rf"(?i)\b(?:{_EXPECTING}|due|at any (?:point|time))\b"
 
 
 def _near_inspection(text: str, bodies: tuple[str, ...], window: int = 200) -> bool:
@@ -408,8 +415,7 @@ def _speaks_of_visit(text: str, kinds: tuple[str, ...], when: str = "") -> bool:
         after = text[m.end():m.end() + 40]
         if when and not re.search(when, text[max(0, m.start() - 80):m.end() + 80]):
             continue
-        if re.search(r"\b(?:expect\w*|either|next|future|possible|could|would|may|might|will|planned)\b[^.]*$",
-                     before):
+        if re.search(rf"\b(?:{_EXPECTING})\b[^.]*$", before):
             continue
         if re.search(r"(?:\bthe|\bits|\bthis|\blast|\brecent|\blatest|\bprevious|\bfirst|\bsecond|\bthird|"
                      r"['’]s)\s+(?:(?!an?\s)\w+\s+)?$", before) or re.search(
