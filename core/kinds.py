@@ -23,6 +23,8 @@ SOURCE_KINDS: dict[str, str] = {
 }
 PRIMARY_SOURCE_KINDS = frozenset({"inspection_letter", "inspection_report", "monitoring_visit", "focused_visit",
                                   "reinspection"})
+# a body's own record: what it is about is the body whose name heads it, whichever neighbours it discusses
+OWN_RECORD_KINDS = frozenset({"council_minutes", "council_report"})
 _ALIASES = {"letter": "inspection_letter", "report": "inspection_report", "news_report": "news",
             "monitoring_visit_letter": "monitoring_visit", "press": "news", "minutes": "council_minutes",
             "re_inspection": "reinspection", "focused_visit_letter": "focused_visit"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from core.kinds import PRIMARY_SOURCE_KINDS
+from core.kinds import OWN_RECORD_KINDS, PRIMARY_SOURCE_KINDS
 from core.records import DocumentProfile, Fact, Judgement
 
 from .metadata import MONTH_YEAR, MONTHS, find_dates, find_kind
@@ -115,10 +115,12 @@ def _title_case_capitals(text: str) -> str:
 HEAD_CHARS = 200  # a letterhead, masthead or title
 
 
-def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
+def find_bodies(text: str, limit: int = 6, main: bool = True, owned: bool = False) -> list[Fact]:
     """The bodies a text is about, most mentioned first: each a `Fact` whose value is the body's name
     as written (its core name, without "City Council"), spanning its first strong mention. With `main`
-    False, every body the text names (a news item about one council may quote another)."""
+    False, every body the text names (a news item about one council may quote another). With `owned`, the
+    text is one body's own record (its minutes): of the bodies its head does not name, only one named more
+    than half as often as the one it does is also what it is about."""
     text = _title_case_capitals(text)
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, int, str]] = {}
@@ -156,6 +158,9 @@ def find_bodies(text: str, limit: int = 6, main: bool = True) -> list[Fact]:
     if main and head:
         owner = min(head, key=lambda k: first[k][0])
         ranked = [owner] + [k for k in ranked if k != owner]
+        if owned:  # a neighbour a committee discussed in passing is not what its minutes are about; a
+            # body it discussed about as often as itself (the trust that runs its services) is
+            ranked = [owner] + [k for k in ranked[1:] if 2 * counts[k] > counts[owner]]
     top = max(counts.values())
     # a body the text is about is named more than once, unless nothing is: one passing mention of a
     # neighbour ("now interim director at Croydon Council") does not make the text about it
@@ -289,8 +294,9 @@ def find_judgements(text: str) -> list[Judgement]:
 def profile_of(text: str, published: str | None = None, kind: str | None = None) -> DocumentProfile:
     """The profile of a document's clean text; `published` and `kind` as the metadata found them."""
     found_kind = find_kind(text)
+    own_record = (kind or (found_kind.value if found_kind else "")) in OWN_RECORD_KINDS
     return DocumentProfile(
-        bodies=tuple(find_bodies(text)),
+        bodies=tuple(find_bodies(text, owned=own_record)),
         mentioned_bodies=tuple(b.value for b in find_bodies(text, main=False)),
         published=published,
         # an inspection's own report or letter reports that inspection near its top; minutes and news report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.profile import find_judgements, find_reported_dates
+from ingest.profile import find_judgements, find_reported_dates, profile_of
 
 TABLE = """Oakvale Council
 
@@ -126,7 +126,6 @@ def test_the_local_authoritys_services_for_looked_after_children_is_an_area():
 
 
 def test_a_report_with_a_dates_line_reports_that_inspection_and_recalls_others():
-    from ingest.profile import profile_of
 
     text = ("Inspection of Oakvale children's services\n\nInspection dates: 5 to 16 February 2034\n\n"
             "Leaders have acted on the findings of the focused visit in November 2031.\n")
@@ -136,8 +135,30 @@ def test_a_report_with_a_dates_line_reports_that_inspection_and_recalls_others()
 
 
 def test_minutes_report_the_inspection_they_discuss_wherever_they_do():
-    from ingest.profile import profile_of
 
     text = "Minutes of the scrutiny committee.\n\n" + "Members discussed the budget at length.\n" * 120 + \
         "The Director said the inspection in December 2031 had judged one home good.\n"
     assert [f.value for f in profile_of(text, published="2032-03-01", kind="council_minutes").reported] == ["2031-12"]
+
+
+MINUTES = """WEXLEY BOROUGH COUNCIL
+Children and Families Scrutiny Panel
+Minutes of the meeting held on 4 March 2031
+
+1. Performance. Wexley Borough Council's director reported that Wexley's agency rate had fallen.
+2. Wexley's overspend was forecast at £2 million.
+3. A member asked about the neighbouring council: Oakvale Council had been inspected, and Oakvale's report
+was awaited. The director would not comment on another council's inspection.
+"""
+
+
+def test_minutes_are_about_the_council_that_held_the_meeting_not_a_neighbour_it_discussed():
+    assert [b.value for b in profile_of(MINUTES, kind="council_minutes").bodies] == ["Wexley"]
+    assert "Oakvale" in profile_of(MINUTES, kind="council_minutes").mentioned_bodies
+    # the same text as a news item's is about both: a paper's round-up is about each council it covers
+    assert [b.value for b in profile_of(MINUTES, kind="news").bodies] == ["Wexley", "Oakvale"]
+
+
+def test_minutes_are_also_about_a_body_they_discuss_about_as_often_as_their_own():
+    text = MINUTES + "4. Oakvale Children's Trust runs Oakvale's services; the Oakvale trust's plan was agreed.\n"
+    assert [b.value for b in profile_of(text, kind="council_minutes").bodies] == ["Wexley", "Oakvale"]
