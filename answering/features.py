@@ -31,11 +31,12 @@ JUDGED = re.compile(r"\b(?:judge?(?:d|ment)s?|graded?|rated|overall effectivenes
 _NAMED = (r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+[A-Z]|"
           r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+(?:,|\s+(?:\(|Her|His|Director|Chief|Head|Lead|Chair))")
 NAMED = re.compile(_NAMED)  # a person by name ("Ms Vane", "Jo Vane, the director"), not by post alone
-PERSON = re.compile(_NAMED + r"|\b(?:Inspector|Director|Chief Executive|Chair|Leader|Lead member|Cabinet Member|"
+PERSON = re.compile(_NAMED + r"|\b(?:Inspectors?|Director|Chief Executive|Chair|Leader|Lead member|Cabinet Member|"
                     r"Commissioner)\b")
 SIGN_OFF = re.compile(r"^\s*(?:Yours (?:sincerely|faithfully)|Kind regards|Best wishes)\b", re.I)
 SALUTATION = re.compile(r"^\s*Dear\b")
-LEAD_ROLE = re.compile(r"\b(?:lead inspector|led by|chaired by|chair(?:ed)?|signed)\b", re.I)
+# (a letter's "Her Majesty's Inspectors for children's social care services were A and B" names who led the visit)
+LEAD_ROLE = re.compile(r"\b(?:lead inspector|led by|chaired by|chair(?:ed)?|signed|inspectors (?:for [^.]{0,60})?were)\b", re.I)
 # sentences about the document or the inspection itself, rather than about what was found
 META = re.compile(
     # (not a time: "at the time of this visit, four care leavers were in bed and breakfasts" is a finding)

@@ -37,3 +37,15 @@ def test_a_post_alone_is_no_answer_to_who(line, generic_):
     (cand,) = _best(line)
     cand.features = {"title_like": 1.0, "asks_who_has_person": 1.0}
     assert generic(cand, "who", "") is generic_
+
+
+@pytest.mark.parametrize("sentence, lead", [
+    ("His Majesty's Inspectors for children's social care services were Jo Vane and Sam Oduya.", True),
+    ("The visit was led by Jo Vane, His Majesty's Inspector.", True),
+    ("Inspectors found that plans were reviewed on time.", False),
+])
+def test_the_line_naming_a_visits_inspectors_names_who_led_it(sentence, lead):
+    from answering.features import LEAD_ROLE, PERSON
+
+    assert bool(LEAD_ROLE.search(sentence)) is lead
+    assert PERSON.search(sentence)  # a person, or the inspectors, is named either way
