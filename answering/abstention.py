@@ -263,15 +263,42 @@ def names_holder(question: str, text: str, is_body=lambda name: False) -> bool:
 
 
 def names_a_person(text: str, is_body=lambda name: False) -> bool:
-    """Whether `text` names a person: two to four capitalised words that are not all titles, roles or
-    institutions ("Her Majesty's Inspector", "Director of Children's Services") and are not a body of the
-    library (`is_body`: "Oakvale Council")."""
+    """Whether `text` names a person (`people_named`)."""
+    return bool(people_named(text, is_body))
+
+
+def people_named(text: str, is_body=lambda name: False) -> set[str]:
+    """The people `text` names, lower-cased: runs of two to four capitalised words that are not all titles,
+    roles or institutions ("Her Majesty's Inspector", "Director of Children's Services") and are not a body
+    of the library (`is_body`: "Oakvale Council")."""
+    found = set()
     for m in CAPITALISED.finditer(text):
         words = [w for w in re.split(r"\s+", m.group(0)) if not re.fullmatch(r"[A-Z]\.", w)]
         own = [w for w in words if w.lower() not in NOT_NAME_WORDS]
         if len(own) >= 2 and not is_body(" ".join(own)):
-            return True
-    return False
+            found.add(" ".join(own).lower())
+    return found
+
+
+TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+(?:[A-Z][a-z'’-]+\s+)?([A-Z][a-z'’-]+)")
+# "Who took over from Jo Vane?", "Who replaced Ms Vane?", "Who will succeed Jo Vane?": somebody other than the
+# person named is asked for
+SUCCESSION = re.compile(r"\b(?:from|replaced?|replacing|succeed(?:ed|s)?|succeeding|after|before|followed|preceded|"
+                        r"than)\s+(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor)\.?\s+)?(?P<name>[A-Z][a-z'’-]+"
+                        r"(?:\s+[A-Z][a-z'’-]+)?)")
+
+
+def echoes_the_question(question: str, text: str, is_body=lambda name: False) -> bool:
+    """Whether a sentence answers a question asking for somebody other than a person it names ("Who took
+    over from Jo Vane?") only with that person: the people it names (by surname: a later sentence calls her
+    "Ms Vane") are all the ones the question puts aside, so it cannot say who else."""
+    asked = {m.group("name").split()[-1].lower() for m in SUCCESSION.finditer(question)
+             if not is_body(m.group("name"))}
+    if not asked:
+        return False
+    named = {name.split()[-1] for name in people_named(text, is_body)} | {
+        m.group(1).lower() for m in TITLED.finditer(text)}
+    return bool(named) and named <= asked
 
 
 ABOUT = re.compile(r"\b(?:say|said|says|find|found|finds|report|reported|note|noted|conclude|concluded|tell|told|"

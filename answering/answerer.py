@@ -22,6 +22,7 @@ from retrieval.hybrid import Hit, HybridRetriever, rrf
 from .abstention import (
     FIGURES,
     AbstentionPolicy,
+    echoes_the_question,
     counted_thing,
     counts_thing,
     figure_kind,
@@ -269,6 +270,9 @@ class ExtractiveAnswerer:
                      if d in profiles}
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)
                     and not off_body(named[c.key], constraints.bodies, bodies_of.get(c.chunk.doc_id, ()))]
+        if constraints.answer_type == "who":  # "Who took over from Jo Vane?" is not answered by Jo Vane
+            is_body = lambda n: bool(body_names.names(n))  # noqa: E731
+            specific = [c for c in specific if not echoes_the_question(question, c.text, is_body)]
         present = passage_terms(top)
         qfeatures = question_features(specific, terms, present, self.index.lexical.idf, not constraints.empty)
         about = topic_terms(question, constraints)

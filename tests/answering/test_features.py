@@ -49,3 +49,17 @@ def test_the_line_naming_a_visits_inspectors_names_who_led_it(sentence, lead):
 
     assert bool(LEAD_ROLE.search(sentence)) is lead
     assert PERSON.search(sentence)  # a person, or the inspectors, is named either way
+
+
+@pytest.mark.parametrize("question, sentence, echoes", [
+    ("Who took over from Jo Vane at Oakvale?", "Jo Vane, the director, said the council would hold the line.", True),
+    ("Who took over from Jo Vane at Oakvale?", "Ms Vane said: \"We accept the findings.\"", True),
+    ("Who took over from Jo Vane at Oakvale?", "Sam Oduya replaced Jo Vane as director in May.", False),
+    ("Who will succeed Jo Vane?", "The director, Jo Vane, retires in March.", True),
+    ("Who is Jo Vane?", "Jo Vane is Oakvale's director of children's services.", False),  # asks about her
+    ("Who works in the Safer Futures team?", "The Safer Futures team includes police officers.", False),
+])
+def test_a_question_asking_for_somebody_else_is_not_answered_by_the_person_it_names(question, sentence, echoes):
+    from answering.abstention import echoes_the_question
+
+    assert echoes_the_question(question, sentence) is echoes
