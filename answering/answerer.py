@@ -79,7 +79,10 @@ OWN_DATE = re.compile(r"(?i)\b(?:letter|report|minutes|article|document|statemen
 INSPECTION_EVENT = re.compile(r"(?i)\b(?:re-?inspect\w*|inspect\w*|visit\w*|ilacs|jtai|fieldwork)\b")
 FIGURE_SHARE = 0.5
 MEASURED = re.compile(r"(?i)\b(?:share|proportion|percentage|per cent|rate|numbers?|how many|how much|caseloads?|"
-                      r"timeliness|spend\w*|budget|overspend|vacanc\w+|turnover|reliance|agency)\b")
+                      r"timeliness|spend\w*|budget|overspend|vacanc\w+|turnover|reliance|agency|"
+                      # a measure named by its standard: "assessments within 45 working days", "visits on time"
+                      r"within \d+|on time)\b")
+FIGURE = re.compile(r"\d[\d,.]*\d|\d")  # the figures a sentence states, in order
 JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
 SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
@@ -695,6 +698,11 @@ class ExtractiveAnswerer:
         return keep
 
     def _same(self, a: Candidate, b: Candidate) -> bool:
+        """Whether two sentences say the same thing: near-identical in meaning or words, and not stating
+        different figures in different years ("64% of assessments ..." in 2031 and "84% of assessments ..."
+        in 2033 are two findings; a paper rounding a report's figure the same year repeats it)."""
+        if FIGURE.findall(a.text) != FIGURE.findall(b.text) and (a.chunk.date or "")[:4] != (b.chunk.date or "")[:4]:
+            return False
         if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True
         return near_duplicate(a, b)

@@ -53,6 +53,7 @@ SCOPE = re.compile(r"\b(?:inspectors|the visit|this visit|the inspection|the ins
                    r"considered|evaluated|focused on|examined|sampled|assessed)\b", re.I)
 SCOPE_QUESTION = re.compile(r"(?:^|[-–—:;,]\s*)\s*what (?:did|does|do|will|would) (?:[\w’']+\s+){0,8}?(?:look at|focus on|review|"
                             r"consider|cover|examine|evaluate)\b", re.I)
+CLAUSE = re.compile(r"\b(?:is|are|was|were|has|have|had)\b")  # a finite verb: a statement, not a label
 TERMINAL = re.compile(r"[.!?][\"'”’)]*$")
 
 NAMES = (
@@ -169,5 +170,6 @@ def generic(cand: Candidate, answer_type: str, wants_block: str) -> bool:
             return False
         return bool(f.get("title_like")) or f.get("lexical", 0.0) < 0.5
     # "Inspection dates: 7 - 18 February", "6. BUDGET 2031/32": a label, not a finding, unless it carries
-    # what a typed question asks ("Agency social workers: 45", "2.1 Adoption performance Good")
-    return bool(f.get("label_line")) and not typed
+    # what a typed question asks ("Agency social workers: 45", "2.1 Adoption performance Good") or is a
+    # clause (a list item: "71% of assessments were completed within 45 working days")
+    return bool(f.get("label_line")) and not typed and not CLAUSE.search(cand.text)

@@ -104,3 +104,19 @@ def test_a_question_about_a_documents_own_date_leads_with_its_date_line():
     other = "When did inspectors last visit Oakvale?"
     assert ExtractiveAnswerer._own_date_first([mentioned, line], read_constraints(other, ["Oakvale"]), other) == \
         [mentioned, line]
+
+
+def test_two_years_figures_are_two_findings_however_alike_their_words():
+    """A timeline keeps 2031's and 2033's figures; a paper's rounding of a report the same year repeats it."""
+    from dataclasses import replace
+
+    from answering.answerer import ExtractiveAnswerer
+    from tests.answering.test_constraints import _best
+
+    a, b, c = _best("The timeliness of assessments is improving, and 64% were completed within 45 working days.",
+                    "The timeliness of assessments has improved, and 84% were completed within 45 working days.",
+                    "The timeliness of assessments is improving, and 64% were completed within 45 working days.")
+    a.chunk, b.chunk = replace(a.chunk, date="2031-04-09"), replace(b.chunk, date="2033-01-14")
+    c.chunk = replace(c.chunk, date="2031-04-20", doc_id="paper")
+    assert not ExtractiveAnswerer._same(None, a, b)
+    assert ExtractiveAnswerer._same(None, a, c)

@@ -63,3 +63,16 @@ def test_a_question_asking_for_somebody_else_is_not_answered_by_the_person_it_na
     from answering.abstention import echoes_the_question
 
     assert echoes_the_question(question, sentence) is echoes
+
+
+@pytest.mark.parametrize("line, generic_", [
+    ("Agency social workers: 45", True),  # a label with its figure
+    ("71% of assessments were completed within 45 working days in the quarter", False),  # a list item's finding
+])
+def test_a_list_item_that_states_a_finding_is_no_label(line, generic_):
+    from answering.features import generic
+    from tests.answering.test_constraints import _best
+
+    (cand,) = _best(line)
+    cand.features = {"label_line": 1.0}
+    assert generic(cand, "what", "") is generic_
