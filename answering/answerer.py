@@ -82,7 +82,8 @@ MEASURED = re.compile(r"(?i)\b(?:share|proportion|percentage|per cent|rate|numbe
                       r"timeliness|spend\w*|budget|overspend|vacanc\w+|turnover|reliance|agency|"
                       # a measure named by its standard: "assessments within 45 working days", "visits on time"
                       r"within \d+|on time)\b")
-FIGURE = re.compile(r"\d[\d,.]*\d|\d")  # the figures a sentence states, in order
+# the figures and grades a sentence states, in order (of lower-cased text)
+FIGURE = re.compile(r"\d[\d,.]*\d|\d|\b(?:outstanding|good|requires? improvement|adequate|inadequate)\b")
 JUDGEMENT_WORDS = "judged judgement overall effectiveness outstanding good requires improvement inadequate"
 SIGNED = re.compile(r"\b(?:sign(?:ed|s|ature|atory)?|wrote|author)\b", re.I)
 ADDRESSED = re.compile(r"\b(?:addressed|written to|sent to|to whom|recipient)\b", re.I)
@@ -248,7 +249,8 @@ class ExtractiveAnswerer:
             priors=[h.score / top[0].score for h in top] if top else None,
             contexts=self._contexts(top),
         )
-        cands = cands + self._shaped_candidates(top, cands, constraints, profiles, metas, question)
+        cands = cands + self._shaped_candidates(top, cands, constraints, profiles, metas, question,
+                                                change=change, allowed=allowed)
         self._score(cands, qvecs, query)
         strict = set(strict_documents(metas, profiles, constraints)) if not change else set()
         previous_docs = set(previous.cited_documents) if previous is not None else set()
@@ -318,7 +320,10 @@ class ExtractiveAnswerer:
             pool = self._own_date_first(pool, constraints, question)
             if scope is not None and scope in pool:  # "What did the visit look at?": what its inspectors looked at
                 pool = [scope] + [c for c in pool if c is not scope]
-            chosen = self.choose(pool, change, lead=lead[:2], measured=question if MEASURED.search(question) else "")
+            chosen = self.choose(pool, change, lead=lead[:2], measured=question if MEASURED.search(question) else "",
+                                 judged=constraints.answer_type == "judgement")
+            if change:
+                chosen = self._judgements_stated(chosen, pool, profiles, constraints, question)
             if previous is not None and not change and previous.citations:
                 # a follow-up that would repeat the previous answer word for word shows what else there is
                 said = {(c.doc_id, c.start, c.end) for c in previous.citations}
@@ -342,9 +347,11 @@ class ExtractiveAnswerer:
         return answer
 
     def _shaped_candidates(self, top: list, cands: list[Candidate], constraints, profiles, metas, question: str,
-                           documents: int = 2) -> list[Candidate]:
+                           documents: int = 2, change: bool = False, allowed: list[str] | None = None,
+                           ) -> list[Candidate]:
         """Merged sign-off and address blocks of the passages, and, for a when or which-judgement question,
-        the sentences the leading documents' profiles read their dates or judgements from."""
+        the sentences the leading documents' profiles read their dates or judgements from (for a change in
+        judgement, those of every document of the period that states one)."""
         if not top:
             return []
         have = {c.key for c in cands}
@@ -353,7 +360,14 @@ class ExtractiveAnswerer:
         out = [c for c in block_candidates([h.chunk for h in top], rank_of, prior_of) if c.key not in have]
         doc_ids = list(dict.fromkeys(h.chunk.doc_id for h in top))[:documents]
         if constraints.answer_type in ("when", "judgement"):  # the documents of the named period say it first
-            doc_ids = list(dict.fromkeys(strict_documents(metas, profiles, constraints)[:documents] + doc_ids))
+            period = strict_documents(metas, profiles, constraints)
+            if change and constraints.answer_type == "judgement":
+                pool = allowed or [m.doc_id for m in metas]
+                period = [d for d in pool if profiles[d].judgements and (d in period or not (
+                    constraints.since or constraints.until))]
+            else:
+                period = period[:documents]
+            doc_ids = list(dict.fromkeys(period + doc_ids))
         asked = self._asked_judgements(doc_ids, profiles, constraints, question)
         for doc_id in doc_ids:
             offsets = fact_offsets(profiles[doc_id], constraints.answer_type) if doc_id in profiles else []
@@ -428,6 +442,24 @@ class ExtractiveAnswerer:
             if line is not None:
                 return [line] + [c for c in pool if c is not line]
         return pool
+
+    def _judgements_stated(self, chosen: list[Candidate], pool: list[Candidate], profiles, constraints,
+                           question: str) -> list[Candidate]:
+        """"How did Oakvale's rating change?": each document quoted states its judgement (of the area asked
+        about, else overall) where its profile read it ("Children's services in Oakvale are inadequate"), in
+        place of the document's best-scoring sentence."""
+        stated = self._asked_judgements(list(dict.fromkeys(c.chunk.doc_id for c in chosen)), profiles, constraints,
+                                        question)
+        out: list[Candidate] = []
+        for cand in chosen:
+            judgement = stated.pop(cand.chunk.doc_id, None)
+            line = next((c for c in pool if c.chunk.doc_id == cand.chunk.doc_id
+                         and c.span.start <= judgement.start < c.span.end), None) if judgement else None
+            if line is not None and line not in out:
+                out.append(line)
+            elif cand not in out:
+                out.append(cand)
+        return out
 
     def _holder(self, question: str, constraints, search_filter, is_body, profiles) -> Candidate | None:
         """For "Who was the lead inspector?" when the best evidence names nobody in that role: the first sentence,
@@ -596,9 +628,12 @@ class ExtractiveAnswerer:
         return [h.dense or 0.0 for h in hits]
 
     def choose(self, ranked: list[Candidate], change: bool, ratio: float | None = None,
-               lead: list[str] | None = None, measured: str = "") -> list[Candidate]:
+               lead: list[str] | None = None, measured: str = "", judged: bool = False) -> list[Candidate]:
         """The best sentence first; then, for a change, the best of each other document that clears the
-        threshold; then further sentences scoring at least `ratio` x the best (fitted with the ranker)."""
+        threshold; then further sentences scoring at least `ratio` x the best (fitted with the ranker).
+        For a change in a figure (`measured`: the question) or in a judgement (`judged`), each document's
+        sentence is the one that states a figure or a grade, when it scores at least `FIGURE_SHARE` x the
+        document's best."""
         ratio = self.ranker.extra_ratio if ratio is None else ratio
         best = ranked[0]
         chosen: list[Candidate] = [best]
@@ -611,11 +646,13 @@ class ExtractiveAnswerer:
                 floor = ENDPOINT_FLOOR if cand.chunk.doc_id in (lead or ()) else 1.0
                 if cand.score >= floor * self.policy.threshold:
                     chosen.append(cand)
-            if measured:  # a change in a figure: each document's best sentence that states one (of the kind
-                # asked for: a share, a sum), if it scores near the document's best
-                kind, thing = figure_kind(measured), counted_thing(measured)
+            if measured or judged:  # a change in a figure or a judgement: each document's best sentence that
+                # states one (of the kind asked for: a share, a sum), if it scores near the document's best
+                kind, thing = (figure_kind(measured), counted_thing(measured)) if measured and not judged else (None, "")
 
                 def states(o: Candidate) -> bool:  # of the thing counted, where the question names one
+                    if judged:
+                        return o.features.get("asks_judgement_has_grade", 0.0) >= 1.0
                     stated = bool(FIGURES[kind].search(o.text)) if kind else bool(o.features.get("has_number"))
                     return stated and (not thing or (thing in tokens(o.text) and counts_thing(o.text, thing, 6)))
 
@@ -699,9 +736,10 @@ class ExtractiveAnswerer:
 
     def _same(self, a: Candidate, b: Candidate) -> bool:
         """Whether two sentences say the same thing: near-identical in meaning or words, and not stating
-        different figures in different years ("64% of assessments ..." in 2031 and "84% of assessments ..."
-        in 2033 are two findings; a paper rounding a report's figure the same year repeats it)."""
-        if FIGURE.findall(a.text) != FIGURE.findall(b.text) and (a.chunk.date or "")[:4] != (b.chunk.date or "")[:4]:
+        different figures or grades in different years ("64% of assessments ..." in 2031 and "84% of
+        assessments ..." in 2033 are two findings; a paper rounding a report's figure the same year repeats it)."""
+        if FIGURE.findall(a.text.lower()) != FIGURE.findall(b.text.lower()) \
+                and (a.chunk.date or "")[:4] != (b.chunk.date or "")[:4]:
             return False
         if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= 0.92:
             return True

@@ -174,7 +174,9 @@ def write_answer(
     citations: list[Citation] = []
     lines: list[str] = []
     if timeline:
-        order = sorted(chosen, key=lambda c: (c.chunk.date is None, c.chunk.date or "", -c.score))
+        # a document's chosen sentence (its figure, its judgement) before further quotes of the same date
+        rank = {id(c): i for i, c in enumerate(chosen)}
+        order = sorted(chosen, key=lambda c: (c.chunk.date is None, c.chunk.date or "", rank[id(c)]))
         firsts: list[tuple[Candidate, int]] = []
         seen_docs: set[str] = set()
         for cand in order:

@@ -33,7 +33,7 @@ KIND_WORDS = [
 ]
 ANSWER_TYPES = [
     # (a grade of a post is no judgement: "work above their grade", "a higher pay grade")
-    ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|rat(?:ed|ing)|overall effectiveness)\b|"
+    ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|rat(?:ed|ing)|overall effectiveness|verdicts?)\b|"
                              r"(?<!their )(?<!his )(?<!her )(?<!its )(?<!pay )(?<!above )(?<!below )\bgrades?\b|"
                              r"\b(?:did|does|do)\s+(?:[\w’']+\s+){0,3}judge\b|"
                              r"\bwas (?:it|the \w+) (?:outstanding|good|inadequate)\b|"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from answering.answerer import ExtractiveAnswerer
@@ -118,5 +119,6 @@ def test_two_years_figures_are_two_findings_however_alike_their_words():
                     "The timeliness of assessments is improving, and 64% were completed within 45 working days.")
     a.chunk, b.chunk = replace(a.chunk, date="2031-04-09"), replace(b.chunk, date="2033-01-14")
     c.chunk = replace(c.chunk, date="2031-04-20", doc_id="paper")
+    a.vector = b.vector = c.vector = np.ones(4) / 2.0  # as alike in meaning as two sentences can be
     assert not ExtractiveAnswerer._same(None, a, b)
     assert ExtractiveAnswerer._same(None, a, c)

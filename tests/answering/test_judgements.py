@@ -4,6 +4,7 @@ the grade leads the answer."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from answering.constraints import answer_type_of
@@ -35,7 +36,8 @@ def test_asked_judgement_is_the_area_the_question_names(topic, area):
 
 
 @pytest.mark.parametrize("question", ["How did Ofsted rate its services for care leavers?",
-                                      "How would inspectors rate the front door?"])
+                                      "How would inspectors rate the front door?",
+                                      "How did Ofsted's verdict on Oakvale change?"])
 def test_rate_as_a_verb_asks_for_a_judgement(question):
     assert answer_type_of(question) == "judgement"
 
@@ -114,3 +116,41 @@ def test_an_abbreviated_area_is_matched_spelled_out():
     question = "How was the Oakvale LSCB judged in 2031?"
     found = ExtractiveAnswerer._asked_judgements(["r"], profiles, read_constraints(question, ["Oakvale"]), question)
     assert found["r"].area == "Local Safeguarding Children Board"
+
+
+@pytest.fixture(scope="module")
+def history_service(tmp_path_factory, default_embedder):
+    from core.settings import Settings
+    from inspection_qa.service import QAService
+
+    svc = QAService(Settings(data_dir=tmp_path_factory.mktemp("judgement-history") / "data"), embedder=default_embedder)
+    assert not svc.ingest([FIXTURES / "judgement-history"]).failures
+    return svc
+
+
+@pytest.mark.slow
+def test_a_change_in_judgement_quotes_each_inspections_own_judgement_oldest_first(history_service):
+    """"How did Ofsted's verdict on X change?" quotes, from each report, the judgement its profile read, not
+    the sentence that scores best ("Case audits ... judged most cases to be good")."""
+    answer = history_service.ask("How did Ofsted's overall verdict on Wexbury change between 2031 and 2035?")
+    assert not answer.abstained, answer.reason
+    assert answer.constraints.answer_type == "judgement"
+    firsts = {}
+    for c in answer.citations:
+        firsts.setdefault(c.document, c.quote)
+    assert firsts == {"report-a.txt": "Children's services in Wexbury are inadequate",
+                      "report-b.txt": "Children's services in Wexbury require improvement to be good",
+                      "report-c.txt": "Overall effectiveness: Good"}
+    assert [c.document for c in answer.citations][:3] == ["report-a.txt", "report-b.txt", "report-c.txt"]
+
+
+def test_two_inspections_grades_are_two_findings_however_alike_their_words():
+    from dataclasses import replace
+
+    from answering.answerer import ExtractiveAnswerer
+    from tests.answering.test_constraints import _best
+
+    a, b = _best("Children's services in Wexbury are inadequate", "Children's services in Wexbury are good")
+    a.chunk, b.chunk = replace(a.chunk, date="2031-04-25"), replace(b.chunk, date="2035-10-30", doc_id="later")
+    a.vector = b.vector = np.ones(4) / 2.0  # as alike in meaning as two sentences can be
+    assert not ExtractiveAnswerer._same(None, a, b)
