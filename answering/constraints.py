@@ -343,6 +343,10 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
         # documents of that period; failing those, documents that speak of it (a spend "for 2031-32", a
         # judgement "in January 2031", given in a later report; for an inspection or visit named by its year,
         # one the document recalls), whose answer must then name the year (AbstentionPolicy.period_unstated)
+        if c.inspection_event and c.years and text_of is not None:
+            # "the 2031 inspection": news of 2031 that speaks only of an inspection expected, or of the last one
+            # ("Its last full inspection, in February 2028, rated the council good"), is not news of it
+            docs = [m for m in docs if m.source_kind != "news" or _reports_an_inspection(text_of(m.doc_id) or "")]
         dated = [m for m in docs if _in_period(profiles[m.doc_id], c)]
         if not dated:
             dated = [m for m in docs if _in_period(profiles[m.doc_id], c, loose=True)]
@@ -395,6 +399,19 @@ def _near_inspection(text: str, bodies: tuple[str, ...], window: int = 200) -> b
                 # not one merely expected: "the council's own inspection could come at any point"
                 if not re.search(EXPECTED, near[max(0, e.start() - 40): e.end() + 30]):
                     return True
+    return False
+
+
+_RECALLED = r"(?i)\b(?:last|previous|earlier|prior|since|before|had been|was last)\b"
+
+
+def _reports_an_inspection(text: str) -> bool:
+    """Whether `text` speaks of an inspection or visit other than one merely expected ("Ofsted is expected
+    to inspect") or recalled ("Its last full inspection, in February 2028")."""
+    for e in re.finditer(r"(?i)\b(?:inspect\w*|re-inspect\w*|visit(?:s|ed)?|ofsted)\b", text):
+        around = text[max(0, e.start() - 40): e.end() + 30]
+        if not re.search(EXPECTED, around) and not re.search(_RECALLED, text[max(0, e.start() - 40): e.end()]):
+            return True
     return False
 
 

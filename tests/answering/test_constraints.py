@@ -194,6 +194,17 @@ def test_an_inspection_named_by_its_year_is_not_in_minutes_of_that_year_reportin
     assert matching_documents(metas, profiles, c) == (["m"], "")
 
 
+@pytest.mark.parametrize("text, of_it", [
+    ("Ofsted is expected to inspect the council this year. Its last full inspection, in February 2028, rated the "
+     "council good.", False),  # only an inspection to come and the last one
+    ("Oakvale's children's services have been rated good by Ofsted.", True),
+])
+def test_news_of_the_year_is_of_its_inspection_only_where_it_reports_one(text, of_it):
+    metas, profiles = _library(("n", "news", "Oakvale", "2031-02-07"))
+    c = read_constraints("What judgements did Oakvale get at its 2031 Ofsted inspection?", KNOWN)
+    assert matching_documents(metas, profiles, c, text_of={"n": text}.get)[0] == (["n"] if of_it else [])
+
+
 def test_a_neighbours_document_answers_for_an_inspection_only_where_it_speaks_of_one_by_the_name():
     metas, profiles = _library(("n", "news", "Wexley", "2031-10-03"))
     texts = {"n": "The trust's night service with neighbouring Oakvale has taken 3,100 calls."}
