@@ -230,9 +230,10 @@ class ExtractiveAnswerer:
         qvec = qvecs[0]
         k = max(self.settings.top_k, 10)
         hits = self.retriever.run(query, k=4 * k if change else k, query_vector=qvec, search_filter=search_filter)
-        if follow_up and query != question and len(qvecs) > 1:
+        if follow_up and query != question and len(qvecs) > 1 and not change:
             # a follow-up searched with the conversation's subject is also searched with its own words
-            # ("What did the Labour spokesperson make of it?"), and the two rankings fused
+            # ("What did the Labour spokesperson make of it?"), and the two rankings fused; not a change
+            # ("Was it better by 2033?"), whose own words only compare: its subject is the conversation's
             own = self.retriever.run(topic_words(question, constraints), k=len(hits) or k, search_filter=search_filter,
                                      dense_side=False)  # its own words are names and terms: BM25 finds them
             hits = fuse_rankings(hits, own, self.settings.rrf_k)[:len(hits) or k]
@@ -320,7 +321,9 @@ class ExtractiveAnswerer:
             pool = self._own_date_first(pool, constraints, question)
             if scope is not None and scope in pool:  # "What did the visit look at?": what its inspectors looked at
                 pool = [scope] + [c for c in pool if c is not scope]
-            chosen = self.choose(pool, change, lead=lead[:2], measured=question if MEASURED.search(question) else "",
+            # the figure of a follow-up ("Was it better by 2033?") is the one its conversation asked about
+            measured = next((q for q in (question, searched if follow_up else "") if q and MEASURED.search(q)), "")
+            chosen = self.choose(pool, change, lead=lead[:2], measured=measured,
                                  judged=constraints.answer_type == "judgement")
             if change:
                 chosen = self._judgements_stated(chosen, pool, profiles, constraints, question)

@@ -202,6 +202,8 @@ def read_constraints(question: str, known_bodies: "list[str] | BodyNames", chang
         # "after its 2031 inspection" keeps 2031: what followed may be of the same year
         since = str(int(m.group(3)) + 1) if m.group(1).lower() == "after" and not m.group(2) else m.group(3)
     m = re.search(r"\b(until|before|up to|by|prior to)\s+((?:its|the|their)\s+)?((?:19|20)\d\d)\b", question, re.I)
+    if m and m.group(1).lower() == "by" and m.group(2) and re.match(rf"\s+(?:\w+\s+)?{_EVENT}", question[m.end():]):
+        m = None  # "by the 2031 inspection" asks for what that inspection found, not for anything up to it
     if m:  # "before 2031" leaves 2031 out; "before the 2031 inspection" keeps what came earlier that year
         until = str(int(m.group(3)) - 1) if m.group(1).lower() == "before" and not m.group(2) else m.group(3)
     m = re.search(r"\bbetween\s+((?:19|20)\d\d)\s+and\s+((?:19|20)\d\d)\b", question, re.I)

@@ -154,3 +154,17 @@ def test_two_inspections_grades_are_two_findings_however_alike_their_words():
     a.chunk, b.chunk = replace(a.chunk, date="2031-04-25"), replace(b.chunk, date="2035-10-30", doc_id="later")
     a.vector = b.vector = np.ones(4) / 2.0  # as alike in meaning as two sentences can be
     assert not ExtractiveAnswerer._same(None, a, b)
+
+
+@pytest.mark.slow
+def test_a_follow_up_asking_whether_a_figure_improved_quotes_the_figure_of_the_period_it_names(history_service):
+    """"Was it better by the 2035 inspection?" after a question about the 2031 figure: the 2035 report's figure
+    of the thing asked about (not its other figures about care leavers), found by the conversation's subject
+    (the follow-up's own words only compare)."""
+    conv = history_service.conversation()
+    conv.ask("How many care leavers in Wexbury were in suitable accommodation at the 2031 inspection?")
+    answer = conv.ask("was it better by the 2035 inspection?")
+    assert answer.constraints.years == ("2035",) and answer.constraints.until is None
+    assert not answer.abstained, answer.reason
+    later = [c.quote for c in answer.citations if c.document == "report-c.txt"]
+    assert later and "92% of care leavers were living in suitable accommodation" in later[0]
