@@ -29,9 +29,11 @@ GRADE = re.compile(rf"\brequires? improvement\b|"
                    r"^(?:\d[\d.]*\s+)?[A-Z][^:]{2,90}?\s(?-i:Outstanding|Good|Adequate|Inadequate)\s*$", re.I)
 JUDGED = re.compile(r"\b(?:judge?(?:d|ment)s?|graded?|rated|overall effectiveness)\b", re.I)
 _NAMED = (r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+[A-Z]|"
-          r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+(?:,|\s+(?:\(|Her|His|Director|Chief|Head|Lead|Chair))")
+          r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+(?:,|\s+(?:\(|Her|His|Director|Chief|Head|Lead|Chair|HMI\b)|"
+          # two people named together ("were Jo Vane and Sam Oduya")
+          r"\s+and\s+[A-Z][a-z]+\s+[A-Z][a-z'’-]+)")
 NAMED = re.compile(_NAMED)  # a person by name ("Ms Vane", "Jo Vane, the director"), not by post alone
-PERSON = re.compile(_NAMED + r"|\b(?:Inspectors?|Director|Chief Executive|Chair|Leader|Lead member|Cabinet Member|"
+PERSON = re.compile(_NAMED + r"|\b(?:Inspector|Director|Chief Executive|Chair|Leader|Lead member|Cabinet Member|"
                     r"Commissioner)\b")
 SIGN_OFF = re.compile(r"^\s*(?:Yours (?:sincerely|faithfully)|Kind regards|Best wishes)\b", re.I)
 SALUTATION = re.compile(r"^\s*Dear\b")

@@ -42,13 +42,14 @@ def test_a_post_alone_is_no_answer_to_who(line, generic_):
 @pytest.mark.parametrize("sentence, lead", [
     ("His Majesty's Inspectors for children's social care services were Jo Vane and Sam Oduya.", True),
     ("The visit was led by Jo Vane, His Majesty's Inspector.", True),
+    ("Lead inspector: Jo Vane HMI", True),
     ("Inspectors found that plans were reviewed on time.", False),
 ])
 def test_the_line_naming_a_visits_inspectors_names_who_led_it(sentence, lead):
     from answering.features import LEAD_ROLE, PERSON
 
     assert bool(LEAD_ROLE.search(sentence)) is lead
-    assert PERSON.search(sentence)  # a person, or the inspectors, is named either way
+    assert bool(PERSON.search(sentence)) is lead  # names people; "Inspectors found ..." names nobody
 
 
 @pytest.mark.parametrize("question, sentence, echoes", [
