@@ -26,9 +26,13 @@ from .profile import profile_of
 from .sidecars import read_sidecar
 
 
-def doc_id_for(path: Path) -> str:
-    """A stable id from the file name, so a changed file replaces its earlier version."""
-    return re.sub(r"[^a-z0-9._-]+", "-", path.name.lower()).strip("-") or "document"
+def doc_id_for(path: Path, folders: int = 0) -> str:
+    """A stable id from the file name, so a changed file replaces its earlier version; with `folders`, the
+    names of that many folders above it too ("2033/letter.txt"), for a file whose name another file holds
+    (ingest.pipeline.Ingestor assigns ids so that none collides)."""
+    parts = [*path.parent.parts[len(path.parent.parts) - folders:], path.name] if folders else [path.name]
+    cleaned = [re.sub(r"[^a-z0-9._-]+", "-", part.lower()).strip("-") for part in parts if part not in ("/", "")]
+    return "/".join(p for p in cleaned if p) or "document"
 
 
 def content_hash(path: Path) -> str:

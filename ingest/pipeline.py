@@ -10,7 +10,7 @@ import itertools
 import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -47,6 +47,11 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _where(path: Path) -> str:
+    """Where a file is, as the index records it (`DocumentMeta.source_path`)."""
+    return str(path.resolve())
 
 
 def sidecar_changed(path: Path, existing: DocumentMeta) -> bool:
@@ -116,6 +121,7 @@ class Ingestor:
         own and in order (so a crash leaves whole documents)."""
         files = collect_files(paths)
         report = IngestReport()
+        ids: dict[Path, str] = {}
 
         def emit(outcome: FileOutcome) -> None:
             report.outcomes.append(outcome)
@@ -124,6 +130,10 @@ class Ingestor:
 
         with self.index.write_lock():
             report.repaired = self.index.repair()
+            taken: dict[str, str] = {}  # id -> the file that holds it in this run
+            for path in files:
+                ids[path] = taken_id = self._identity(path, taken)
+                taken[taken_id] = _where(path)
             pending: list[tuple[Path, Document, list, DocumentMeta | None]] = []
             accepted: dict[str, Document] = {}  # sha256 -> document taken in this run (stored or on its way)
             storing: list[Future] = []  # at most one batch being stored
@@ -150,12 +160,12 @@ class Ingestor:
                 window: deque = deque()
                 queue = iter(files)
                 for path in itertools.islice(queue, self.PARSE_AHEAD):
-                    window.append((path, pool.submit(self._prepare, path)))
+                    window.append((path, pool.submit(self._prepare, path, ids[path])))
                 while window:
                     path, future = window.popleft()
                     nxt = next(queue, None)
                     if nxt is not None:
-                        window.append((nxt, pool.submit(self._prepare, nxt)))
+                        window.append((nxt, pool.submit(self._prepare, nxt, ids[nxt])))
                     prepared = future.result()
                     if isinstance(prepared, FileOutcome):
                         emit(prepared)
@@ -187,17 +197,40 @@ class Ingestor:
         self.index.add_documents(parts)
         return outcomes
 
-    def _prepare(self, path: Path) -> "FileOutcome | tuple[Document, list, DocumentMeta | None]":
-        """A final outcome (failed, unchanged, duplicate), or a parsed, chunked document to embed."""
+    def _identity(self, path: Path, taken: dict[str, str]) -> str:
+        """The document id of `path`: its name ("letter.txt"), unless another file holds that id, in the index
+        or earlier in this run; then its name with as many of its folders as tell it apart ("2033/letter.txt").
+        A file whose earlier version is stored under an id keeps it (so a changed file replaces only itself);
+        so does one that moved, its old place gone."""
+        where = _where(path)
+        parents = len(path.resolve().parent.parts) if path.exists() else len(path.parent.parts)
+        for folders in range(parents + 1):
+            candidate = doc_id_for(path, folders)
+            held = taken.get(candidate)
+            if held is not None:
+                if held == where:
+                    return candidate
+                continue
+            stored = self.index.document_meta(candidate)
+            if stored is None or stored.source_path == where or not Path(stored.source_path).exists():
+                return candidate
+        return doc_id_for(path.resolve(), parents)
+
+    def _prepare(self, path: Path, doc_id: str | None = None) -> "FileOutcome | tuple[Document, list, DocumentMeta | None]":
+        """A final outcome (failed, unchanged, duplicate), or a parsed, chunked document to embed, under
+        `doc_id` (`_identity`; by default the file's name)."""
+        doc_id = doc_id or doc_id_for(path)
         try:
             if path.suffix.lower() not in LOADERS and path.exists():
                 raise UnreadableFileError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: "
                                           + ", ".join(sorted(LOADERS)))
-            existing = self.index.document_meta(doc_id_for(path)) if path.exists() else None
+            existing = self.index.document_meta(doc_id) if path.exists() else None
             if existing is not None and path.is_file() and existing.sha256 == content_hash(path) \
                     and not sidecar_changed(path, existing):
                 return FileOutcome(str(path), "unchanged", existing.doc_id, reason="already ingested, unchanged")
             doc = self.parser.run(path)
+            if doc.meta.doc_id != doc_id:  # a name another file holds: shown with its folders too
+                doc.meta = replace(doc.meta, doc_id=doc_id, filename=doc_id)
             twin = self.index.find_by_sha(doc.meta.sha256)
             if twin is not None and twin.doc_id != doc.meta.doc_id:
                 return FileOutcome(str(path), "duplicate", twin.doc_id, reason=f"same content as {twin.filename}")

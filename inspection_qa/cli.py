@@ -133,7 +133,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
         elif outcome.status in ("unchanged", "duplicate"):
             bar.write(f"  {outcome.status}: {name} ({outcome.reason})", file=sys.stderr)
         else:
-            bar.write(f"  {outcome.status}: {name} ({outcome.chunks} chunks)", file=sys.stderr)
+            # stored under its id: a name another file holds comes with its folder ("2033/letter.txt")
+            bar.write(f"  {outcome.status}: {outcome.doc_id or name} ({outcome.chunks} chunks)", file=sys.stderr)
 
     report = service.ingest(files, on_file=on_file)
     bar.close()

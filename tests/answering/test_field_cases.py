@@ -1,4 +1,4 @@
-"""Everyday questions from the field (shared field cases F07, F08, F09, F10, F12, F15, F17), each with a second
+"""Everyday questions from the field (shared field cases F06, F07, F08, F09, F10, F12, F15, F17), each with a second
 input of the same kind written for this repository (tests/fixtures/field_cases/README.md).
 
 Real model (the default backend), real ingestion, one small library per case.
@@ -226,3 +226,43 @@ def test_the_same_libraries_still_answer_what_they_cover(library, files, questio
     answer = library(*files).ask(question)
     lead_quote(answer)  # answered, with citations
     assert expected in quotes(answer)
+
+
+# -- F06: files with one name in two folders ---------------------------------------------------------
+
+def _filed_by_folder(tmp_path, pairs):
+    import shutil
+
+    roots = []
+    for source, target in pairs:
+        dest = tmp_path / target
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CASES / source, dest)
+        roots.append(tmp_path / target.split("/")[0])
+    return list(dict.fromkeys(roots))
+
+
+@pytest.mark.parametrize("pairs, asked", [
+    ([("F06/2011/letter.txt", "2011/letter.txt"), ("F06/2019/letter.txt", "2019/letter.txt")], [
+        ("What did inspectors find about newly qualified social workers?", "allocated complex child protection",
+         "2011-11-09"),
+        ("What has happened to caseloads in the assessment service?", "eighteen children per worker", "2019-03-14"),
+    ]),
+    ([("westbrook-2014-inspection-letter.txt", "inspections/westbrook/letter.txt"),
+      ("westbrook-2021-focused-visit.txt", "visits/westbrook/letter.txt")], [
+        ("What did the 2021 focused visit find about mental health waiting times?", "seen within twelve weeks",
+         "2021"),
+    ]),
+])
+def test_files_with_one_name_in_two_folders_are_both_kept_and_cited(tmp_path, default_embedder, pairs, asked):
+    from core.settings import Settings
+    from inspection_qa.service import QAService
+
+    service = QAService(Settings(data_dir=tmp_path / "data"), embedder=default_embedder)
+    report = service.ingest(_filed_by_folder(tmp_path / "files", pairs))
+    assert report.count("added") == 2 and not report.failures
+    assert len(service.documents()) == 2
+    for question, expected, date in asked:
+        answer = service.ask(question)
+        assert expected in lead_quote(answer), (question, quotes(answer))
+        assert answer.citations[0].date.startswith(date)

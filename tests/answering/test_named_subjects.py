@@ -45,7 +45,9 @@ def test_a_named_person_is_answered_from_the_document_that_names_them(service, q
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question, missing", [
-    ("What did Amara Quist tell inspectors about caseloads in 2022?", "Amara Quist"),  # she is in 2020 only
+    # she is in 2020 only ("... tell inspectors ... in 2022" is declined sooner: no document of 2022 reports an
+    # inspection)
+    ("What did Amara Quist say about caseloads in 2022?", "Amara Quist"),
     ("What did Peter Quist tell inspectors about caseloads?", "Peter Quist"),  # each word, never the name
 ])
 def test_a_named_person_no_document_of_the_scope_mentions_is_declined(service, question, missing):

@@ -129,3 +129,54 @@ def test_editing_a_sidecar_replaces_the_document(hashing_service, tmp_path):
     assert report.count("replaced") == 1
     meta = hashing_service.index.docstore.meta("note.txt")
     assert (meta.date, meta.source_kind) == ("2021", "monitoring_visit")
+
+
+def _letters(root, *names_and_texts):
+    for rel, text in names_and_texts:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_files_with_one_name_in_two_folders_are_two_documents(hashing_service, tmp_path):
+    """Shared field case F06's kind: letters filed by year as 2031/letter.txt and 2033/letter.txt. The second
+    never replaces the first; it is stored with its folder, and each answers for itself."""
+    _letters(tmp_path, ("2031/letter.txt", "Inspectors found caseloads were high in 2031.\n"),
+             ("2033/letter.txt", "Inspectors found caseloads had fallen by 2033.\n"))
+    report = hashing_service.ingest([tmp_path / "2031", tmp_path / "2033"])
+    assert report.count("added") == 2 and not report.failures
+    metas = {m.doc_id: m for m in hashing_service.index.docstore.documents()}
+    assert set(metas) == {"letter.txt", "2033/letter.txt"}
+    assert "high" in hashing_service.index.docstore.text("letter.txt")
+    assert "fallen" in hashing_service.index.docstore.text("2033/letter.txt")
+    assert metas["2033/letter.txt"].filename == "2033/letter.txt"  # shown with the folder that tells it apart
+    # again: nothing changes; the first alone: unchanged, still two documents
+    assert hashing_service.ingest([tmp_path / "2031", tmp_path / "2033"]).count("unchanged") == 2
+    assert hashing_service.ingest([tmp_path / "2031" / "letter.txt"]).count("unchanged") == 1
+    assert _counts(hashing_service)[0] == 2
+
+
+def test_a_changed_file_that_shares_its_name_replaces_only_itself(hashing_service, tmp_path):
+    _letters(tmp_path, ("2031/letter.txt", "Inspectors found caseloads were high in 2031.\n"),
+             ("2033/letter.txt", "Inspectors found caseloads had fallen by 2033.\n"))
+    hashing_service.ingest([tmp_path])
+    (tmp_path / "2033" / "letter.txt").write_text("Inspectors found caseloads had fallen to 15 by 2033.\n")
+    report = hashing_service.ingest([tmp_path])
+    assert (report.count("replaced"), report.count("unchanged")) == (1, 1)
+    assert _counts(hashing_service)[0] == 2
+    assert "high" in hashing_service.index.docstore.text("letter.txt")
+    assert "15" in hashing_service.index.docstore.text("2033/letter.txt")
+
+
+def test_names_shared_by_three_files_are_told_apart_by_as_many_folders_as_it_takes(hashing_service, tmp_path):
+    """A second input of F06's kind: minutes/2031.txt under three councils' folders, two of them under one
+    name ("minutes"): the folder above tells those apart. The same bytes under a fourth name are one document."""
+    _letters(tmp_path, ("oakvale/minutes/2031.txt", "Oakvale's panel heard that caseloads were 20.\n"),
+             ("wexley/minutes/2031.txt", "Wexley's panel heard that caseloads were 25.\n"),
+             ("wexley/cabinet/minutes/2031.txt", "Wexley's cabinet heard that the overspend was 4 million.\n"),
+             ("copies/2031-copy.txt", "Oakvale's panel heard that caseloads were 20.\n"))
+    report = hashing_service.ingest([tmp_path / "oakvale", tmp_path / "wexley", tmp_path / "copies"])
+    assert (report.count("added"), report.count("duplicate")) == (3, 1)
+    ids = {m.doc_id for m in hashing_service.index.docstore.documents()}
+    # files are taken in path order: wexley/cabinet/minutes/ before wexley/minutes/
+    assert ids == {"2031.txt", "minutes/2031.txt", "wexley/minutes/2031.txt"}
