@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from core.records import Block, PageSpan
 
@@ -320,7 +321,22 @@ class TextCleaner:
         )
 
 
+@lru_cache(maxsize=1)
+def _english():
+    from spellchecker import SpellChecker  # pyspellchecker: an English word list with frequencies, in the wheel
+
+    return SpellChecker(language="en")
+
+
+def is_word(word: str) -> bool:
+    """Whether `word` (lower case) is an English word (pyspellchecker's list, loaded once, ~0.1 s)."""
+    return word in _english()
+
+
 def _dehyphenate(prev: str, nxt: str, known: set[str]) -> str:
+    """How a word hyphenated across a line end joins: "-" drops the hyphen when the joined word is a word (the
+    document's own, or English: "re-\nferral" -> "referral"), "" keeps it when the hyphenated form is the
+    document's own or no word joins up after a prefix ("co-\nlocated", "re-\ninspection", "multi-\nagency")."""
     head = re.search(r"([A-Za-z]+)-$", prev).group(1)
     tail = re.match(r"[A-Za-z]+", nxt)
     tail_word = tail.group(0) if tail else ""
@@ -328,9 +344,9 @@ def _dehyphenate(prev: str, nxt: str, known: set[str]) -> str:
     hyphenated = f"{head}-{tail_word}".lower()
     if hyphenated in known:
         return ""
-    if joined in known:
+    if joined in known or is_word(joined):  # "re-ferral", "over-sight": a word the line end broke
         return "-"
-    if head.lower() in KEEP_HYPHEN_PREFIXES:
+    if head.lower() in KEEP_HYPHEN_PREFIXES:  # "co-located", "multi-agency": no word joined up
         return ""
     if tail_word.lower().endswith(JOIN_SUFFIXES) and len(tail_word) <= 7:
         return "-"

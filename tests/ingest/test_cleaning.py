@@ -104,3 +104,30 @@ def test_soft_hyphens_in_real_pdfs_leave_whole_words(tmp_path):
     shared = fold_ws(TextCleaner().run(load_file(FIXTURES / "field_cases" / "soft-hyphen-letter.pdf").pages).text)
     assert "the quality of assessments completed in the duty team" in shared
     assert "\u00ad" not in ours + shared
+
+
+def test_hard_hyphens_at_line_ends_join_words_and_keep_compounds(tmp_path):
+    """Shared field case F05 ("re-ferral", "over-sight", "pro-gress" kept after common prefixes), and a second
+    PDF of the same kind drawn here: a word the line end broke is joined when the joined form is an English
+    word; a compound whose parts join into no word keeps its hyphen."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from tests.paths import FIXTURES
+
+    shared = fold_ws(TextCleaner().run(load_file(FIXTURES / "field_cases" / "hyphenated-letter.pdf").pages).text)
+    for word in ("referral", "oversight", "progress", "intervention", "understanding"):
+        assert word in shared, (word, shared)
+    pdf = tmp_path / "hard-hyphens.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=A4)
+    lines = ["Dear Director", "", "Social workers are co-", "located with the police, and a multi-",
+             "agency panel meets weekly. Since the re-", "inspection, managers have made sub-",
+             "stantial improvements, and their under-", "standing of pre-", "birth assessment is strong."]
+    for i, line in enumerate(lines):
+        c.drawString(60, 780 - 16 * i, line)
+    c.save()
+    ours = fold_ws(TextCleaner().run(load_file(pdf).pages).text)
+    for kept in ("co-located", "multi-agency", "re-inspection", "pre-birth"):
+        assert kept in ours, (kept, ours)
+    for joined in ("substantial improvements", "their understanding"):
+        assert joined in ours, (joined, ours)
