@@ -82,6 +82,9 @@ class DocumentProfile:
     # the dates of every inspection or visit the text speaks of, its own and earlier ones ("the focused visit in
     # November 2031"), ISO: a question about an event no document reports may be answered from one that recalls it
     mentioned_events: tuple[str, ...] = ()
+    # pages (1-based, as cited) whose extraction lost characters: glyphs the PDF's fonts map to nothing (NUL),
+    # to the replacement character, or to private-use code points inside a line (ingest/cleaning.damaged_pages)
+    damaged_pages: tuple[int, ...] = ()
 
     def body_names(self) -> list[str]:
         return [b.value for b in self.bodies]
@@ -116,6 +119,7 @@ class DocumentProfile:
             mentioned_years=tuple(data.get("mentioned_years", ())),
             mentioned_bodies=tuple(data.get("mentioned_bodies", ())),
             mentioned_events=tuple(data.get("mentioned_events", ())),
+            damaged_pages=tuple(data.get("damaged_pages", ())),
         )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from core.errors import UnreadableFileError
 from core.records import Document, DocumentMeta, Fact
 
-from .cleaning import TextCleaner
+from .cleaning import TextCleaner, damaged_pages
 from .loaders import load_file
 from .metadata import (
     date_from_text,
@@ -62,7 +62,7 @@ class DocumentBuilder:
             date = latest_mentioned_date(clean.text)
             date_source = "latest mentioned" if date else "none"
         source_kind = sidecar.kind or kind_from_text(clean.text, path.name)
-        profile = profile_of(clean.text, published=date, kind=source_kind)
+        profile = replace(profile_of(clean.text, published=date, kind=source_kind), damaged_pages=damaged_pages(raw.pages))
         # a sidecar's facts win; they carry no span of the text (-1, -1)
         if sidecar.bodies:
             profile = replace(profile, bodies=tuple(Fact(b, -1, -1) for b in sidecar.bodies))

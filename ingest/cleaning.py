@@ -49,6 +49,17 @@ def _is_bullet_glyph(ch: str) -> bool:
     return ch in BULLET_GLYPHS or unicodedata.category(ch) in ("Co", "Cc") and ch != "\n"
 
 
+# characters an extraction puts where a glyph had no Unicode mapping: NUL, the replacement character, and a
+# private-use code point inside a line (at a line's start one is a bullet glyph, "\uf0b7")
+_LOST = re.compile("[\x00\ufffd]|(?<=\\S)[\ue000-\uf8ff]")
+
+
+def damaged_pages(pages: list[str]) -> tuple[int, ...]:
+    """The pages (1-based) whose raw extracted text lost characters (`_LOST`): "sta\x00 turnover" for "staff
+    turnover" where a font maps the ligature to nothing. Cleaning drops those characters; ingest reports them."""
+    return tuple(i for i, page in enumerate(pages, start=1) if _LOST.search(page))
+
+
 def normalise_chars(text: str) -> str:
     """Line ends made "\n"; ligatures spelt out, odd spaces made plain, invisible characters dropped; a soft
     hyphen (U+00AD) at a line end joins the word it split ("assess\u00ad\nments" -> "assessments")."""

@@ -49,6 +49,27 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return unique
 
 
+def damage_warning(profile) -> str:
+    """"pages 2-3 have damaged text ..." for a document whose extraction lost characters; "" otherwise."""
+    pages = profile.damaged_pages if profile is not None else ()
+    if not pages:
+        return ""
+    return f"{page_range(pages)} {'has' if len(pages) == 1 else 'have'} damaged text: characters the file's fonts " \
+           "map to nothing were lost (quotes from there may miss letters; a copy saved again as PDF may read whole)"
+
+
+def page_range(pages: tuple[int, ...]) -> str:
+    """(2, 3, 5) -> "pages 2-3, 5"; (4,) -> "page 4"."""
+    runs: list[list[int]] = []
+    for p in sorted(pages):
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    text = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return f"page {text}" if len(pages) == 1 else f"pages {text}"
+
+
 def _where(path: Path) -> str:
     """Where a file is, as the index records it (`DocumentMeta.source_path`)."""
     return str(path.resolve())
@@ -70,6 +91,7 @@ class FileOutcome:
     doc_id: str | None = None
     chunks: int = 0
     reason: str = ""
+    warning: str = ""  # stored, but with something to check: "pages 2-3 have damaged text ..."
 
     @property
     def failed(self) -> bool:
@@ -92,8 +114,14 @@ class IngestReport:
     def changed(self) -> bool:
         return any(o.status in ("added", "replaced") for o in self.outcomes)
 
+    @property
+    def warnings(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.warning]
+
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s}" for s in ("added", "replaced", "unchanged", "duplicate", "failed") if self.count(s)]
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} with a warning")
         return ", ".join(parts) or "nothing to ingest"
 
 
@@ -193,7 +221,8 @@ class Ingestor:
             end = offset + len(chunks)
             parts.append((doc, chunks, vectors[offset:end], sentence_vectors[offset:end]))
             offset = end
-            outcomes.append(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks)))
+            outcomes.append(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks),
+                                        warning=damage_warning(doc.meta.profile)))
         self.index.add_documents(parts)
         return outcomes
 

@@ -135,6 +135,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
         else:
             # stored under its id: a name another file holds comes with its folder ("2033/letter.txt")
             bar.write(f"  {outcome.status}: {outcome.doc_id or name} ({outcome.chunks} chunks)", file=sys.stderr)
+        if outcome.warning:
+            bar.write(f"  {outcome.status} with a warning: {outcome.doc_id or name}: {outcome.warning}", file=sys.stderr)
 
     report = service.ingest(files, on_file=on_file)
     bar.close()

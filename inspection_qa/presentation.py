@@ -11,6 +11,7 @@ from typing import Iterable
 
 from answering.types import Answer, Citation
 from core.records import Chunk, DocumentProfile
+from ingest.pipeline import damage_warning
 
 from .markdown_safe import escape_line, escape_markdown
 
@@ -85,6 +86,8 @@ def profile_line(profile: DocumentProfile | None) -> str:
     if profile.judgements:
         parts.append("judgements: " + "; ".join(f"{j.area} {j.grade}" for j in profile.judgements[:3])
                      + (f" (+{len(profile.judgements) - 3} more)" if len(profile.judgements) > 3 else ""))
+    if profile.damaged_pages:
+        parts.append("warning: " + damage_warning(profile))
     return " · ".join(parts)
 
 

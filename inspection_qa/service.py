@@ -39,6 +39,7 @@ class UploadOutcome:
     status: str  # added | replaced | unchanged | duplicate | failed
     chunks: int = 0
     reason: str = ""
+    warning: str = ""  # added, with something to check ("page 2 has damaged text ...")
 
 
 class QAService:
@@ -143,7 +144,7 @@ class QAService:
             upload, existed = by_path.get(o.path, (Path(o.path).name, True))
             if o.status in ("failed", "duplicate") and not existed:
                 discard_upload(o.path, folder)  # keep the folder to what the index holds
-            rows[o.path] = UploadOutcome(upload, Path(o.path).name, o.status, o.chunks, o.reason)
+            rows[o.path] = UploadOutcome(upload, Path(o.path).name, o.status, o.chunks, o.reason, o.warning)
         return failed + list(rows.values())
 
     # -- questions -------------------------------------------------------------------------

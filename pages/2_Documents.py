@@ -21,6 +21,7 @@ from core.errors import InspectionQAError, UnreadableFileError  # noqa: E402
 from core.kinds import SOURCE_KINDS  # noqa: E402
 from inspection_qa.access import logout_button  # noqa: E402
 from inspection_qa.markdown_safe import escape_line  # noqa: E402
+from inspection_qa.presentation import damage_warning  # noqa: E402
 from inspection_qa.service import UploadOutcome  # noqa: E402
 from inspection_qa.uploads import ACCEPTED_SUFFIXES, check_date, check_upload  # noqa: E402
 
@@ -42,6 +43,8 @@ def show_row(row: UploadOutcome) -> None:
     renamed = f" (saved as {escape_line(row.saved)})" if row.saved and row.saved != row.upload else ""
     if row.status in ("added", "replaced"):
         st.success(f"{name}{renamed}: {row.status}, {row.chunks} passages", icon=":material/check_circle:")
+        if row.warning:
+            st.warning(f"{name}: {escape_line(row.warning)}", icon=":material/report:")
     elif row.status == "unchanged":
         st.info(f"{name}{renamed}: unchanged ({escape_line(row.reason)}); to change its title, date or kind, "
                 "remove it below and upload it again", icon=":material/info:")
@@ -142,6 +145,9 @@ for meta in documents:
             f"**{escape_line(meta.title)}**  \n"
             f"{escape_line(meta.kind_label)} · {escape_line(meta.date or 'undated')} · {escape_line(meta.filename)}"
         )
+        damage = damage_warning(meta.profile)
+        if damage:
+            text.warning(escape_line(damage), icon=":material/report:")
         if confirm == meta.doc_id:
             uploaded_here = service.is_upload(meta)
             text.warning(

@@ -1,6 +1,7 @@
 """Pipeline mechanics with the fast hashing embedder; the real model is tested elsewhere."""
 
 import shutil
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -180,3 +181,44 @@ def test_names_shared_by_three_files_are_told_apart_by_as_many_folders_as_it_tak
     ids = {m.doc_id for m in hashing_service.index.docstore.documents()}
     # files are taken in path order: wexley/cabinet/minutes/ before wexley/minutes/
     assert ids == {"2031.txt", "minutes/2031.txt", "wexley/minutes/2031.txt"}
+
+
+def test_text_lost_in_extraction_is_reported_with_its_pages(hashing_service, tmp_path):
+    """Shared field case F03 (a font maps the ligatures ff, fi, fl to nothing: "sta turnover") and a second PDF
+    of the kind drawn here (glyphs the font lacks, on page 2 only): added with a warning naming the pages,
+    kept in the document's profile for `status` and the Documents page; the clean twin has no warning."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    from tests.paths import FIXTURES
+
+    drawn = tmp_path / "two-pages.pdf"
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))  # shipped with reportlab
+    c = canvas.Canvas(str(drawn), pagesize=A4)
+    c.setFont("Vera", 11)
+    c.drawString(60, 780, "Inspectors found that caseloads had fallen.")
+    c.showPage()
+    c.setFont("Vera", 11)
+    c.drawString(60, 780, "The e\ufffdectiveness of supervision has improved, and o\ufffdcers attend.")
+    c.showPage()
+    c.save()
+    cases = FIXTURES / "field_cases"
+    report = hashing_service.ingest([cases / "ligatures-nul.pdf", cases / "ligatures-ok.pdf", drawn])
+    assert report.count("added") == 3
+    warned = {Path(o.path).name: o.warning for o in report.outcomes if o.warning}
+    assert set(warned) == {"ligatures-nul.pdf", "two-pages.pdf"}
+    assert warned["ligatures-nul.pdf"].startswith("page 1 has damaged text")
+    assert warned["two-pages.pdf"].startswith("page 2 has damaged text")
+    assert "1 with a warning" not in report.summary() and "2 with a warning" in report.summary()
+    profiles = {m.doc_id: m.profile for m in hashing_service.index.docstore.documents()}
+    assert profiles["two-pages.pdf"].damaged_pages == (2,)
+    assert profiles["ligatures-ok.pdf"].damaged_pages == ()
+
+
+def test_page_ranges_are_written_as_people_write_them():
+    from ingest.pipeline import page_range
+
+    assert page_range((4,)) == "page 4"
+    assert page_range((2, 3, 5)) == "pages 2-3, 5"
