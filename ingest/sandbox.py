@@ -332,7 +332,9 @@ def _warm_up() -> None:
     import pypdf
 
     from ingest import builder  # noqa: F401
+    from ingest.cleaning import is_word
 
+    is_word("warm")  # the word list that joins words hyphenated at line ends (~0.1 s), loaded once here
     try:
         writer = pypdf.PdfWriter()
         writer.add_blank_page(width=100, height=100)
