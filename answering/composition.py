@@ -147,10 +147,12 @@ def _citation(cand: Candidate, marker: int, pages_of) -> Citation:
     spans = pages_of(cand.chunk.doc_id)
     pages = tuple(sorted({p.page for p in spans if p.start < cand.span.end and cand.span.start < p.end}))
     pages = pages or cand.chunk.pages
+    labels = {p.page: p.label for p in spans if p.label}
     return Citation(
         marker=marker, doc_id=cand.chunk.doc_id, document=cand.chunk.filename, title=cand.chunk.title,
         date=cand.chunk.date, source_kind=cand.chunk.source_kind, page=pages[0] if pages else None, pages=pages,
         section=cand.chunk.section, quote=cand.text, start=cand.span.start, end=cand.span.end, chunk_id=cand.chunk.id,
+        page_labels=tuple(labels.get(p, str(p)) for p in pages) if labels else (),
     )
 
 

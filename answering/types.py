@@ -26,6 +26,7 @@ class Citation:
     start: int
     end: int
     chunk_id: str
+    page_labels: tuple[str, ...] = ()  # `pages` as printed on them ("iii", "3"); () where they are the indexes
 
     @property
     def primary(self) -> bool:
@@ -35,11 +36,20 @@ class Citation:
     def kind_label(self) -> str:
         return SOURCE_KINDS.get(self.source_kind, self.source_kind)
 
+    @property
+    def shown_pages(self) -> tuple[str, ...]:
+        """The pages as a reader finds them: printed labels where the file defines them, else the indexes."""
+        return self.page_labels or tuple(str(p) for p in self.pages)
+
     def to_record(self) -> dict[str, Any]:
+        """`page`: as shown to the user (a printed label, "3" on the report's third numbered page, else the
+        index); `page_index`: the 1-based index in the file; `pages`: indexes, `page_labels`: as printed."""
         return {
             "marker": self.marker, "document": self.document, "title": self.title, "date": self.date,
-            "page": self.page, "quote": self.quote, "start": self.start, "end": self.end,
-            "pages": list(self.pages), "section": self.section, "kind": self.source_kind, "doc_id": self.doc_id,
+            "page": self.page_labels[0] if self.page_labels else self.page, "page_index": self.page,
+            "quote": self.quote, "start": self.start, "end": self.end,
+            "pages": list(self.pages), "page_labels": list(self.shown_pages), "section": self.section,
+            "kind": self.source_kind, "doc_id": self.doc_id,
         }
 
 

@@ -25,11 +25,13 @@ CharRange = tuple[int, int]  # characters [start, end) of some other string (e.g
 
 @dataclass(frozen=True)
 class PageSpan:
-    """Characters [start, end) of the clean text came from page `page` (1-based)."""
+    """Characters [start, end) of the clean text came from page `page` (1-based index in the file); `label` is
+    the page's number as printed (the PDF's /PageLabels: "iii", "3"), "" where that is the index itself."""
 
     page: int
     start: int
     end: int
+    label: str = ""
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,8 @@ def _metric_rows(result: EvalResult, comparison: Comparison | None) -> list[dict
 
 
 def _citation(c: dict, valid: bool | None) -> dict[str, Any]:
-    page = c.get("page")
-    pages = c.get("pages") or ([page] if page is not None else [])
+    page = c.get("page")  # as shown: the printed label where the file defines one
+    pages = c.get("page_labels") or c.get("pages") or ([page] if page is not None else [])
     return {
         "marker": c.get("marker"), "document": c.get("document") or "?", "date": c.get("date") or "undated",
         "where": "p. " + ", ".join(str(p) for p in pages) if pages else "no page",

@@ -51,7 +51,8 @@ class DocumentBuilder:
         raw = load_file(path)
         sha = content_hash(path)
         sidecar = read_sidecar(path)
-        clean = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None).run(raw.pages)
+        cleaner = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None)
+        clean = cleaner.run(raw.pages, labels=raw.page_labels or None)
         if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
             raise UnreadableFileError(path, "no extractable text after cleaning (a scan? run OCR first)")
         date, date_source = sidecar.date, "sidecar"
@@ -80,7 +81,11 @@ class DocumentBuilder:
             date_source=date_source,
             profile=profile,
         )
-        return Document(meta=meta, text=clean.text, pages=clean.pages, blocks=clean.blocks)
+        pages = clean.pages
+        if raw.page_labels:  # the numbers printed on the pages, where they are not the indexes
+            pages = [replace(p, label=raw.page_labels[p.page - 1]) if raw.page_labels[p.page - 1] != str(p.page) else p
+                     for p in pages]
+        return Document(meta=meta, text=clean.text, pages=pages, blocks=clean.blocks)
 
 
 

@@ -113,8 +113,12 @@ def _zone_key(line: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\d+", "#", line.lower())).strip()
 
 
-def remove_running_lines(pages: list[list[str]], zone: int = 4) -> list[list[str]]:
-    """Drop lines repeated at the top or bottom of many pages, and page-number lines there."""
+def remove_running_lines(pages: list[list[str]], zone: int = 4, labels: list[str] | None = None) -> list[list[str]]:
+    """Drop lines repeated at the top or bottom of many pages, and page-number lines there; with the pages'
+    printed `labels` (a PDF's /PageLabels), also a page's first or last line that opens or closes with its own
+    number, a running header whose chapter title changes ("24 1.6. WEGE UND KNOTEN", "2 Findings 17")."""
+    if labels and len(labels) == len(pages):
+        pages = [_without_numbered_header(lines, label) for lines, label in zip(pages, labels)]
     n = len(pages)
     counts: Counter[str] = Counter()
     zones: list[set[int]] = []
@@ -140,6 +144,18 @@ def remove_running_lines(pages: list[list[str]], zone: int = 4) -> list[list[str
     return out
 
 
+def _without_numbered_header(lines: list[str], label: str, words: int = 12) -> list[str]:
+    """`lines` less its first and last non-empty line where that line is short, ends without a full stop, and
+    opens or closes with the page's label as a word of its own."""
+    if not label:
+        return lines
+    own = re.compile(rf"^{re.escape(label)}\s+\S|\S\s+{re.escape(label)}$")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    drop = {i for i in (filled[:1] + filled[-1:]) if own.search(lines[i].strip())
+            and len(lines[i].split()) <= words and not SENTENCE_END.search(lines[i].strip())}
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
 TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
 
 
@@ -150,10 +166,11 @@ class TextCleaner:
         self.markdown = markdown
         self.wrapped = wrapped
 
-    def run(self, pages: list[str]) -> CleanText:
+    def run(self, pages: list[str], labels: list[str] | None = None) -> CleanText:
+        """`labels`: the pages' printed numbers where the file defines them (they mark running headers)."""
         page_lines = [normalise_chars(p).split("\n") for p in pages]
         page_lines = [[line.strip() for line in lines] for lines in page_lines]
-        page_lines = remove_running_lines(page_lines)
+        page_lines = remove_running_lines(page_lines, labels=labels)
         lines = self._classify(page_lines)
         known_words = self._word_set(lines)
         paras = self._paragraphs(lines, known_words)

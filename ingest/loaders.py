@@ -21,6 +21,7 @@ class RawDocument:
     fmt: str  # pdf | text | markdown
     embedded_title: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    page_labels: list[str] = field(default_factory=list)  # as printed, per page, where the file defines them
 
 
 def _limit_reason(exc: Exception) -> str:
@@ -50,6 +51,12 @@ def load_pdf(path: Path) -> RawDocument:
         pages = []
         for page in reader.pages:
             pages.append(page.extract_text() or "")
+        labels: list[str] = []
+        try:  # the page numbers a PDF defines (/PageLabels: "i", "ii", "1", ...), as a reader shows them
+            if "/PageLabels" in reader.trailer["/Root"]:
+                labels = [str(label) for label in reader.page_labels]
+        except Exception:  # noqa: BLE001 - a broken label tree leaves the page indexes
+            labels = []
         title = None
         try:
             meta = reader.metadata
@@ -68,7 +75,8 @@ def load_pdf(path: Path) -> RawDocument:
         raise UnreadableFileError(path, f"the PDF could not be parsed ({type(exc).__name__}: {str(exc)[:120]})") from exc
     if not pages:
         raise UnreadableFileError(path, "the PDF has no pages")
-    return RawDocument(path=path, pages=pages, fmt="pdf", embedded_title=title)
+    return RawDocument(path=path, pages=pages, fmt="pdf", embedded_title=title,
+                       page_labels=labels if len(labels) == len(pages) else [])
 
 
 BINARY = "binary data, not text; only PDF, plain text and Markdown can be ingested"

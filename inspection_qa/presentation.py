@@ -19,11 +19,11 @@ NEAREST = 3  # passages shown under an abstention
 NEAREST_CHARS = 300
 
 
-def pages_label(pages: Iterable[int] | int | None) -> str:
-    """`(2, 3)` -> "p. 2, 3"; `4` -> "p. 4"; empty or None -> "no page"."""
-    if pages is None:
+def pages_label(pages: Iterable[int | str] | int | str | None) -> str:
+    """`(2, 3)` -> "p. 2, 3"; `4` or "iv" -> "p. 4", "p. iv"; empty or None -> "no page"."""
+    if pages is None or pages == "":
         return "no page"
-    if isinstance(pages, int):
+    if isinstance(pages, (int, str)):
         return f"p. {pages}"
     pages = list(pages)
     return "p. " + ", ".join(str(p) for p in pages) if pages else "no page"
@@ -41,7 +41,7 @@ def source_label(c: Citation) -> str:
 def citation_line(c: Citation) -> str:
     """One plain line: marker, title, kind, date, pages, section, file and character offsets."""
     section = f", section “{c.section}”" if c.section else ""
-    return (f"[{c.marker}] {c.title} ({source_label(c)}), {date_label(c.date)}, {pages_label(c.pages)}{section} — "
+    return (f"[{c.marker}] {c.title} ({source_label(c)}), {date_label(c.date)}, {pages_label(c.shown_pages)}{section} — "
             f"{c.document} chars {c.start}-{c.end}")
 
 
@@ -49,7 +49,7 @@ def citation_label_markdown(c: Citation) -> str:
     """The app's expander label: "[n] Title (secondary source) — date — p. 2", escaped for Markdown."""
     source = "" if c.primary else " (secondary source)"
     return (f"{escape_markdown(f'[{c.marker}]')} {escape_line(c.title)}{source} — "
-            f"{escape_line(date_label(c.date))} — {pages_label(c.pages)}")
+            f"{escape_line(date_label(c.date))} — {pages_label(c.shown_pages)}")
 
 
 def citation_caption_markdown(c: Citation) -> str:
@@ -129,7 +129,7 @@ def conversation_markdown(turns: list[Answer], title: str = "inspection-qa conve
             section = f", section “{escape_line(c.section)}”" if c.section else ""
             out.append(
                 f"{c.marker}. {escape_line(c.title)} ({escape_line(c.kind_label)}), {date_label(c.date)}, "
-                f"{pages_label(c.pages)}{section}; {escape_line(c.document)}, characters {c.start}–{c.end}  \n"
+                f"{pages_label(c.shown_pages)}{section}; {escape_line(c.document)}, characters {c.start}–{c.end}  \n"
                 f"   > {escape_line(c.quote)}"
             )
         out.append("")

@@ -266,3 +266,15 @@ def test_files_with_one_name_in_two_folders_are_both_kept_and_cited(tmp_path, de
         answer = service.ask(question)
         assert expected in lead_quote(answer), (question, quotes(answer))
         assert answer.citations[0].date.startswith(date)
+
+
+# -- F02: printed page numbers ------------------------------------------------------------------------
+
+def test_a_citation_gives_the_page_as_printed_and_its_index(library):
+    answer = library("northshire-inspection-report.pdf").ask(
+        "What did inspectors find about return home interviews for children who go missing?")
+    assert "Return home interviews" in lead_quote(answer)
+    cited = answer.citations[0]
+    assert (cited.page, cited.shown_pages) == (6, ("3",))
+    record = cited.to_record()
+    assert (record["page"], record["page_index"]) == ("3", 6)

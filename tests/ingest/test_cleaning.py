@@ -131,3 +131,43 @@ def test_hard_hyphens_at_line_ends_join_words_and_keep_compounds(tmp_path):
         assert kept in ours, (kept, ours)
     for joined in ("substantial improvements", "their understanding"):
         assert joined in ours, (joined, ours)
+
+
+def test_a_pdfs_printed_page_numbers_are_its_pages_and_its_numbered_headers_are_dropped(tmp_path):
+    """Shared field case F02 (roman front matter: text printed on page 3 is the file's sixth page), and a second
+    PDF of the kind made here: a cover, two roman pages, then chapters whose running header carries the page
+    number and the chapter's title; the labels come from the PDF's /PageLabels (pypdf)."""
+    import pypdf
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from ingest.builder import DocumentBuilder
+    from tests.paths import FIXTURES
+
+    doc = DocumentBuilder().run(FIXTURES / "field_cases" / "northshire-inspection-report.pdf")
+    start = doc.text.index("Return home interviews for children who go missing")
+    (span,) = [p for p in doc.pages if p.start <= start < p.end]
+    assert (span.page, span.label) == (6, "3")
+
+    drawn = tmp_path / "drawn.pdf"
+    c = canvas.Canvas(str(drawn), pagesize=A4)
+    bodies = ["Annual report of the safeguarding partnership", "Foreword by the independent scrutineer.",
+              "Contents and summary.", "Partners have met every month since April.",
+              "Referrals to the front door rose by a tenth.", "Audits found that plans were up to date."]
+    headers = ["", "", "", "1 Chapter 1 Governance", "Chapter 2 Referrals 2", "3 Chapter 3 Audits"]
+    for header, body in zip(headers, bodies):
+        if header:
+            c.drawString(60, 800, header)
+        c.drawString(60, 760, body)
+        c.showPage()
+    c.save()
+    writer = pypdf.PdfWriter(clone_from=str(drawn))
+    writer.set_page_label(0, 0, prefix="Cover")
+    writer.set_page_label(1, 2, style="/r")
+    writer.set_page_label(3, 5, style="/D", start=1)
+    writer.write(str(drawn))
+    doc = DocumentBuilder().run(drawn)
+    where = {doc.text[p.start:p.end].strip(): (p.page, p.label) for p in doc.pages}
+    assert where["Referrals to the front door rose by a tenth."] == (5, "2")
+    assert where["Foreword by the independent scrutineer."] == (2, "i")
+    assert "Chapter 2" not in doc.text and "Chapter 3 Audits" not in doc.text

@@ -177,3 +177,17 @@ def test_a_store_from_a_newer_version_is_refused_in_one_line(tmp_path):
         DocStore(path)
     message = str(err.value)
     assert "\n" not in message and "layout 7" in message and "re-ingest" in message and str(path) in message
+
+
+def test_printed_page_labels_and_damaged_pages_round_trip_through_every_store(store):
+    from tests.paths import FIXTURES
+
+    doc, chunks = _doc(FIXTURES / "field_cases" / "northshire-inspection-report.pdf")
+    assert any(p.label for p in doc.pages)
+    store.put(doc, chunks)
+    store.mark_complete(doc.meta.doc_id)
+    assert store.pages(doc.meta.doc_id) == doc.pages
+    damaged, chunks = _doc(FIXTURES / "field_cases" / "ligatures-nul.pdf")
+    store.put(damaged, chunks)
+    store.mark_complete(damaged.meta.doc_id)
+    assert store.meta(damaged.meta.doc_id).profile.damaged_pages == (1,)
