@@ -49,7 +49,7 @@ def test_record_appends_one_json_line_with_the_evidence(tmp_path):
     assert entry["abstained"] is False
     assert entry["filter"] == {"doc": [], "kind": ["inspection_letter"], "since": "2010", "until": None}
     (c,) = entry["citations"]
-    assert c == {"marker": 1, "document": "letter.pdf", "doc_id": "letter.pdf", "page": 2,
+    assert c == {"marker": 1, "document": "letter.pdf", "doc_id": "letter.pdf", "page": 2, "page_index": 2,
                  "quote": "Supervision was weak.", "start": 10, "end": 31, "sha256": "ab" * 32}
 
 
