@@ -157,6 +157,10 @@ def _without_numbered_header(lines: list[str], label: str, words: int = 12) -> l
 
 
 TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
+SALUTATION_LINE = re.compile(r"^Dear\b")
+# a line that ends where a sentence cannot: on a function word ("Children's services in")
+_OPEN_END = re.compile(r"(?i)\b(?:the|a|an|of|in|on|at|to|for|from|by|with|and|or|but|that|which|who|is|are|was|"
+                       r"were|has|have|had|be|been|its|their|his|her|this|these|than|as)$")
 
 
 class TextCleaner:
@@ -245,6 +249,8 @@ class TextCleaner:
                 continue
             prev = cur.lines[-1][0]
             sep = self._join(prev, line.text, width, wrapped, cur.block_kind == "bullet", known)
+            if sep == " " and self._heads_the_body(cur, paras, line.text):
+                sep = None  # a title, salutation or subject line is never the start of the body's first sentence
             if sep is None:
                 cur = _Para("paragraph", [(line.text, line.page)])
                 paras.append(cur)
@@ -258,6 +264,21 @@ class TextCleaner:
         if not self.markdown:
             self._mark_headings(paras)
         return paras
+
+    @staticmethod
+    def _heads_the_body(cur: "_Para", paras: list["_Para"], nxt: str) -> bool:
+        """Whether `cur`, one line so far, is the document's title line, a salutation ("Dear Director") or the
+        subject line under one, so that a capitalised line after it starts the body. A first line that breaks
+        off mid-sentence ("Children's services in" / "Oakvale have ...") is not."""
+        if len(cur.lines) != 1 or cur.block_kind != "paragraph" or not nxt[:1].isupper():
+            return False
+        line = cur.lines[0][0]
+        if TERMINAL.search(line) or _OPEN_END.search(line):
+            return False
+        if SALUTATION_LINE.match(line):
+            return True
+        before = paras[paras.index(cur) - 1] if paras.index(cur) > 0 else None
+        return before is None or (len(before.lines) == 1 and bool(SALUTATION_LINE.match(before.lines[0][0])))
 
     @staticmethod
     def _stands_alone(text: str, nxt: "_Line | None", width: int) -> bool:

@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from ingest.cleaning import TextCleaner, remove_running_lines
 from ingest.loaders import load_file
 from tests.paths import LETTER_PDF, REFERENCE_TXT
@@ -171,3 +173,22 @@ def test_a_pdfs_printed_page_numbers_are_its_pages_and_its_numbered_headers_are_
     assert where["Referrals to the front door rose by a tenth."] == (5, "2")
     assert where["Foreword by the independent scrutineer."] == (2, "i")
     assert "Chapter 2" not in doc.text and "Chapter 3 Audits" not in doc.text
+
+
+@pytest.mark.parametrize("lines, first_sentence", [
+    # a title line over the body (shared field cases F03 and F05 begin so)
+    (["Letter following the monitoring visit to Westvale children's services",
+      "Inspectors found that staff turnover in the referral team had fallen. The findings of audits were"],
+     "Inspectors found that staff turnover in the referral team had fallen."),
+    # a salutation and the subject line under it
+    (["Dear Director of Children's Services", "Monitoring visit to Oakvale children's services",
+      "The quality of decision-making when a contact becomes a referral has improved, and thresholds are"],
+     "The quality of decision-making when a contact becomes a referral has improved,"),
+    # a first line that breaks off mid-sentence runs on
+    (["Children's services in", "Oakvale have improved since the last inspection, and leaders know their"],
+     "Children's services in Oakvale have improved"),
+])
+def test_a_title_salutation_or_subject_line_is_never_the_start_of_the_first_sentence(lines, first_sentence):
+    clean = TextCleaner(wrapped=True).run(["\n".join(lines)])
+    paragraphs = clean.text.split("\n\n")
+    assert any(p.startswith(first_sentence) for p in paragraphs), paragraphs
