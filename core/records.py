@@ -135,7 +135,7 @@ class DocumentMeta:
     publisher: str | None
     sha256: str
     source_path: str
-    date_source: str = "none"  # sidecar | text | none
+    date_source: str = "none"  # sidecar | embedded (a web page's metadata) | text | latest mentioned | none
     profile: DocumentProfile | None = None  # None: an index written before profiles (computed on load)
 
     @property

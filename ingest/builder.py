@@ -56,6 +56,8 @@ class DocumentBuilder:
         if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
             raise UnreadableFileError(path, "no extractable text after cleaning (a scan? run OCR first)")
         date, date_source = sidecar.date, "sidecar"
+        if date is None and raw.extra.get("published"):  # a web page's own published date (its metadata)
+            date, date_source = raw.extra["published"], "embedded"
         if date is None:
             date = date_from_text(clean.text)
             date_source = "text" if date else "none"

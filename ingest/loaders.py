@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -79,7 +80,7 @@ def load_pdf(path: Path) -> RawDocument:
                        page_labels=labels if len(labels) == len(pages) else [])
 
 
-BINARY = "binary data, not text; only PDF, plain text and Markdown can be ingested"
+BINARY = "binary data, not text; only PDF, Word (.docx), web pages, plain text and Markdown can be ingested"
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1b")
 
 
@@ -117,8 +118,105 @@ def load_markdown(path: Path) -> RawDocument:
     return RawDocument(path=path, pages=[_read_text(path)], fmt="markdown")
 
 
+def load_docx(path: Path) -> RawDocument:
+    """A Word file as Markdown, in reading order (python-docx): headings ("Heading 2" -> "##") become sections,
+    list paragraphs bullets, and each table row one quotable line with its column headings ("| Area: Help and
+    protection | Grade: Good |"). Word has no fixed pages: the whole file is one page."""
+    import zipfile
+
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+        from docx.table import Table
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise UnreadableFileError(path, "reading Word files needs python-docx; run `make install`") from exc
+    try:
+        document = docx.Document(str(path))
+        blocks = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Table):
+                blocks.extend(_table_rows([[cell.text for cell in row.cells] for row in item.rows]))
+                continue
+            text = " ".join(item.text.split())
+            if not text:
+                continue
+            style = (item.style.name if item.style is not None else "") or ""
+            level = re.match(r"(?i)heading\s*(\d)", style)
+            if level or style.lower() == "title":
+                blocks.append("#" * (int(level.group(1)) if level else 1) + " " + text)
+            elif "list" in style.lower() or item._p.pPr is not None and item._p.pPr.numPr is not None:
+                blocks.append("- " + text)
+            else:
+                blocks.append(text)
+        title = document.core_properties.title or None
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableFileError(path, f"not a readable Word file ({type(exc).__name__}); save it again as .docx") from exc
+    if not blocks:
+        raise UnreadableFileError(path, "the Word file holds no text")
+    return RawDocument(path=path, pages=["\n\n".join(blocks)], fmt="markdown", embedded_title=title)
+
+
+def _table_rows(rows: list[list[str]]) -> list[str]:
+    """Each row of a table under its column headings (the first row), as one line of its own."""
+    rows = [[" ".join(cell.split()) for cell in row] for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        return []
+    head, body = rows[0], rows[1:]
+    if not body:
+        return ["| " + " | ".join(head) + " |"]
+    return ["| " + " | ".join(f"{h}: {v}" if h and h != v else v for h, v in zip(head, row)) + " |" for row in body]
+
+
+def load_html(path: Path) -> RawDocument:
+    """A saved web page's article text as Markdown (trafilatura: navigation, cookie banners, scripts and footers
+    dropped; headings kept as sections; tables row by row with their headings), with the page's title and
+    its published date (htmldate, from the page's metadata)."""
+    try:
+        import trafilatura
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise UnreadableFileError(path, "reading web pages needs trafilatura; run `make install`") from exc
+    html = _read_text(path)
+    try:
+        text = trafilatura.extract(html, output_format="markdown", include_tables=True, include_comments=False,
+                                   include_formatting=True, favor_precision=True)
+        meta = trafilatura.extract_metadata(html)
+    except Exception as exc:  # noqa: BLE001 - a broken page must never stop a batch
+        raise UnreadableFileError(path, f"the web page could not be parsed ({type(exc).__name__})") from exc
+    if not text or not text.strip():
+        raise UnreadableFileError(path, "no article text found in the web page")
+    text = _markdown_tables_as_rows(text)
+    extra = {"published": meta.date} if meta is not None and meta.date else {}
+    return RawDocument(path=path, pages=[text], fmt="markdown", embedded_title=(meta.title if meta else None) or None,
+                       extra=extra)
+
+
+def _markdown_tables_as_rows(text: str) -> str:
+    """Markdown tables ("| Area | Grade |", "|---|---|", "| Help | Good |") rewritten row by row under their
+    headings, as `_table_rows` writes a Word table's."""
+    out, table = [], []
+
+    def flush() -> None:
+        if table:
+            cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table
+                     if not re.fullmatch(r"\|?[\s:|-]+\|?", line.strip())]
+            out.extend(_table_rows(cells))
+            table.clear()
+
+    for line in text.split("\n"):
+        if line.strip().startswith("|"):
+            table.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return "\n".join(out)
+
+
 LOADERS: dict[str, Callable[[Path], RawDocument]] = {
     ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".html": load_html,
+    ".htm": load_html,
     ".txt": load_text,
     ".text": load_text,
     ".md": load_markdown,

@@ -335,6 +335,11 @@ def _warm_up() -> None:
     from ingest.cleaning import is_word
 
     is_word("warm")  # the word list that joins words hyphenated at line ends (~0.1 s), loaded once here
+    try:  # the Word and web-page readers (~0.15 s of imports)
+        import docx  # noqa: F401
+        import trafilatura  # noqa: F401
+    except ImportError:  # reported per file by its loader
+        pass
     try:
         writer = pypdf.PdfWriter()
         writer.add_blank_page(width=100, height=100)

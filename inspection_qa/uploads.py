@@ -69,6 +69,9 @@ def check_upload(name: str, data: bytes, max_mb: int) -> None:
     if suffix == ".pdf":
         if not data.startswith(PDF_MAGIC):
             raise UnreadableFileError(name, "not a PDF: the file does not start with %PDF-")
+    elif suffix == ".docx":
+        if not data.startswith(b"PK\x03\x04"):
+            raise UnreadableFileError(name, "not a Word file: a .docx is a zip archive, and this one is not")
     elif b"\x00" in data[:65536] or data.startswith(PDF_MAGIC):
         raise UnreadableFileError(name, f"binary data, not text; a {suffix} file must hold plain text")
 

@@ -96,7 +96,7 @@ def test_too_large_is_refused_naming_the_file():
     ("notes.txt", b"PK\x03\x04\x00\x00zip", "binary data"),
     ("notes.md", PDF, "binary data"),
     ("empty.txt", b"", "empty"),
-    ("script.html", b"<script>", "not accepted"),
+    ("script.js", b"<script>", "not accepted"),  # a web page (.html) is accepted, a script is not
     ("archive.pdf.exe", b"%PDF-", "not accepted"),
     ("noext", b"text", "not accepted"),
 ])
