@@ -148,11 +148,12 @@ def _citation(cand: Candidate, marker: int, pages_of) -> Citation:
     pages = tuple(sorted({p.page for p in spans if p.start < cand.span.end and cand.span.start < p.end}))
     pages = pages or cand.chunk.pages
     labels = {p.page: p.label for p in spans if p.label}
+    ocr = any(p.ocr for p in spans if p.page in pages)
     return Citation(
         marker=marker, doc_id=cand.chunk.doc_id, document=cand.chunk.filename, title=cand.chunk.title,
         date=cand.chunk.date, source_kind=cand.chunk.source_kind, page=pages[0] if pages else None, pages=pages,
         section=cand.chunk.section, quote=cand.text, start=cand.span.start, end=cand.span.end, chunk_id=cand.chunk.id,
-        page_labels=tuple(labels.get(p, str(p)) for p in pages) if labels else (),
+        page_labels=tuple(labels.get(p, str(p)) for p in pages) if labels else (), ocr=ocr,
     )
 
 
@@ -188,6 +189,8 @@ def write_answer(
             kind = SOURCE_KINDS.get(cand.chunk.source_kind, "document")
             if cand.chunk.source_kind not in PRIMARY_SOURCE_KINDS:
                 kind += ", a secondary source"
+            if citations[-1].ocr:
+                kind += ", read by OCR"
             lines.append(f"{date_label(meta, cand.chunk.date)} ({kind}): {quoted(cand.text)} [{marker}]")
             if cand.chunk.doc_id not in seen_docs:
                 seen_docs.add(cand.chunk.doc_id)
@@ -201,7 +204,7 @@ def write_answer(
     for i, cand in enumerate(chosen):
         marker = len(citations) + 1
         citations.append(_citation(cand, marker, pages_of))
-        tag = source_tag(cand, meta_of(cand.chunk.doc_id))
+        tag = source_tag(cand, meta_of(cand.chunk.doc_id)) + (", read by OCR" if citations[-1].ocr else "")
         if i == 0:
             # the value is read from the sentence the ranker chose, then from the quote around it
             value = lead_value(cand.focus_text, answer_type, question) or lead_value(cand.text, answer_type, question)

@@ -27,6 +27,7 @@ class Citation:
     end: int
     chunk_id: str
     page_labels: tuple[str, ...] = ()  # `pages` as printed on them ("iii", "3"); () where they are the indexes
+    ocr: bool = False  # quoted from a page read by OCR (a scan): check its words against the page image
 
     @property
     def primary(self) -> bool:
@@ -49,7 +50,7 @@ class Citation:
             "page": self.page_labels[0] if self.page_labels else self.page, "page_index": self.page,
             "quote": self.quote, "start": self.start, "end": self.end,
             "pages": list(self.pages), "page_labels": list(self.shown_pages), "section": self.section,
-            "kind": self.source_kind, "doc_id": self.doc_id,
+            "kind": self.source_kind, "doc_id": self.doc_id, **({"ocr": True} if self.ocr else {}),
         }
 
 

@@ -32,6 +32,16 @@ class PageSpan:
     start: int
     end: int
     label: str = ""
+    ocr: bool = False  # the page had no text layer: its text was read from its image by OCR
+
+    def to_row(self) -> list:
+        """The compact JSON row the document stores keep: [page, start, end(, label(, ocr))]."""
+        row: list = [self.page, self.start, self.end]
+        if self.label or self.ocr:
+            row.append(self.label)
+        if self.ocr:
+            row.append(True)
+        return row
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class Settings:
     lock_timeout_s: float = 600.0
     # hostile input: each file is parsed in a child process under these limits
     parse_timeout_s: float = 60.0
-    parse_memory_mb: int = 1024
+    parse_memory_mb: int = 2048  # address space: OCR of a scanned page (onnxruntime) needs about 1.5 GiB of it
     max_upload_mb: int = 50
     # audit trail: a JSON Lines file of every question and its evidence ("" = off)
     audit_log: str = ""

@@ -54,7 +54,7 @@ class DocumentBuilder:
         cleaner = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None)
         clean = cleaner.run(raw.pages, labels=raw.page_labels or None)
         if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
-            raise UnreadableFileError(path, "no extractable text after cleaning (a scan? run OCR first)")
+            raise UnreadableFileError(path, "no extractable text after cleaning (a scan whose pages OCR could not read either)")
         date, date_source = sidecar.date, "sidecar"
         if date is None and raw.extra.get("published"):  # a web page's own published date (its metadata)
             date, date_source = raw.extra["published"], "embedded"
@@ -84,6 +84,8 @@ class DocumentBuilder:
             profile=profile,
         )
         pages = clean.pages
+        if raw.ocr_pages:  # pages read from their images
+            pages = [replace(p, ocr=True) if p.page in raw.ocr_pages else p for p in pages]
         if raw.page_labels:  # the numbers printed on the pages, where they are not the indexes
             pages = [replace(p, label=raw.page_labels[p.page - 1]) if raw.page_labels[p.page - 1] != str(p.page) else p
                      for p in pages]

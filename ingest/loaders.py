@@ -23,6 +23,7 @@ class RawDocument:
     embedded_title: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     page_labels: list[str] = field(default_factory=list)  # as printed, per page, where the file defines them
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based: pages with no text layer, read by OCR
 
 
 def _limit_reason(exc: Exception) -> str:
@@ -49,9 +50,15 @@ def load_pdf(path: Path) -> RawDocument:
                 ok = 0
             if not ok:
                 raise UnreadableFileError(path, "the PDF is encrypted with a password; save an unprotected copy and ingest that")
-        pages = []
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
+        pages, ocr_pages = [], []
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text() or ""
+            if len(text.strip()) < MIN_TEXT_LAYER:  # a scanned page: its words are in its images
+                read = ocr_page(page)
+                if read.strip():
+                    text = read
+                    ocr_pages.append(number)
+            pages.append(text)
         labels: list[str] = []
         try:  # the page numbers a PDF defines (/PageLabels: "i", "ii", "1", ...), as a reader shows them
             if "/PageLabels" in reader.trailer["/Root"]:
@@ -77,7 +84,62 @@ def load_pdf(path: Path) -> RawDocument:
     if not pages:
         raise UnreadableFileError(path, "the PDF has no pages")
     return RawDocument(path=path, pages=pages, fmt="pdf", embedded_title=title,
-                       page_labels=labels if len(labels) == len(pages) else [])
+                       page_labels=labels if len(labels) == len(pages) else [], ocr_pages=ocr_pages)
+
+
+MIN_TEXT_LAYER = 10  # characters: a page with fewer has no text layer worth the name (a scan)
+
+
+def ocr_page(page) -> str:
+    """The text of a page's images, read by OCR (rapidocr: PaddleOCR's models on onnxruntime, shipped in its
+    wheel, so nothing is fetched), line by line in reading order; "" when the page has no image or OCR is
+    not installed (the loader then reports no extractable text)."""
+    try:
+        images = list(page.images)
+    except Exception:  # noqa: BLE001 - an image pypdf cannot decode is no text
+        return ""
+    if not images:
+        return ""
+    engine = _ocr_engine()
+    if engine is None:
+        return ""
+    import numpy as np
+
+    lines = []
+    for image in images:
+        try:
+            picture = image.image.convert("RGB")
+        except Exception:  # noqa: BLE001 - an undecodable image holds no words we can read
+            continue
+        result = engine(np.asarray(picture))
+        boxes = getattr(result, "boxes", None)
+        texts = getattr(result, "txts", None) or ()
+        if boxes is None or not len(texts):
+            continue
+        # top to bottom, then left to right: the order a person reads the lines
+        order = sorted(range(len(texts)), key=lambda i: (round(float(min(p[1] for p in boxes[i])) / 12),
+                                                         float(min(p[0] for p in boxes[i]))))
+        lines.extend(texts[i] for i in order)
+    return "\n".join(lines)
+
+
+_ENGINE: list = []
+
+
+def _ocr_engine():
+    """The OCR engine, loaded once per process (~0.5 s); None when rapidocr is not installed."""
+    if not _ENGINE:
+        try:
+            from rapidocr import RapidOCR
+
+            # one thread each: the parse runs in a sandboxed worker under an address-space limit
+            _ENGINE.append(RapidOCR(params={"Global.log_level": "warning",
+                                            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                                            "EngineConfig.onnxruntime.inter_op_num_threads": 1}))
+        except ImportError:
+            log.warning("a scanned page has no text layer and rapidocr is not installed: run `make install`")
+            _ENGINE.append(None)
+    return _ENGINE[0]
 
 
 BINARY = "binary data, not text; only PDF, Word (.docx), web pages, plain text and Markdown can be ingested"

@@ -34,8 +34,8 @@ def date_label(date: str | None) -> str:
 
 
 def source_label(c: Citation) -> str:
-    """"inspection letter" or "news report, secondary source"."""
-    return c.kind_label + ("" if c.primary else ", secondary source")
+    """"inspection letter", "news report, secondary source", "inspection letter, read by OCR"."""
+    return c.kind_label + ("" if c.primary else ", secondary source") + (", read by OCR" if c.ocr else "")
 
 
 def citation_line(c: Citation) -> str:

@@ -110,8 +110,7 @@ class DocStore:
                 "INSERT INTO documents (doc_id, filename, title, date, kind, publisher, sha256, source_path, date_source, "
                 "text, pages, blocks, n_chunks, complete, ingested_at, profile) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)",
                 (m.doc_id, m.filename, m.title, m.date, m.source_kind, m.publisher, m.sha256, m.source_path, m.date_source,
-                 doc.text, json.dumps([[p.page, p.start, p.end, p.label] if p.label else [p.page, p.start, p.end]
-                                  for p in doc.pages]),
+                 doc.text, json.dumps([p.to_row() for p in doc.pages]),
                  json.dumps([[b.block_kind, b.start, b.end, b.section] for b in doc.blocks]), len(chunks), time.time(),
                  json.dumps(m.profile.to_dict()) if m.profile is not None else None),
             )

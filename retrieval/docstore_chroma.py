@@ -109,8 +109,7 @@ class ChromaDocStore:
         meta = {key: (getattr(m, attr) or "") for key, attr in _META_FIELDS.items()}
         meta.update(
             doc_id=m.doc_id, complete=0, ingested_at=time.time(), n_chunks=len(chunks),
-            pages=json.dumps([[p.page, p.start, p.end, p.label] if p.label else [p.page, p.start, p.end]
-                                  for p in doc.pages]),
+            pages=json.dumps([p.to_row() for p in doc.pages]),
             blocks=json.dumps([[b.block_kind, b.start, b.end, b.section] for b in doc.blocks]),
             chunks=json.dumps([[c.id, c.ordinal, c.start, c.end, list(c.pages), c.section,
                                 [[s.start, s.end] for s in c.sentences]] for c in chunks]),
