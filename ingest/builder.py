@@ -83,7 +83,7 @@ class DocumentBuilder:
             date_source=date_source,
             profile=profile,
         )
-        pages = clean.pages
+        pages = clean.pages if raw.paged else []  # a Word file or a web page has no page to cite: its sections
         if raw.ocr_pages:  # pages read from their images
             pages = [replace(p, ocr=True) if p.page in raw.ocr_pages else p for p in pages]
         if raw.page_labels:  # the numbers printed on the pages, where they are not the indexes

@@ -24,6 +24,7 @@ class RawDocument:
     extra: dict[str, str] = field(default_factory=dict)
     page_labels: list[str] = field(default_factory=list)  # as printed, per page, where the file defines them
     ocr_pages: list[int] = field(default_factory=list)  # 1-based: pages with no text layer, read by OCR
+    paged: bool = True  # False for a Word file or a web page: no fixed pages, a citation's place is its section
 
 
 def _limit_reason(exc: Exception) -> str:
@@ -215,7 +216,7 @@ def load_docx(path: Path) -> RawDocument:
         raise UnreadableFileError(path, f"not a readable Word file ({type(exc).__name__}); save it again as .docx") from exc
     if not blocks:
         raise UnreadableFileError(path, "the Word file holds no text")
-    return RawDocument(path=path, pages=["\n\n".join(blocks)], fmt="markdown", embedded_title=title)
+    return RawDocument(path=path, pages=["\n\n".join(blocks)], fmt="markdown", embedded_title=title, paged=False)
 
 
 def _table_rows(rows: list[list[str]]) -> list[str]:
@@ -249,7 +250,7 @@ def load_html(path: Path) -> RawDocument:
     text = _markdown_tables_as_rows(text)
     extra = {"published": meta.date} if meta is not None and meta.date else {}
     return RawDocument(path=path, pages=[text], fmt="markdown", embedded_title=(meta.title if meta else None) or None,
-                       extra=extra)
+                       extra=extra, paged=False)
 
 
 def _markdown_tables_as_rows(text: str) -> str:

@@ -38,10 +38,18 @@ def source_label(c: Citation) -> str:
     return c.kind_label + ("" if c.primary else ", secondary source") + (", read by OCR" if c.ocr else "")
 
 
+def place_label(c: Citation, escape=lambda text: text) -> str:
+    """Where a quote is: "p. 3, section “Findings”"; a Word file or web page, which has no fixed pages, by its
+    section alone ("section “Findings”"); "no page" when it has neither."""
+    section = f"section “{escape(c.section)}”" if c.section else ""
+    if not c.pages:
+        return section or "no page"
+    return pages_label(c.shown_pages) + (f", {section}" if section else "")
+
+
 def citation_line(c: Citation) -> str:
-    """One plain line: marker, title, kind, date, pages, section, file and character offsets."""
-    section = f", section “{c.section}”" if c.section else ""
-    return (f"[{c.marker}] {c.title} ({source_label(c)}), {date_label(c.date)}, {pages_label(c.shown_pages)}{section} — "
+    """One plain line: marker, title, kind, date, page and section, file and character offsets."""
+    return (f"[{c.marker}] {c.title} ({source_label(c)}), {date_label(c.date)}, {place_label(c)} — "
             f"{c.document} chars {c.start}-{c.end}")
 
 
@@ -49,7 +57,7 @@ def citation_label_markdown(c: Citation) -> str:
     """The app's expander label: "[n] Title (secondary source) — date — p. 2", escaped for Markdown."""
     source = "" if c.primary else " (secondary source)"
     return (f"{escape_markdown(f'[{c.marker}]')} {escape_line(c.title)}{source} — "
-            f"{escape_line(date_label(c.date))} — {pages_label(c.shown_pages)}")
+            f"{escape_line(date_label(c.date))} — {escape_line(place_label(c))}")
 
 
 def citation_caption_markdown(c: Citation) -> str:
@@ -126,10 +134,9 @@ def conversation_markdown(turns: list[Answer], title: str = "inspection-qa conve
             continue
         out += ["**Sources**", ""]
         for c in answer.citations:
-            section = f", section “{escape_line(c.section)}”" if c.section else ""
             out.append(
                 f"{c.marker}. {escape_line(c.title)} ({escape_line(c.kind_label)}), {date_label(c.date)}, "
-                f"{pages_label(c.shown_pages)}{section}; {escape_line(c.document)}, characters {c.start}–{c.end}  \n"
+                f"{place_label(c, escape_line)}; {escape_line(c.document)}, characters {c.start}–{c.end}  \n"
                 f"   > {escape_line(c.quote)}"
             )
         out.append("")

@@ -57,6 +57,7 @@ def test_a_word_letter_keeps_headings_bullets_and_table_rows_with_their_headings
                        "Managers' oversight of children placed in unregistered homes."]
     finding = next(b for b in doc.blocks if doc.text[b.start:b.end].startswith("Return home interviews"))
     assert finding.section == "Findings"
+    assert doc.pages == []  # no fixed pages to cite
 
 
 def test_a_saved_web_page_gives_its_article_date_and_title_without_its_furniture(tmp_path):
@@ -103,6 +104,11 @@ def test_questions_about_a_word_letter_and_a_web_page_are_answered_from_them(tmp
     assert not answer.abstained, answer.reason
     assert answer.citations[0].document == "wexley-monitoring-visit.docx"
     assert "Return home interviews are now offered" in answer.citations[0].quote
+    # Word has no fixed pages: the quote is placed by its section, never as "p. 1"
+    from inspection_qa.presentation import citation_line, place_label
+
+    assert answer.citations[0].pages == () and place_label(answer.citations[0]) == "section “Findings”"
+    assert "p. " not in citation_line(answer.citations[0])
     answer = service.ask("How many children do Oakvale social workers hold on average?")
     assert not answer.abstained, answer.reason
     assert "an average of 17 children" in answer.citations[0].quote
