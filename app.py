@@ -163,8 +163,8 @@ st.title("Ask the inspection letters")
 
 if status["documents"] == 0:
     st.info(
-        f"The index in {escape_line(str(service.settings.data_dir))} is empty. Ingest the letters first: run "
-        "`inspection-qa ingest corpus/` (or `make run`, which does it), then reload this page.",
+        f"The index in {escape_line(str(service.settings.data_dir))} is empty. Add documents on the **Documents** page (sidebar), or "
+        "run `inspection-qa ingest corpus/` (`make run` does it) and reload this page.",
         icon=":material/info:",
     )
     st.stop()

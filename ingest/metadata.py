@@ -20,7 +20,8 @@ MONTHS = {
     for m in names
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+((?:19|20)\d\d)\b", re.I)
+# ("2 October2031": a scan's OCR may lose the space before the year)
+DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s*((?:19|20)\d\d)\b", re.I)
 MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
 ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 # "09/11/2031", "9.11.31", "09-11-2031": day first, as British documents write them

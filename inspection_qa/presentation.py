@@ -63,7 +63,8 @@ def citation_label_markdown(c: Citation) -> str:
 def citation_caption_markdown(c: Citation) -> str:
     """Under a quote in the app: section, kind, file and character offsets, escaped."""
     section = f"Section: {escape_line(c.section)} · " if c.section else ""
-    return f"{section}{escape_line(c.kind_label)} · {escape_line(c.document)} · characters {c.start}–{c.end}"
+    ocr = " · read by OCR: check its words against the page" if c.ocr else ""
+    return f"{section}{escape_line(c.kind_label)} · {escape_line(c.document)} · characters {c.start}–{c.end}{ocr}"
 
 
 def passage_label(chunk: Chunk) -> str:

@@ -158,8 +158,8 @@ st.caption(
 try:
     if service.status()["documents"] == 0:
         st.info(
-            f"The index in {escape_line(str(service.settings.data_dir))} is empty. Ingest the letters first: run "
-            "`inspection-qa ingest corpus/`, then reload this page.",
+            f"The index in {escape_line(str(service.settings.data_dir))} is empty. Add documents on the **Documents** page "
+            "(sidebar), or run `inspection-qa ingest corpus/` and reload this page.",
             icon=":material/info:",
         )
         st.stop()

@@ -42,7 +42,8 @@ def show_row(row: UploadOutcome) -> None:
     name = escape_line(row.upload)
     renamed = f" (saved as {escape_line(row.saved)})" if row.saved and row.saved != row.upload else ""
     if row.status in ("added", "replaced"):
-        st.success(f"{name}{renamed}: {row.status}, {row.chunks} passages", icon=":material/check_circle:")
+        passages = "1 passage" if row.chunks == 1 else f"{row.chunks} passages"
+        st.success(f"{name}{renamed}: {row.status}, {passages}", icon=":material/check_circle:")
         if row.warning:
             st.warning(f"{name}: {escape_line(row.warning)}", icon=":material/report:")
     elif row.status == "unchanged":
@@ -91,7 +92,8 @@ if notice:
 # -- upload ----------------------------------------------------------------------------------
 st.subheader("Add documents")
 st.caption(
-    f"PDF, plain text or Markdown, up to {settings.max_upload_mb} MB each. Give a title, date or kind to "
+    f"PDF (scans are read by OCR), Word (.docx), saved web pages (.html), plain text or Markdown, up to "
+    f"{settings.max_upload_mb} MB each. Give a title, date or kind to "
     "override what is read from the text; leave them blank to let the app find them."
 )
 generation = st.session_state.setdefault(UPLOADER_GEN_KEY, 0)

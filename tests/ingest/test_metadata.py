@@ -137,3 +137,10 @@ def test_a_report_that_names_a_newspaper_in_passing_is_not_news():
 ])
 def test_a_documents_own_date_line(text, expected):
     assert date_from_text(text) == expected
+
+
+def test_a_date_whose_space_before_the_year_ocr_lost_is_still_read():
+    """A scanned letter's OCR read "2 October 2031" as "2 October2031"."""
+    from ingest.metadata import find_dates
+
+    assert find_dates("Piccadilly Gate, Manchester M1 2WD 2 October2031") == [(35, "2031-10-02")]
