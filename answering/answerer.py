@@ -276,8 +276,8 @@ class ExtractiveAnswerer:
                      if d in profiles}
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)
                     and not off_body(named[c.key], constraints.bodies, bodies_of.get(c.chunk.doc_id, ()))]
+        is_body = lambda n: bool(body_names.names(n))  # noqa: E731 - a name that is one of the library's bodies
         if constraints.answer_type == "who":  # "Who took over from Jo Vane?" is not answered by Jo Vane
-            is_body = lambda n: bool(body_names.names(n))  # noqa: E731
             specific = [c for c in specific if not echoes_the_question(question, c.text, is_body)]
         present = passage_terms(top)
         qfeatures = question_features(specific, terms, present, self.index.lexical.idf, not constraints.empty)
@@ -296,7 +296,6 @@ class ExtractiveAnswerer:
         if not reason:
             reason = self._owner_unnamed(question, specific)
         if not reason and constraints.answer_type == "who":
-            is_body = lambda n: bool(body_names.names(n))  # noqa: E731
             reason = self.policy.person_unnamed(question, specific, is_body)
             # "Which MP did the paper quote?" is not declined for naming none (it may be answered by a role, in
             # a follow-up most of all), but the line that names one is still looked for

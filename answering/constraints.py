@@ -390,6 +390,7 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
 # words that speak of an inspection or visit still to come ("could expect a focused visit", "the next visit")
 _EXPECTING = r"expect\w*|either|next|future|possible|could|would|may|might|will|planned"
 EXPECTED = rf"(?i)\b(?:{_EXPECTING}|due|at any (?:point|time))\b"
+INSPECTION_WORD = re.compile(r"(?i)\b(?:inspect\w*|re-inspect\w*|visit(?:s|ed)?|ofsted)\b")  # an inspection or visit
 
 
 def _near_inspection(text: str, bodies: tuple[str, ...], window: int = 200) -> bool:
@@ -397,7 +398,7 @@ def _near_inspection(text: str, bodies: tuple[str, ...], window: int = 200) -> b
     for body in bodies:
         for m in re.finditer(rf"(?i)\b{re.escape(body)}\b", text):
             near = text[max(0, m.start() - window): m.end() + window]
-            for e in re.finditer(r"(?i)\b(?:inspect\w*|re-inspect\w*|visit(?:s|ed)?|ofsted)\b", near):
+            for e in INSPECTION_WORD.finditer(near):
                 # not one merely expected: "the council's own inspection could come at any point"
                 if not re.search(EXPECTED, near[max(0, e.start() - 40): e.end() + 30]):
                     return True
@@ -410,7 +411,7 @@ _RECALLED = r"(?i)\b(?:last|previous|earlier|prior|since|before|had been|was las
 def _reports_an_inspection(text: str) -> bool:
     """Whether `text` speaks of an inspection or visit other than one merely expected ("Ofsted is expected
     to inspect") or recalled ("Its last full inspection, in February 2028")."""
-    for e in re.finditer(r"(?i)\b(?:inspect\w*|re-inspect\w*|visit(?:s|ed)?|ofsted)\b", text):
+    for e in INSPECTION_WORD.finditer(text):
         around = text[max(0, e.start() - 40): e.end() + 30]
         if not re.search(EXPECTED, around) and not re.search(_RECALLED, text[max(0, e.start() - 40): e.end()]):
             return True

@@ -42,12 +42,17 @@ class Citation:
         """The pages as a reader finds them: printed labels where the file defines them, else the indexes."""
         return self.page_labels or tuple(str(p) for p in self.pages)
 
+    @property
+    def shown_page(self) -> int | str | None:
+        """The first page as a reader finds it: its printed label where the file defines one, else its index."""
+        return self.page_labels[0] if self.page_labels else self.page
+
     def to_record(self) -> dict[str, Any]:
         """`page`: as shown to the user (a printed label, "3" on the report's third numbered page, else the
         index); `page_index`: the 1-based index in the file; `pages`: indexes, `page_labels`: as printed."""
         return {
             "marker": self.marker, "document": self.document, "title": self.title, "date": self.date,
-            "page": self.page_labels[0] if self.page_labels else self.page, "page_index": self.page,
+            "page": self.shown_page, "page_index": self.page,
             "quote": self.quote, "start": self.start, "end": self.end,
             "pages": list(self.pages), "page_labels": list(self.shown_pages), "section": self.section,
             "kind": self.source_kind, "doc_id": self.doc_id, **({"ocr": True} if self.ocr else {}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -124,23 +125,17 @@ def ocr_page(page) -> str:
     return "\n".join(lines)
 
 
-_ENGINE: list = []
-
-
+@lru_cache(maxsize=1)
 def _ocr_engine():
     """The OCR engine, loaded once per process (~0.5 s); None when rapidocr is not installed."""
-    if not _ENGINE:
-        try:
-            from rapidocr import RapidOCR
-
-            # one thread each: the parse runs in a sandboxed worker under an address-space limit
-            _ENGINE.append(RapidOCR(params={"Global.log_level": "warning",
-                                            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-                                            "EngineConfig.onnxruntime.inter_op_num_threads": 1}))
-        except ImportError:
-            log.warning("a scanned page has no text layer and rapidocr is not installed: run `make install`")
-            _ENGINE.append(None)
-    return _ENGINE[0]
+    try:
+        from rapidocr import RapidOCR
+    except ImportError:
+        log.warning("a scanned page has no text layer and rapidocr is not installed: run `make install`")
+        return None
+    # one thread each: the parse runs in a sandboxed worker under an address-space limit
+    return RapidOCR(params={"Global.log_level": "warning", "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                            "EngineConfig.onnxruntime.inter_op_num_threads": 1})
 
 
 BINARY = "binary data, not text; only PDF, Word (.docx), web pages, plain text and Markdown can be ingested"

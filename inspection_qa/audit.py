@@ -59,7 +59,7 @@ def entry_for(answer: Answer, user: str, document_hashes: Mapping[str, str], sea
                 "marker": c.marker,
                 "document": c.document,
                 "doc_id": c.doc_id,
-                "page": c.page_labels[0] if c.page_labels else c.page,  # as printed on it
+                "page": c.shown_page,  # as printed on it
                 "page_index": c.page,
                 "quote": c.quote,
                 "start": c.start,
