@@ -90,7 +90,7 @@ def new_conversation(service: QAService) -> None:
 def sidebar_filter(service: QAService, documents) -> "SearchFilter | None":
     """Document, kind and date filters; the same filter reaches dense and lexical search."""
     with st.expander("Filters", icon=":material/filter_alt:"):
-        names = {m.doc_id: f"{m.title} ({m.date or 'undated'})" for m in documents}
+        names = {m.doc_id: f"{m.title} ({m.shown_date})" for m in documents}
         docs = st.multiselect("Documents", options=list(names), format_func=lambda d: names[d], key="f_docs")
         kinds = sorted({m.source_kind for m in documents})
         chosen_kinds = st.multiselect("Kinds", options=kinds, format_func=source_kind_label, key="f_kinds")
@@ -131,7 +131,7 @@ with st.sidebar:
         about = profile_line(profiles.get(meta.doc_id))
         st.markdown(
             f"**{escape_line(meta.title)}**  \n"
-            f"{escape_line(meta.kind_label)} · {escape_line(meta.date or 'undated')}  \n"
+            f"{escape_line(meta.kind_label)} · {escape_line(meta.shown_date)}  \n"
             f"{escape_line(meta.filename)}" + (f"  \n{escape_line(about)}" if about else "")
         )
     try:

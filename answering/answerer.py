@@ -335,7 +335,7 @@ class ExtractiveAnswerer:
                         chosen = self.choose(fresh, change)
             citations, text = write_answer(
                 self._widen(chosen), change, terms, set(re.findall(r"\b(?:19|20)\d\d\b", question)),
-                self.index.docstore.meta, self.index.docstore.pages, constraints.answer_type, question,
+                self.index.docstore.meta, self.index.docstore.document, constraints.answer_type, question,
             )
             citations = verify_citations(citations, self.index.docstore.text)
             answer = Answer(question, searched, text, citations, not citations,

@@ -8,7 +8,7 @@ import re
 from typing import Callable
 
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
-from core.records import DocumentMeta, PageSpan
+from core.records import Block, Document, DocumentMeta
 from core.text import tokens
 
 from .abstention import FIGURES, NOT_NAME_WORDS, counted_thing, figure_kind
@@ -143,17 +143,32 @@ def _is_date_part(text: str, m: re.Match) -> bool:
     return bool(re.match(rf"\s*(?:st|nd|rd|th)?\s*{month}\b", after) or re.search(rf"\b{month}\s*$", before))
 
 
-def _citation(cand: Candidate, marker: int, pages_of) -> Citation:
-    spans = pages_of(cand.chunk.doc_id)
+def _paragraph(blocks: list[Block], start: int) -> int | None:
+    """The 1-based number, within its section, of the paragraph (or list item, or table row) holding
+    offset `start`; headings are not counted. None when no block holds it."""
+    holder = next((b for b in blocks if b.start <= start < b.end and b.block_kind != "heading"), None)
+    if holder is None:
+        return None
+    return sum(1 for b in blocks if b.section == holder.section and b.block_kind != "heading" and b.start <= holder.start)
+
+
+def _citation(cand: Candidate, marker: int, document_of: Callable[[str], Document | None]) -> Citation:
+    doc = document_of(cand.chunk.doc_id)
+    spans = doc.pages if doc is not None else []
+    # a Word file or web page has no fixed pages: the quote is placed by its section and paragraph
+    paragraph = _paragraph(doc.blocks, cand.span.start) if doc is not None and not spans else None
     pages = tuple(sorted({p.page for p in spans if p.start < cand.span.end and cand.span.start < p.end}))
     pages = pages or cand.chunk.pages
     labels = {p.page: p.label for p in spans if p.label}
     ocr = any(p.ocr for p in spans if p.page in pages)
+    doubtful = tuple(r for p in spans if p.page in pages for r in p.doubtful
+                     if cand.span.start <= r[0] and r[1] <= cand.span.end)
     return Citation(
         marker=marker, doc_id=cand.chunk.doc_id, document=cand.chunk.filename, title=cand.chunk.title,
         date=cand.chunk.date, source_kind=cand.chunk.source_kind, page=pages[0] if pages else None, pages=pages,
         section=cand.chunk.section, quote=cand.text, start=cand.span.start, end=cand.span.end, chunk_id=cand.chunk.id,
-        page_labels=tuple(labels.get(p, str(p)) for p in pages) if labels else (), ocr=ocr,
+        page_labels=tuple(labels.get(p, str(p)) for p in pages) if labels else (), ocr=ocr, paragraph=paragraph,
+        doubtful_words=tuple(cand.text[a - cand.span.start:b - cand.span.start] for a, b in doubtful),
     )
 
 
@@ -163,7 +178,7 @@ def write_answer(
     terms: list[str],
     question_years: set[str],
     meta_of: Callable[[str], DocumentMeta | None],
-    pages_of: Callable[[str], list[PageSpan]],
+    document_of: Callable[[str], Document | None],
     answer_type: str = "what",
     question: str = "",
 ) -> tuple[list[Citation], str]:
@@ -184,7 +199,7 @@ def write_answer(
         seen_docs: set[str] = set()
         for cand in order:
             marker = len(citations) + 1
-            citations.append(_citation(cand, marker, pages_of))
+            citations.append(_citation(cand, marker, document_of))
             meta = meta_of(cand.chunk.doc_id)
             kind = SOURCE_KINDS.get(cand.chunk.source_kind, "document")
             if cand.chunk.source_kind not in PRIMARY_SOURCE_KINDS:
@@ -203,7 +218,7 @@ def write_answer(
         chosen = leads_with_date(chosen)
     for i, cand in enumerate(chosen):
         marker = len(citations) + 1
-        citations.append(_citation(cand, marker, pages_of))
+        citations.append(_citation(cand, marker, document_of))
         tag = source_tag(cand, meta_of(cand.chunk.doc_id)) + (", read by OCR" if citations[-1].ocr else "")
         if i == 0:
             # the value is read from the sentence the ranker chose, then from the quote around it

@@ -28,6 +28,8 @@ class Citation:
     chunk_id: str
     page_labels: tuple[str, ...] = ()  # `pages` as printed on them ("iii", "3"); () where they are the indexes
     ocr: bool = False  # quoted from a page read by OCR (a scan): check its words against the page image
+    paragraph: int | None = None  # a Word file's or web page's quote: its paragraph's number within `section`
+    doubtful_words: tuple[str, ...] = ()  # words of the quote OCR read with low confidence: check them on the page
 
     @property
     def primary(self) -> bool:
@@ -56,6 +58,8 @@ class Citation:
             "quote": self.quote, "start": self.start, "end": self.end,
             "pages": list(self.pages), "page_labels": list(self.shown_pages), "section": self.section,
             "kind": self.source_kind, "doc_id": self.doc_id, **({"ocr": True} if self.ocr else {}),
+            **({"paragraph": self.paragraph} if self.paragraph is not None else {}),
+            **({"doubtful_words": list(self.doubtful_words)} if self.doubtful_words else {}),
         }
 
 

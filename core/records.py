@@ -6,7 +6,7 @@ spans kept while cleaning. Nothing downstream re-derives positions by searching 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
@@ -33,15 +33,24 @@ class PageSpan:
     end: int
     label: str = ""
     ocr: bool = False  # the page had no text layer: its text was read from its image by OCR
+    doubtful: tuple[CharRange, ...] = ()  # words OCR read with low confidence, as [start, end) of the clean text
 
     def to_row(self) -> list:
-        """The compact JSON row the document stores keep: [page, start, end(, label(, ocr))]."""
+        """The compact JSON row the document stores keep: [page, start, end(, label(, ocr(, doubtful)))]."""
         row: list = [self.page, self.start, self.end]
         if self.label or self.ocr:
             row.append(self.label)
         if self.ocr:
             row.append(True)
+        if self.doubtful:
+            row.append([list(r) for r in self.doubtful])
         return row
+
+    @classmethod
+    def from_row(cls, row: list) -> "PageSpan":
+        """The inverse of `to_row`."""
+        span = cls(*row[:5])
+        return replace(span, doubtful=tuple((a, b) for a, b in row[5])) if len(row) > 5 else span
 
 
 @dataclass(frozen=True)
@@ -145,8 +154,14 @@ class DocumentMeta:
     publisher: str | None
     sha256: str
     source_path: str
-    date_source: str = "none"  # sidecar | embedded (a web page's metadata) | text | latest mentioned | none
+    # sidecar | embedded (a web page's metadata) | text | latest mentioned | ambiguous (read two ways: unset) | none
+    date_source: str = "none"
     profile: DocumentProfile | None = None  # None: an index written before profiles (computed on load)
+
+    @property
+    def shown_date(self) -> str:
+        """The date as lists show it: ISO, "date ambiguous" or "undated"."""
+        return self.date or ("date ambiguous" if self.date_source == "ambiguous" else "undated")
 
     @property
     def kind_label(self) -> str:

@@ -12,16 +12,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from core.errors import UnreadableFileError
-from core.records import Document, DocumentMeta, Fact
+from core.records import Document, DocumentMeta, Fact, PageSpan
 
 from .cleaning import TextCleaner, damaged_pages
 from .loaders import load_file
 from .metadata import (
+    ambiguous_date_line,
     date_from_text,
     kind_from_text,
     latest_mentioned_date,
     title_from_text,
 )
+from .page_numbers import printed_page_numbers
 from .profile import profile_of
 from .sidecars import read_sidecar
 
@@ -52,7 +54,9 @@ class DocumentBuilder:
         sha = content_hash(path)
         sidecar = read_sidecar(path)
         cleaner = TextCleaner(markdown=raw.fmt == "markdown", wrapped=True if raw.fmt == "pdf" else None)
-        clean = cleaner.run(raw.pages, labels=raw.page_labels or None)
+        # the numbers printed on the pages: the file's /PageLabels, else those its headers and footers show
+        labels = raw.page_labels or (printed_page_numbers(raw.pages) if raw.fmt == "pdf" else [])
+        clean = cleaner.run(raw.pages, labels=labels or None)
         if not clean.text.strip() or not any(ch.isalpha() for ch in clean.text):
             raise UnreadableFileError(path, "no extractable text after cleaning (a scan whose pages OCR could not read either)")
         date, date_source = sidecar.date, "sidecar"
@@ -61,7 +65,9 @@ class DocumentBuilder:
         if date is None:
             date = date_from_text(clean.text)
             date_source = "text" if date else "none"
-        if date is None:
+        if date is None and ambiguous_date_line(clean.text):
+            date_source = "ambiguous"  # reported at ingest (`date_warning`), never guessed
+        elif date is None:
             date = latest_mentioned_date(clean.text)
             date_source = "latest mentioned" if date else "none"
         source_kind = sidecar.kind or kind_from_text(clean.text, path.name)
@@ -84,14 +90,25 @@ class DocumentBuilder:
             profile=profile,
         )
         pages = clean.pages if raw.paged else []  # a Word file or a web page has no page to cite: its sections
-        if raw.ocr_pages:  # pages read from their images
-            pages = [replace(p, ocr=True) if p.page in raw.ocr_pages else p for p in pages]
-        if raw.page_labels:  # the numbers printed on the pages, where they are not the indexes
-            pages = [replace(p, label=raw.page_labels[p.page - 1]) if raw.page_labels[p.page - 1] != str(p.page) else p
-                     for p in pages]
+        if raw.ocr_pages:  # pages read from their images, and the words OCR was unsure of
+            pages = [replace(p, ocr=True, doubtful=doubtful_ranges(clean.text, p, raw.ocr_doubts.get(p.page, [])))
+                     if p.page in raw.ocr_pages else p for p in pages]
+        if labels:  # where they are not the indexes
+            pages = [replace(p, label=labels[p.page - 1]) if labels[p.page - 1] != str(p.page) else p for p in pages]
         return Document(meta=meta, text=clean.text, pages=pages, blocks=clean.blocks)
 
 
+
+
+def doubtful_ranges(text: str, span: PageSpan, doubts: list[tuple[str, int]]) -> tuple[tuple[int, int], ...]:
+    """Where in the clean `text` the page's low-confidence OCR words are: each (word, occurrence) found as that
+    occurrence of the whole word within the page's span; a word cleaning changed (joined at a hyphen) is skipped."""
+    found = []
+    for word, occurrence in doubts:
+        hits = list(re.finditer(rf"(?<!\S){re.escape(word)}(?!\S)", text[span.start:span.end]))
+        if occurrence < len(hits):
+            found.append((span.start + hits[occurrence].start(), span.start + hits[occurrence].end()))
+    return tuple(sorted(found))
 
 
 def build_document(path: Path) -> Document:

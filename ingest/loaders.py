@@ -25,6 +25,8 @@ class RawDocument:
     extra: dict[str, str] = field(default_factory=dict)
     page_labels: list[str] = field(default_factory=list)  # as printed, per page, where the file defines them
     ocr_pages: list[int] = field(default_factory=list)  # 1-based: pages with no text layer, read by OCR
+    # per OCR'd page: the words read with low confidence, as (word, its occurrence number on the page)
+    ocr_doubts: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     paged: bool = True  # False for a Word file or a web page: no fixed pages, a citation's place is its section
 
 
@@ -52,14 +54,16 @@ def load_pdf(path: Path) -> RawDocument:
                 ok = 0
             if not ok:
                 raise UnreadableFileError(path, "the PDF is encrypted with a password; save an unprotected copy and ingest that")
-        pages, ocr_pages = [], []
+        pages, ocr_pages, doubts = [], [], {}
         for number, page in enumerate(reader.pages, start=1):
             text = page.extract_text() or ""
             if len(text.strip()) < MIN_TEXT_LAYER:  # a scanned page: its words are in its images
                 read = ocr_page(page)
-                if read.strip():
-                    text = read
+                if read.text.strip():
+                    text = read.text
                     ocr_pages.append(number)
+                    if read.doubts:
+                        doubts[number] = read.doubts
             pages.append(text)
         labels: list[str] = []
         try:  # the page numbers a PDF defines (/PageLabels: "i", "ii", "1", ...), as a reader shows them
@@ -86,43 +90,84 @@ def load_pdf(path: Path) -> RawDocument:
     if not pages:
         raise UnreadableFileError(path, "the PDF has no pages")
     return RawDocument(path=path, pages=pages, fmt="pdf", embedded_title=title,
-                       page_labels=labels if len(labels) == len(pages) else [], ocr_pages=ocr_pages)
+                       page_labels=labels if len(labels) == len(pages) else [], ocr_pages=ocr_pages,
+                       ocr_doubts=doubts)
 
 
 MIN_TEXT_LAYER = 10  # characters: a page with fewer has no text layer worth the name (a scan)
 
 
-def ocr_page(page) -> str:
+# Below this recognition score (rapidocr's per-word confidence, 0-1) a word is marked for checking against the page.
+# Its scores sit near 1 even for misread words, so only clear doubts fall under it.
+OCR_DOUBT = 0.9
+
+
+@dataclass
+class OcrPage:
+    """A page's text read by OCR, line by line in reading order, and the words read with low confidence."""
+
+    text: str = ""
+    doubts: list[tuple[str, int]] = field(default_factory=list)  # (word, its occurrence number in `text`, from 0)
+
+
+def ocr_page(page) -> OcrPage:
     """The text of a page's images, read by OCR (rapidocr: PaddleOCR's models on onnxruntime, shipped in its
-    wheel, so nothing is fetched), line by line in reading order; "" when the page has no image or OCR is
-    not installed (the loader then reports no extractable text)."""
+    wheel, so nothing is fetched); an empty `OcrPage` when the page has no image or OCR is not installed (the
+    loader then reports no extractable text)."""
     try:
         images = list(page.images)
     except Exception:  # noqa: BLE001 - an image pypdf cannot decode is no text
-        return ""
+        return OcrPage()
     if not images:
-        return ""
+        return OcrPage()
     engine = _ocr_engine()
     if engine is None:
-        return ""
+        return OcrPage()
     import numpy as np
 
-    lines = []
+    lines: list[tuple[str, list[tuple[str, float]]]] = []
     for image in images:
         try:
             picture = image.image.convert("RGB")
         except Exception:  # noqa: BLE001 - an undecodable image holds no words we can read
             continue
-        result = engine(np.asarray(picture))
-        boxes = getattr(result, "boxes", None)
-        texts = getattr(result, "txts", None) or ()
-        if boxes is None or not len(texts):
-            continue
-        # top to bottom, then left to right: the order a person reads the lines
-        order = sorted(range(len(texts)), key=lambda i: (round(float(min(p[1] for p in boxes[i])) / 12),
-                                                         float(min(p[0] for p in boxes[i]))))
-        lines.extend(texts[i] for i in order)
-    return "\n".join(lines)
+        lines.extend(ocr_lines(engine(np.asarray(picture), return_word_box=True)))
+    return ocr_page_text(lines)
+
+
+def ocr_lines(result) -> list[tuple[str, list[tuple[str, float]]]]:
+    """rapidocr's output as (line, [(word, score)]) in reading order: top to bottom, then left to right."""
+    boxes = getattr(result, "boxes", None)
+    texts = getattr(result, "txts", None) or ()
+    if boxes is None or not len(texts):
+        return []
+    scores = getattr(result, "scores", None) or [1.0] * len(texts)
+    words = getattr(result, "word_results", None) or ()
+    order = sorted(range(len(texts)), key=lambda i: (round(float(min(p[1] for p in boxes[i])) / 12),
+                                                     float(min(p[0] for p in boxes[i]))))
+    out = []
+    for i in order:
+        line_words = [(w[0], float(w[1])) for w in words[i]] if i < len(words) and words[i] else \
+            [(w, float(scores[i])) for w in texts[i].split()]
+        out.append((texts[i], line_words))
+    return out
+
+
+def ocr_page_text(lines: list[tuple[str, list[tuple[str, float]]]], doubt: float = OCR_DOUBT) -> OcrPage:
+    """The page's text from its OCR lines, with each word scored under `doubt` named by its occurrence."""
+    text = "\n".join(line for line, _ in lines)
+    doubts: list[tuple[str, int]] = []
+    seen: dict[str, int] = {}
+    for _, words in lines:
+        for word, score in words:
+            word = word.strip()
+            if not word:
+                continue
+            occurrence = seen.get(word, 0)
+            seen[word] = occurrence + 1
+            if score < doubt:
+                doubts.append((word, occurrence))
+    return OcrPage(text, doubts)
 
 
 @lru_cache(maxsize=1)

@@ -35,8 +35,31 @@ def _iso(year: str, month: int, day: str | int) -> str | None:
         return None
 
 
-def find_dates(text: str) -> list[tuple[int, str]]:
-    """Every full date in the text, as (offset, ISO date)."""
+def numeric_convention(text: str) -> str:
+    """How the text writes numeric dates: "day-first" (the British default, and wherever only dates such as
+    25/11/2031 show which part is the day), "month-first" (only dates such as 11/25/2031 show), or "mixed"
+    (both show: a date such as 03/04/2031 then reads either way and is not guessed)."""
+    day_first = month_first = False
+    for m in NUMERIC_DATE.finditer(text):
+        a, b = int(m.group(1)), int(m.group(3))
+        day_first |= 12 < a <= 31 and 1 <= b <= 12
+        month_first |= 1 <= a <= 12 and 12 < b <= 31
+    return "mixed" if day_first and month_first else "month-first" if month_first else "day-first"
+
+
+def _numeric_iso(m: re.Match, convention: str) -> str | None:
+    a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
+    if len(year) == 2:
+        year = ("20" if int(year) < 50 else "19") + year
+    if convention == "mixed" and a <= 12 and b <= 12 and a != b:
+        return None  # reads as two dates: reported by `ambiguous_date_line`, never guessed
+    day, month = (b, a) if convention == "month-first" or (convention == "mixed" and b > 12) else (a, b)
+    return _iso(year, month, day)
+
+
+def find_dates(text: str, convention: str | None = None) -> list[tuple[int, str]]:
+    """Every full date in the text, as (offset, ISO date): "9 November 2031", "November 9, 2031", "2031-11-09",
+    "09/11/2031" and "9.11.31" (numeric dates read by `convention`, else by the text's own `numeric_convention`)."""
     found: list[tuple[int, str]] = []
     for m in DAY_MONTH_YEAR.finditer(text):
         iso = _iso(m.group(3), MONTHS[m.group(2).lower()], m.group(1))
@@ -50,14 +73,30 @@ def find_dates(text: str) -> list[tuple[int, str]]:
         iso = _iso(m.group(1), int(m.group(2)), m.group(3))
         if iso:
             found.append((m.start(), iso))
-    for m in NUMERIC_DATE.finditer(text):
-        year = m.group(4)
-        if len(year) == 2:
-            year = ("20" if int(year) < 50 else "19") + year
-        iso = _iso(year, int(m.group(3)), m.group(1))
-        if iso:
-            found.append((m.start(), iso))
+    numeric = list(NUMERIC_DATE.finditer(text))
+    if numeric:
+        convention = convention or numeric_convention(text)
+        for m in numeric:
+            iso = _numeric_iso(m, convention)
+            if iso:
+                found.append((m.start(), iso))
     return sorted(found)
+
+
+DATE_LINE_LABEL = re.compile(r"(?im)^\s*(?:date of (?:the )?meeting|meeting date|date of letter|letter date|date)\s*:"
+                             r"[^\n]*$")
+
+
+def ambiguous_date_line(text: str) -> str | None:
+    """The document's date line ("Date: 03/04/2031") where the text writes numeric dates both day-first and
+    month-first, so that its date reads as two different days; else None."""
+    if numeric_convention(text) != "mixed":
+        return None
+    for m in DATE_LINE_LABEL.finditer(text[:3000]):
+        line = m.group(0).strip()
+        if not find_dates(line, "mixed") and any(_numeric_iso(d, "day-first") for d in NUMERIC_DATE.finditer(line)):
+            return line
+    return None
 
 
 MEETING_HEADING = re.compile(r"(?i)\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|committee|panel|"
@@ -68,9 +107,11 @@ def date_from_text(text: str) -> str | None:
     """The document's own date: a 'Published' line, a date standing alone near the top
     (a letter's date line), or the last day of an 'Inspection dates' line; else None."""
     # a date line that says whose date it is: "Date of meeting: 21 March 2031", "Date: 09/11/2031"
-    for m in re.finditer(r"(?im)^\s*(?:date of (?:the )?meeting|meeting date|date of letter|letter date|date)\s*:"
-                         r"[^\n]*$", text[:3000]):
-        dates = find_dates(m.group(0))
+    if ambiguous_date_line(text):
+        return None  # its own date reads as two days: reported at ingest, not guessed from the dates it mentions
+    convention = numeric_convention(text)
+    for m in DATE_LINE_LABEL.finditer(text[:3000]):
+        dates = find_dates(m.group(0), convention)
         if dates:
             return dates[0][1]
     for m in re.finditer(r"(?im)^.*\b(published|date of publication|publication date|"
@@ -79,27 +120,27 @@ def date_from_text(text: str) -> str | None:
             continue  # "the minutes of the meeting held on 14 July were approved": another meeting's date
         if re.match(r"\s*(?:[A-Z]{1,8}/\d+|\d+(?:\.\d+)*\.?|item \d+)\s+minutes\b", m.group(0), re.I):
             continue  # an item of the agenda, "CFS/43 Minutes of the meeting held on ...": the last meeting's
-        dates = find_dates(m.group(0))
+        dates = find_dates(m.group(0), convention)
         if dates:
             return dates[0][1]
     head = text[:3000]
     for line in text[:600].split("\n"):  # a meeting's heading: "Scrutiny Committee - Tuesday, 7th May, 2031 2.00 pm"
-        dates = find_dates(line)
+        dates = find_dates(line, convention)
         if dates and MEETING_HEADING.search(line):
             return dates[0][1]
     for line in head.split("\n"):
         line = line.strip()
-        dates = find_dates(line)
+        dates = find_dates(line, convention)
         if dates and len(line) <= 40:
             return dates[0][1]
     salutation = re.search(r"(?m)^Dear\b", head)
     if salutation:  # a letter: its date stands above the salutation
-        dates = find_dates(head[: salutation.start()])
+        dates = find_dates(head[: salutation.start()], convention)
         if dates:
             return dates[-1][1]
     m = re.search(r"(?i)inspection dates?:?\s*(.{0,80})", text)
     if m:
-        dates = find_dates(m.group(1))
+        dates = find_dates(m.group(1), convention)
         if dates:
             return dates[-1][1]
         # "26 November to 7 December 2031": the last full date stands at the end

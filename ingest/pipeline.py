@@ -49,6 +49,20 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return unique
 
 
+def document_warning(meta) -> str:
+    """Everything a user should know about how a document was read, in one line ("" when nothing): damaged
+    pages (`damage_warning`) and a date left unset because the text reads it two ways."""
+    return "; ".join(p for p in (damage_warning(meta.profile), date_warning(meta)) if p)
+
+
+def date_warning(meta) -> str:
+    """Why a document has no date when its text reads the date two ways; "" otherwise."""
+    if meta.date_source != "ambiguous":
+        return ""
+    return ("its date line reads as two different days (the file writes dates both day-first and month-first), "
+            f"so it has no date: give it one in a sidecar, {meta.filename}.meta.toml with date = \"YYYY-MM-DD\"")
+
+
 def damage_warning(profile) -> str:
     """"pages 2-3 have damaged text ..." for a document whose extraction lost characters; "" otherwise."""
     pages = profile.damaged_pages if profile is not None else ()
@@ -222,7 +236,7 @@ class Ingestor:
             parts.append((doc, chunks, vectors[offset:end], sentence_vectors[offset:end]))
             offset = end
             outcomes.append(FileOutcome(str(path), "replaced" if existing else "added", doc.meta.doc_id, len(chunks),
-                                        warning=damage_warning(doc.meta.profile)))
+                                        warning=document_warning(doc.meta)))
         self.index.add_documents(parts)
         return outcomes
 

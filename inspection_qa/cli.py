@@ -306,13 +306,15 @@ def status(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Model:       {info['model']}")
     click.echo(f"Documents:   {info['documents']}   Chunks: {info['chunks']} "
                f"(dense {info['dense_chunks']}, lexical {info['lexical_chunks']})")
-    from .presentation import profile_line
+    from .presentation import date_warning, profile_line
 
     for d in docs:
-        click.echo(f"  - {d.doc_id}  [{d.kind_label}, {d.date or 'undated'}]  {d.title}")
+        click.echo(f"  - {d.doc_id}  [{d.kind_label}, {d.shown_date}]  {d.title}")
         line = profile_line(profiles.get(d.doc_id))
         if line:
             click.echo(f"      {line}")
+        if d.date_source == "ambiguous":
+            click.echo(f"      warning: {date_warning(d)}")
 
 
 @main.command()

@@ -11,7 +11,7 @@ from typing import Iterable
 
 from answering.types import Answer, Citation
 from core.records import Chunk, DocumentProfile
-from ingest.pipeline import damage_warning
+from ingest.pipeline import damage_warning, date_warning, document_warning  # noqa: F401 - the front ends' door
 
 from .markdown_safe import escape_line, escape_markdown
 
@@ -40,17 +40,19 @@ def source_label(c: Citation) -> str:
 
 def place_label(c: Citation, escape=lambda text: text) -> str:
     """Where a quote is: "p. 3, section “Findings”"; a Word file or web page, which has no fixed pages, by its
-    section alone ("section “Findings”"); "no page" when it has neither."""
+    section and paragraph ("section “Findings”, paragraph 2"); "no page" when it has none of them."""
     section = f"section “{escape(c.section)}”" if c.section else ""
     if not c.pages:
-        return section or "no page"
+        paragraph = f"paragraph {c.paragraph}" if c.paragraph else ""
+        return ", ".join(p for p in (section, paragraph) if p) or "no page"
     return pages_label(c.shown_pages) + (f", {section}" if section else "")
 
 
 def citation_line(c: Citation) -> str:
     """One plain line: marker, title, kind, date, page and section, file and character offsets."""
+    doubts = f" (OCR unsure of: {', '.join(c.doubtful_words)})" if c.doubtful_words else ""
     return (f"[{c.marker}] {c.title} ({source_label(c)}), {date_label(c.date)}, {place_label(c)} — "
-            f"{c.document} chars {c.start}-{c.end}")
+            f"{c.document} chars {c.start}-{c.end}{doubts}")
 
 
 def citation_label_markdown(c: Citation) -> str:
@@ -64,6 +66,8 @@ def citation_caption_markdown(c: Citation) -> str:
     """Under a quote in the app: section, kind, file and character offsets, escaped."""
     section = f"Section: {escape_line(c.section)} · " if c.section else ""
     ocr = " · read by OCR: check its words against the page" if c.ocr else ""
+    if c.doubtful_words:
+        ocr += " · read with low confidence: " + ", ".join(f"“{escape_line(w)}”" for w in c.doubtful_words)
     return f"{section}{escape_line(c.kind_label)} · {escape_line(c.document)} · characters {c.start}–{c.end}{ocr}"
 
 

@@ -21,7 +21,7 @@ from core.errors import InspectionQAError, UnreadableFileError  # noqa: E402
 from core.kinds import SOURCE_KINDS  # noqa: E402
 from inspection_qa.access import logout_button  # noqa: E402
 from inspection_qa.markdown_safe import escape_line  # noqa: E402
-from inspection_qa.presentation import damage_warning  # noqa: E402
+from inspection_qa.presentation import document_warning  # noqa: E402
 from inspection_qa.service import UploadOutcome  # noqa: E402
 from inspection_qa.uploads import ACCEPTED_SUFFIXES, check_date, check_upload  # noqa: E402
 
@@ -145,11 +145,11 @@ for meta in documents:
         text, action = st.columns([5, 1], vertical_alignment="center")
         text.markdown(
             f"**{escape_line(meta.title)}**  \n"
-            f"{escape_line(meta.kind_label)} · {escape_line(meta.date or 'undated')} · {escape_line(meta.filename)}"
+            f"{escape_line(meta.kind_label)} · {escape_line(meta.shown_date)} · {escape_line(meta.filename)}"
         )
-        damage = damage_warning(meta.profile)
-        if damage:
-            text.warning(escape_line(damage), icon=":material/report:")
+        warning = document_warning(meta)
+        if warning:
+            text.warning(escape_line(warning), icon=":material/report:")
         if confirm == meta.doc_id:
             uploaded_here = service.is_upload(meta)
             text.warning(

@@ -197,7 +197,7 @@ class DocStore:
         ).fetchone()
         return Document(
             meta=meta, text=text,
-            pages=[PageSpan(*p) for p in json.loads(pages)],
+            pages=[PageSpan.from_row(p) for p in json.loads(pages)],
             blocks=[Block(*b) for b in json.loads(blocks)],
         )
 
@@ -207,7 +207,7 @@ class DocStore:
 
     def pages(self, doc_id: str) -> list[PageSpan]:
         row = self._conn().execute("SELECT pages FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return [PageSpan(*p) for p in json.loads(row[0])] if row else []
+        return [PageSpan.from_row(p) for p in json.loads(row[0])] if row else []
 
     def chunks(self, ids: list[str]) -> list[Chunk]:
         """Chunks by id, in the order asked; ids of incomplete or removed documents are dropped."""

@@ -165,7 +165,7 @@ class ChromaDocStore:
 
     @staticmethod
     def _pages(rec: dict) -> list[PageSpan]:
-        return [PageSpan(*p) for p in json.loads(rec["pages"])]
+        return [PageSpan.from_row(p) for p in json.loads(rec["pages"])]
 
     def pages(self, doc_id: str) -> list[PageSpan]:
         rec = self._fresh().get(doc_id)

@@ -13,7 +13,14 @@ import numpy as np
 from core.text import tokens
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def _bm25s():
+    """bm25s, imported on first use; its import sets its own logger to DEBUG, so that is undone each time."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 class BM25Index:
@@ -30,7 +37,7 @@ class BM25Index:
     def build_in_memory(self, ids: list[str], texts: list[str], generation: int) -> None:
         """For a reader that finds the saved index behind the document store (a writer died
         before saving it): search what the document store holds, without writing anything."""
-        import bm25s
+        bm25s = _bm25s()
 
         corpus = [tokens(t) or ["_empty_"] for t in texts]
         df: Counter[str] = Counter()
@@ -43,9 +50,7 @@ class BM25Index:
         self._retriever, self._ids, self._df, self.generation = retriever, list(ids), df, generation
 
     def build(self, ids: list[str], texts: list[str], generation: int) -> None:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        bm25s = _bm25s()
         tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -68,7 +73,7 @@ class BM25Index:
         self.generation = -1
 
     def load(self) -> None:
-        import bm25s
+        bm25s = _bm25s()
 
         meta_path = self.path / "meta.json"
         if not meta_path.exists():

@@ -175,6 +175,42 @@ def test_a_pdfs_printed_page_numbers_are_its_pages_and_its_numbered_headers_are_
     assert "Chapter 2" not in doc.text and "Chapter 3 Audits" not in doc.text
 
 
+def test_without_page_labels_the_numbers_printed_in_footers_and_headers_are_the_pages(tmp_path):
+    """Item 2 where the file defines no /PageLabels: an unnumbered cover and contents, roman front matter,
+    then "Page N" footers on some pages and a numbered running header on others; a page that prints no number
+    inside the numbered run (a full-page table) still gets its place in the run."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from ingest.builder import DocumentBuilder
+    from ingest.page_numbers import printed_page_numbers, roman_value
+
+    drawn = tmp_path / "footers.pdf"
+    c = canvas.Canvas(str(drawn), pagesize=A4)
+    bodies = ["Report of the review of early help", "Contents and summary of the review.",
+              "Foreword by the chair of the partnership.", "Partners have met every month since April.",
+              "Referrals to the front door rose by a tenth.", "Audits found that plans were up to date.",
+              "The table of referrals by month is shown below.", "Leaders know their services well."]
+    footers = ["", "", "ii", "Page 1", "2 Referrals and assessment", "Page 3", "", "Page 5 of 5"]
+    for footer, body in zip(footers, bodies):
+        c.drawString(60, 760, body)
+        if footer:
+            c.drawString(60, 40, footer)
+        c.showPage()
+    c.save()
+    doc = DocumentBuilder().run(drawn)
+    where = {doc.text[p.start:p.end].strip(): (p.page, p.label) for p in doc.pages}
+    assert where["Referrals to the front door rose by a tenth."] == (5, "2")
+    assert where["The table of referrals by month is shown below."] == (7, "4")
+    assert where["Partners have met every month since April."] == (4, "1")
+    assert where["Contents and summary of the review."] == (2, "")  # unnumbered: its index stands
+    assert "Referrals and assessment" not in doc.text  # the numbered running header is not text
+    # numbers that are the indexes, or too few to be a numbering, are not labels
+    assert printed_page_numbers(["one\n1", "two\n2", "three\n3"]) == []
+    assert printed_page_numbers(["Cover", "In 2031 there were 7\nchildren", "text"]) == []
+    assert [roman_value(t) for t in ("iv", "xii", "I", "ic", "")] == [4, 12, 1, None, None]
+
+
 @pytest.mark.parametrize("lines, first_sentence", [
     # a title line over the body (shared field cases F03 and F05 begin so)
     (["Letter following the monitoring visit to Westvale children's services",

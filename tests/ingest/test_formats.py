@@ -104,13 +104,26 @@ def test_questions_about_a_word_letter_and_a_web_page_are_answered_from_them(tmp
     assert not answer.abstained, answer.reason
     assert answer.citations[0].document == "wexley-monitoring-visit.docx"
     assert "Return home interviews are now offered" in answer.citations[0].quote
-    # Word has no fixed pages: the quote is placed by its section, never as "p. 1"
+    # Word has no fixed pages: the quote is placed by its section and paragraph, never as "p. 1"
     from inspection_qa.presentation import citation_line, place_label
 
-    assert answer.citations[0].pages == () and place_label(answer.citations[0]) == "section “Findings”"
+    assert answer.citations[0].pages == ()
+    assert place_label(answer.citations[0]) == "section “Findings”, paragraph 1"
     assert "p. " not in citation_line(answer.citations[0])
+    assert answer.citations[0].to_record()["paragraph"] == 1
     answer = service.ask("How many children do Oakvale social workers hold on average?")
     assert not answer.abstained, answer.reason
     assert "an average of 17 children" in answer.citations[0].quote
+    assert place_label(answer.citations[0]) == "section “Caseloads”, paragraph 1"
     for c in service.ask("Do they use cookies to improve your experience?").citations:
         assert "cookies" not in c.quote
+
+
+def test_a_quote_without_pages_is_placed_by_its_paragraph_within_its_section():
+    from answering.composition import _paragraph
+    from core.records import Block
+
+    blocks = [Block("heading", 0, 8, "Findings"), Block("paragraph", 9, 50, "Findings"),
+              Block("bullet", 51, 80, "Findings"), Block("heading", 81, 90, "Next steps"),
+              Block("paragraph", 91, 120, "Next steps"), Block("paragraph", 121, 160, "Next steps")]
+    assert [_paragraph(blocks, offset) for offset in (10, 60, 95, 130, 85, 500)] == [1, 2, 1, 2, None, None]

@@ -144,3 +144,35 @@ def test_a_date_whose_space_before_the_year_ocr_lost_is_still_read():
     from ingest.metadata import find_dates
 
     assert find_dates("Piccadilly Gate, Manchester M1 2WD 2 October2031") == [(35, "2031-10-02")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # ordinals, "w/c" and ranges: the date line's own day
+    ("Oakvale Council\nDate: 3rd June 2031\n\nDear Director\n\nIn the w/c 12 May 2031 ...", "2031-06-03"),
+    ("Inspection dates: 26 November to 7 December 2031\n" + "x " * 40, "2031-12-07"),
+    # a file that writes only month-first dates (11/25/2031) reads its date line month-first
+    ("Date: 04/03/2031\n\nDear Director\n\nThe visit on 11/25/2030 found ...", "2031-04-03"),
+    # one that writes dates both ways leaves a date such as 04/03/2031 unset ...
+    ("Date: 04/03/2031\n\nDear Director\n\nVisits on 11/25/2030 and 25/11/2030 found ...", None),
+    # ... but not a date that reads one way only
+    ("Date: 04/04/2031\n\nDear Director\n\nVisits on 11/25/2030 and 25/11/2030 found ...", "2031-04-04"),
+])
+def test_numeric_dates_follow_the_files_own_convention_and_an_ambiguous_one_is_not_guessed(text, expected):
+    from ingest.metadata import ambiguous_date_line
+
+    assert date_from_text(text) == expected
+    assert (ambiguous_date_line(text) is not None) == (expected is None)
+
+
+def test_an_ambiguous_date_is_reported_at_ingest_and_in_status(tmp_path):
+    """Item 6: the document is added without a date, with a warning naming the file and the fix."""
+    from ingest.builder import DocumentBuilder
+    from ingest.pipeline import document_warning
+
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Oakvale Council\nDate: 04/03/2031\n\nDear Director\n\n"
+                      "Visits on 11/25/2030 and 25/11/2030 found that plans were up to date.\n")
+    meta = DocumentBuilder().run(letter).meta
+    assert (meta.date, meta.date_source, meta.shown_date) == (None, "ambiguous", "date ambiguous")
+    warning = document_warning(meta)
+    assert "two different days" in warning and "letter.txt.meta.toml" in warning

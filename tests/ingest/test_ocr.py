@@ -63,3 +63,31 @@ def test_questions_about_a_scanned_letter_are_answered_from_its_page(tmp_path, d
     signed = service.ask("Who signed the letter?")
     assert not signed.abstained, signed.reason
     assert "Sam Oduya" in " ".join(c.quote for c in signed.citations)
+
+
+def test_words_ocr_read_with_low_confidence_are_located_in_the_clean_text_and_named_by_the_citation():
+    """rapidocr scores each word; one under `OCR_DOUBT` is found again, as that occurrence of that word, in the
+    page's clean text, and a citation of a quote holding it names it (its text is never changed)."""
+    from answering.composition import _citation
+    from answering.scoring import Candidate
+    from core.records import Chunk, Document, DocumentMeta, PageSpan, Span
+    from ingest.builder import doubtful_ranges
+    from ingest.loaders import ocr_page_text
+    from inspection_qa.presentation import citation_caption_markdown, citation_line
+
+    page = ocr_page_text([("Sam Oduya met Sam", [("Sam", 0.99), ("Oduya", 0.99), ("met", 0.99), ("Sam", 0.41)]),
+                          ("Yours sincerely", [("Yours", 0.99), ("sincerely", 0.99)])])
+    assert page.text == "Sam Oduya met Sam\nYours sincerely" and page.doubts == [("Sam", 1)]
+    text = "Cover page.\n" + page.text.replace("\n", " ")
+    span = PageSpan(2, 12, len(text), ocr=True)
+    ranges = doubtful_ranges(text, span, page.doubts + [("missing", 0)])
+    assert [text[a:b] for a, b in ranges] == ["Sam"] and ranges[0][0] == text.rindex("Sam")
+    meta = DocumentMeta("scan.pdf", "scan.pdf", "Scan", None, "letter", None, "0" * 64, "/scan.pdf")
+    doc = Document(meta, text, [PageSpan(1, 0, 12), PageSpan(2, 12, len(text), ocr=True, doubtful=ranges)])
+    chunk = Chunk(id="c", doc_id="scan.pdf", filename="scan.pdf", title="Scan", date=None, source_kind="letter",
+                  start=12, end=len(text), pages=(2,), section="", sentences=(Span(12, len(text)),),
+                  text=text[12:], ordinal=0)
+    quote = Span(12, 12 + len("Sam Oduya met Sam"))
+    cited = _citation(Candidate(chunk=chunk, span=quote, rank=0, text=text[quote.start:quote.end]), 1, lambda _: doc)
+    assert cited.ocr and cited.doubtful_words == ("Sam",) and cited.to_record()["doubtful_words"] == ["Sam"]
+    assert "OCR unsure of: Sam" in citation_line(cited) and "low confidence" in citation_caption_markdown(cited)

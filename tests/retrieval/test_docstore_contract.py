@@ -191,3 +191,12 @@ def test_printed_page_labels_and_damaged_pages_round_trip_through_every_store(st
     store.put(damaged, chunks)
     store.mark_complete(damaged.meta.doc_id)
     assert store.meta(damaged.meta.doc_id).profile.damaged_pages == (1,)
+    # a scanned page's OCR flags and low-confidence words
+    from dataclasses import replace
+
+    scanned = replace(doc, meta=replace(doc.meta, doc_id="scanned.pdf", sha256="0" * 64),
+                      pages=[replace(p, ocr=True, doubtful=((p.start, p.start + 3),)) for p in doc.pages])
+    store.put(scanned, [replace(c, doc_id="scanned.pdf", id=c.id + "-scan") for c in chunks])
+    store.mark_complete("scanned.pdf")
+    assert store.pages("scanned.pdf") == scanned.pages
+    assert store.document("scanned.pdf").pages == scanned.pages
