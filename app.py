@@ -68,8 +68,26 @@ def show_answer(message: dict) -> None:
         return
     for c, (passage, start, end) in zip(answer.citations, message["contexts"]):
         with st.expander(citation_label_markdown(c)):
+            if not c.pages and c.section:  # a Word file or web page: the passage under its section heading
+                st.markdown(f"**{escape_line(c.section)}**")
             st.markdown(highlight(passage, start, end))
             st.caption(citation_caption_markdown(c))
+            if c.pages and service.has_page_view(c.doc_id):
+                show_page_view(c, key=f"page_{id(answer)}_{c.marker}")
+
+
+def show_page_view(c: Citation, key: str) -> None:
+    """"Show page": each page the quote is on, as printed, the quote's lines highlighted (cropped to them,
+    with the whole page a toggle away)."""
+    if not st.toggle("Show page", key=key, help="The page of the PDF, the quote highlighted on it."):
+        return
+    whole = st.toggle("Whole page", key=key + "_whole")
+    try:
+        for label in c.shown_pages:
+            png = service.page_image(c.document, label, c.start, c.end, crop=not whole)
+            st.image(str(png), caption=f"{c.document}, page {label}", width="stretch")
+    except InspectionQAError as exc:
+        show_error(exc)
 
 
 def show_message(message: dict) -> None:

@@ -42,6 +42,7 @@ from .constraints import (
     read_constraints,
     strict_documents,
     topic_words,
+    without_forms,
 )
 from .features import SCOPE, SCOPE_QUESTION, features, generic, relative
 from .followups import FOLLOWUP_OPENERS, FollowUpRewriter, relative_period
@@ -271,7 +272,7 @@ class ExtractiveAnswerer:
         unknown = [t for t in terms if self.index.lexical.document_frequency(t) == 0]
         in_library = lambda t: self.index.lexical.document_frequency(t) > 0  # noqa: E731
         # "IRO" is known where the library spells it out ("independent reviewing officer")
-        names = unknown_names(question, lambda t: in_library(t) or spelled_out_in(t, in_library))
+        names = unknown_names(without_forms(question), lambda t: in_library(t) or spelled_out_in(t, in_library))
         bodies_of = {d: tuple(b.value for b in profiles[d].bodies) for d in {c.chunk.doc_id for c in ranked}
                      if d in profiles}
         specific = [c for c in ranked if not generic(c, constraints.answer_type, wants)

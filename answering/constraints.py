@@ -31,6 +31,29 @@ KIND_WORDS = [
     ("inspection_report", r"inspection reports?|reports? of the inspection"),
     ("guidance", r"guidance|polic(?:y|ies)|procedures?"),
 ]
+# the form a document came in, as users name it: "the scanned letter", "the Word document", "the web page"
+FORM_WORDS = [
+    ("scan", r"scann(?:ed|ing)|scans?|ocr(?:'d|ed)?"),
+    ("word", r"word (?:documents?|files?)|docx(?: files?)?"),
+    ("web", r"web ?pages?|websites?|web sites?|online articles?"),
+]
+
+
+def without_forms(question: str) -> str:
+    """`question` less the words that name a form of document ("the Word document" is no body named Word)."""
+    for _, words in FORM_WORDS:
+        question = re.sub(rf"(?i)\b(?:{words})\b", " ", question)
+    return question
+
+
+def document_form(meta: DocumentMeta, profile: DocumentProfile | None) -> str:
+    """"scan" (read by OCR), "word" (.docx), "web" (.html, .htm) or "" (a text PDF, plain text, Markdown)."""
+    if profile is not None and profile.ocr_pages:
+        return "scan"
+    suffix = meta.filename.lower().rsplit(".", 1)[-1]
+    return {"docx": "word", "html": "web", "htm": "web"}.get(suffix, "")
+
+
 ANSWER_TYPES = [
     # (a grade of a post is no judgement: "work above their grade", "a higher pay grade")
     ("judgement", re.compile(r"\b(?:judge?ments?|judged|graded|rat(?:ed|ing)|overall effectiveness|verdicts?)\b|"
@@ -120,6 +143,7 @@ class Constraints:
     month: int | None = None  # "the January inspection" (with or without a year)
     visit_number: int | None = None  # "the third monitoring visit"; -1 for the latest
     kinds: tuple[str, ...] = ()  # source kinds named ("monitoring visit", "minutes", ...)
+    forms: tuple[str, ...] = ()  # the form of document named ("the scanned letter": "scan"): `document_form`
     answer_type: str = "what"  # who | when | how_many | judgement | yes_no | what
     # the year names an inspection, visit or report ("at its 2031 inspection"), not the period of a figure
     # ("how many complaints in 2031-32", which a later report may give): only documents of that period answer
@@ -131,7 +155,7 @@ class Constraints:
     @property
     def empty(self) -> bool:
         return not (self.bodies or self.years or self.since or self.until or self.month or self.visit_number
-                    or self.kinds)
+                    or self.kinds or self.forms)
 
     def describe(self) -> str:
         """"Oakvale in 2031", "the third monitoring visit of Oakvale", for messages."""
@@ -159,7 +183,7 @@ class Constraints:
         return {k: v for k, v in {
             "bodies": list(self.bodies), "years": list(self.years), "since": self.since, "until": self.until,
             "month": self.month, "visit_number": self.visit_number, "kinds": list(self.kinds),
-            "answer_type": self.answer_type, "inherited": list(self.inherited)}.items() if v not in (None, [], ())}
+            "forms": list(self.forms), "answer_type": self.answer_type, "inherited": list(self.inherited)}.items() if v not in (None, [], ())}
 
 
 class BodyNames:
@@ -224,11 +248,14 @@ def read_constraints(question: str, known_bodies: "list[str] | BodyNames", chang
     # "Who was the DCS when the 2031 inspection report came out?": a closing when-clause dates the question; the
     # kind of document it names is no kind asked for
     kinds = [kind for kind, words in KIND_WORDS if re.search(rf"\b(?:{words})\b", without_closing_when(folded))]
+    if kinds == ["inspection_letter"]:  # "the letter": monitoring and focused visits are reported by letter too
+        kinds += list(VISIT_KINDS)
+    forms = [form for form, words in FORM_WORDS if re.search(rf"\b(?:{words})\b", folded)]
     answer_type = answer_type_of(question)
     event = EVENT_YEAR.search(question)
     inspection = bool(event and re.search(r"(?i)inspect|visit", event.group(0)))
     return Constraints(tuple(bodies), tuple(dict.fromkeys(exact)), since, until, month, visit, tuple(kinds),
-                       answer_type, event_period=bool(event), inspection_event=inspection)
+                       tuple(forms), answer_type, event_period=bool(event), inspection_event=inspection)
 
 
 def inherit(own: Constraints, previous: Constraints | None) -> Constraints:
@@ -262,6 +289,7 @@ def topic_words(question: str, c: Constraints) -> str:
     text = re.sub(rf"(?i)\b(?:{'|'.join(MONTHS)})\b", " ", text)
     text = re.sub(rf"(?i)\b(?:{'|'.join(sorted(ORDINALS, key=len, reverse=True))})\s+(?=\w+\s+visit|visit|inspection)",
                   " ", text)
+    text = without_forms(text)
     for _, words in KIND_WORDS:
         text = re.sub(rf"(?i)\b(?:{words})\b", " ", text)
     text = re.sub(r"(?i)\b(?:inspections?|inspectors?|ofsted|council|councils)\b", " ", text)
@@ -335,6 +363,9 @@ def _matching(metas: list[DocumentMeta], profiles: dict[str, DocumentProfile], c
               loose_bodies: bool, mentions: Callable[[str], set[str]] | None = None,
               text_of: Callable[[str], str | None] | None = None) -> tuple[list[str], str]:
     docs = [m for m in metas]
+    if c.forms:  # "the scanned letter": of the documents in that form, when the library holds any
+        formed = [m for m in docs if document_form(m, profiles.get(m.doc_id)) in c.forms]
+        docs = formed or docs
     if c.bodies:
         docs = [m for m in docs if _names_match(
             profiles[m.doc_id], c.bodies, loose_bodies,

@@ -106,6 +106,7 @@ class DocumentProfile:
     # pages (1-based, as cited) whose extraction lost characters: glyphs the PDF's fonts map to nothing (NUL),
     # to the replacement character, or to private-use code points inside a line (ingest/cleaning.damaged_pages)
     damaged_pages: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # pages with no text layer, read by OCR: a scan
 
     def body_names(self) -> list[str]:
         return [b.value for b in self.bodies]
@@ -141,6 +142,7 @@ class DocumentProfile:
             mentioned_bodies=tuple(data.get("mentioned_bodies", ())),
             mentioned_events=tuple(data.get("mentioned_events", ())),
             damaged_pages=tuple(data.get("damaged_pages", ())),
+            ocr_pages=tuple(data.get("ocr_pages", ())),
         )
 
 

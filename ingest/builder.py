@@ -71,7 +71,8 @@ class DocumentBuilder:
             date = latest_mentioned_date(clean.text)
             date_source = "latest mentioned" if date else "none"
         source_kind = sidecar.kind or kind_from_text(clean.text, path.name)
-        profile = replace(profile_of(clean.text, published=date, kind=source_kind), damaged_pages=damaged_pages(raw.pages))
+        profile = replace(profile_of(clean.text, published=date, kind=source_kind), damaged_pages=damaged_pages(raw.pages),
+                          ocr_pages=tuple(raw.ocr_pages))
         # a sidecar's facts win; they carry no span of the text (-1, -1)
         if sidecar.bodies:
             profile = replace(profile, bodies=tuple(Fact(b, -1, -1) for b in sidecar.bodies))

@@ -376,6 +376,37 @@ def audit(ctx: click.Context, last: int | None, as_json: bool, log_path: Path | 
     click.echo("\n\n".join(format_entry(e) for e in entries))
 
 
+@main.command()
+@click.argument("document")
+@click.argument("page")
+@click.option("--start", type=int, required=True, help="The citation's start offset (`ask --json`: start).")
+@click.option("--end", type=int, required=True, help="The citation's end offset (`ask --json`: end).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG file to write.")
+@click.pass_context
+@handle_errors
+def page(ctx: click.Context, document: str, page: str, start: int, end: int, out: Path) -> None:
+    """Write the cited PAGE of DOCUMENT as a PNG, the quote's characters highlighted.
+
+    DOCUMENT, PAGE, --start and --end are a citation's own `document`, `page`, `start` and `end`
+    as `ask --json` prints them (PAGE as shown to the user: "iii", "3"). A quote that runs onto
+    the next page is highlighted there too: ask for that page with the same offsets.
+
+    \b
+    Example:
+      inspection-qa ask "Who signed the letter?" --json
+      inspection-qa page letter.pdf 3 --start 9233 --end 9287 --out page.png
+    """
+    import shutil
+
+    service = _service(ctx)
+    png = service.page_image(document, page, start, end)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(png, out)
+    others = [h.label for h in service.quote_highlights(document, start, end) if h.label != str(page)]
+    click.echo(f"Wrote {out} (page {page} of {document})" + (f"; the quote is also on page {', '.join(others)}"
+                                                              if others else ""))
+
+
 @main.command(name="hash-password")
 @click.argument("user")
 @click.password_option("--password", prompt="Password", help="The password (asked for, hidden, when not given).")

@@ -25,6 +25,7 @@ from retrieval.filters import SearchFilter
 from retrieval.index import Index
 
 from .audit import AuditLog
+from .page_view import PageHighlight, PageRenderer
 from .uploads import discard_upload, in_folder, save_upload, uploads_dir
 
 LOCAL_USER = "local"
@@ -77,6 +78,33 @@ class QAService:
     def document_text(self, doc_id: str) -> str | None:
         """The stored clean text of a document (what quotes are cut from), or None once removed."""
         return self.index.docstore.text(doc_id)
+
+    def page_image(self, document: str, page: str, start: int, end: int, crop: bool = False) -> Path:
+        """A PNG of the cited page with the quote highlighted (cached under the data folder's pages/).
+        `document`, `page`, `start`, `end`: the citation's own, as `ask --json` prints them (`page` as shown to
+        the user: its printed label, else its index); `crop`: only the band around the quote. Errors as
+        `PageRenderer.run`."""
+        return self._page_renderer.run(self._document(document), str(page), start, end, crop=crop)
+
+    def quote_highlights(self, document: str, start: int, end: int) -> list[PageHighlight]:
+        """The quote's part on each page it touches, with its line boxes (PDF points)."""
+        return self._page_renderer.highlights(self._document(document), start, end)
+
+    def has_page_view(self, doc_id: str) -> bool:
+        """Whether a document's citations can be shown on their page: a PDF with fixed pages, still on disk."""
+        meta = self.index.docstore.meta(doc_id)
+        return bool(meta and meta.filename.lower().endswith(".pdf") and Path(meta.source_path).is_file())
+
+    def _document(self, name: str):
+        meta = self.index.resolve(name)
+        doc = self.index.docstore.document(meta.doc_id)
+        if doc is None:
+            raise NotFoundError(f"no document {name!r} in the index")
+        return doc
+
+    @property
+    def _page_renderer(self) -> PageRenderer:
+        return PageRenderer(self.settings.data_dir / "pages")
 
     def document_texts(self) -> dict[str, str]:
         """File name -> stored text of every document: what evaluation checks quotes against."""

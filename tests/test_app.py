@@ -96,6 +96,26 @@ def test_a_question_is_answered_with_citations(corpus_data_dir):
     assert "ofsted" in unescape(first.caption[0].value)
 
 
+def test_show_page_shows_the_cited_pdf_page_with_the_quote_highlighted(corpus_data_dir):
+    """Issue 13, item 1: a PDF citation's "Show page" renders its page (cropped to the quote, the whole page
+    a toggle away); the image files are cached under the data folder."""
+    at = ask(run_app(), "Who signed the letter?")
+    assert_ran_cleanly(at)
+    assistant = at.chat_message[-1]
+    toggles = [t for t in assistant.toggle if t.label == "Show page"]
+    assert toggles, "no Show page on a PDF citation"
+    toggles[0].set_value(True)
+    at = at.run()
+    assert_ran_cleanly(at)
+    assistant = at.chat_message[-1]
+    images = assistant.expander[0].get("image")
+    assert len(images) == 2, "the sign-off runs from page 3 onto page 4: both pages are shown"
+    cached = sorted((corpus_data_dir / "pages").glob("*.png"))
+    assert cached and all(p.read_bytes()[:4] == b"\x89PNG" for p in cached)
+    whole = [t for t in assistant.toggle if t.label == "Whole page"]
+    assert whole and not whole[0].value
+
+
 def test_an_out_of_corpus_question_abstains(corpus_data_dir):
     at = ask(run_app(), "What is the capital of France?")
     assert_ran_cleanly(at)

@@ -508,3 +508,32 @@ def test_a_visit_named_by_its_month_is_spoken_of_with_that_month():
 ])
 def test_a_closing_when_clause_names_no_kind_of_document_asked_for(question, kinds):
     assert read_constraints(question, KNOWN).kinds == kinds
+
+
+def test_a_document_named_by_its_form_is_looked_for_among_documents_of_that_form():
+    """"the scanned letter", "the Word document", "the web page": the form a file came in (a scan read by OCR,
+    .docx, .html) narrows the documents, when the library holds one of that form; "the letter" alone takes in
+    the letters that report monitoring and focused visits."""
+    from answering.constraints import document_form, without_forms
+
+    metas, profiles = _library(("scan.pdf", "monitoring_visit", "Oakvale", "2031-03-01"),
+                               ("letter.pdf", "inspection_letter", "Oakvale", "2031-05-01"),
+                               ("notes.docx", "council_report", "Oakvale", "2031-06-01"),
+                               ("news.html", "news", "Oakvale", "2031-07-01"))
+    metas = [replace(m, filename=m.doc_id) for m in metas]
+    profiles["scan.pdf"] = replace(profiles["scan.pdf"], ocr_pages=(1, 2))
+    assert [document_form(m, profiles[m.doc_id]) for m in metas] == ["scan", "", "word", "web"]
+    c = read_constraints("Who signed the scanned letter?", KNOWN)
+    assert c.forms == ("scan",) and set(c.kinds) == {"inspection_letter", "monitoring_visit", "focused_visit"}
+    assert matching_documents(metas, profiles, c) == (["scan.pdf"], "")
+    c = read_constraints("What does the Word document say about caseloads?", KNOWN)
+    assert matching_documents(metas, profiles, c) == (["notes.docx"], "")
+    assert read_constraints("What did the web page report?", KNOWN).forms == ("web",)
+    assert "Word" not in without_forms("What does the Word document say?")
+    # a form no document has leaves the documents as they were
+    only_text = [m for m in metas if m.doc_id == "letter.pdf"]
+    assert matching_documents(only_text, profiles, read_constraints("Who signed the scanned letter?", KNOWN)) \
+        == (["letter.pdf"], "")
+    # the letter of a monitoring visit is a letter
+    c = read_constraints("Who signed the letter?", KNOWN)
+    assert matching_documents([metas[0]], profiles, c) == (["scan.pdf"], "")

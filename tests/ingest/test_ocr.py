@@ -48,21 +48,27 @@ def test_questions_about_a_scanned_letter_are_answered_from_its_page(tmp_path, d
     from core.settings import Settings
     from inspection_qa.service import QAService
 
+    import shutil
+
+    from tests.paths import LETTER_PDF
+
     folder = tmp_path / "scans"
     folder.mkdir()
     make_scan(folder / "wexley-letter.pdf", SCAN)
+    shutil.copy(LETTER_PDF, folder)  # a text PDF letter beside it, signed by someone else
     service = QAService(Settings(data_dir=tmp_path / "data"), embedder=default_embedder)
     report = service.ingest([folder])
-    assert report.count("added") == 1 and not report.failures, report.outcomes
+    assert report.count("added") == 2 and not report.failures, report.outcomes
     answer = service.ask("What did inspectors find about return home interviews?")
     assert not answer.abstained, answer.reason
     cited = answer.citations[0]
     assert "return home interviews are now offered" in cited.quote
     assert cited.pages == (2,) and cited.ocr and "read by OCR" in answer.text
     assert cited.to_record()["ocr"] is True
-    signed = service.ask("Who signed the letter?")
+    signed = service.ask("Who signed the scanned letter?")
     assert not signed.abstained, signed.reason
-    assert "Sam Oduya" in " ".join(c.quote for c in signed.citations)
+    assert "Sam Oduya" in signed.citations[0].quote
+    assert {c.document for c in signed.citations} == {"wexley-letter.pdf"}  # the scan's, not the other letter's
 
 
 def test_words_ocr_read_with_low_confidence_are_located_in_the_clean_text_and_named_by_the_citation():
