@@ -11,6 +11,8 @@ from typing import Callable
 
 from core.errors import UnknownNameError, UnreadableFileError
 
+from .columns import RunCollector, reading_order, side_by_side
+
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +58,10 @@ def load_pdf(path: Path) -> RawDocument:
                 raise UnreadableFileError(path, "the PDF is encrypted with a password; save an unprotected copy and ingest that")
         pages, ocr_pages, doubts = [], [], {}
         for number, page in enumerate(reader.pages, start=1):
-            text = page.extract_text() or ""
+            runs = RunCollector()
+            text = page.extract_text(visitor_text=runs) or ""
+            if side_by_side(runs.runs, float(page.mediabox.width)):  # two columns: read one, then the other
+                text = reading_order(page.extract_text(extraction_mode="layout") or "") or text
             if len(text.strip()) < MIN_TEXT_LAYER:  # a scanned page: its words are in its images
                 read = ocr_page(page)
                 if read.text.strip():
