@@ -62,5 +62,41 @@ class QuestionSetError(InspectionQAError):
     exit_code = 2
 
 
+class BadQuestionLinesError(QuestionSetError):
+    """Lines of a question set that cannot be read, all found in one pass so they can be fixed at once.
+
+    `problems` holds (line number, what is wrong and how to fix it) for the first bad lines, at most
+    as many as the loader reports; `count` is how many lines are bad in all. The message is one line
+    (the CLI prints it as is): one bad line reads `FILE:LINE: why`, as it always has; several read
+    `FILE: N bad lines (fix each, then try again): line 2: why; line 5: why; line 7: why; and 4 more`.
+    """
+
+    NAMED_IN_MESSAGE = 3
+
+    def __init__(self, name: object, problems: list[tuple[int, str]], count: int | None = None) -> None:
+        self.name = str(name)
+        self.problems = list(problems)
+        self.count = max(count or 0, len(self.problems))
+        if self.count == 1:
+            line, why = self.problems[0]
+            message = f"{self.name}:{line}: {why}"
+        else:
+            named = "; ".join(f"line {line}: {why}" for line, why in self.problems[: self.NAMED_IN_MESSAGE])
+            rest = self.count - min(len(self.problems), self.NAMED_IN_MESSAGE)
+            message = (f"{self.name}: {self.count} bad lines (fix each, then try again): {named}"
+                       + (f"; and {rest} more" if rest else ""))
+        super().__init__(message)
+
+    @property
+    def lines(self) -> list[str]:
+        """Each reported problem as `FILE:LINE: why`."""
+        return [f"{self.name}:{line}: {why}" for line, why in self.problems]
+
+    @property
+    def unlisted(self) -> int:
+        """Bad lines beyond those in `problems`."""
+        return self.count - len(self.problems)
+
+
 class CorruptIndexError(InspectionQAError):
     """The stored index is inconsistent or unreadable."""

@@ -23,6 +23,13 @@ from .metrics import METRICS, EvalResult, QuestionResult, format_value
 TITLE = "inspection-qa evaluation"
 TEMPLATE = "report.html.j2"
 KIND_CHART_METRICS = ("hit@5", "cited", "abstention", "false_abstention")
+# why a by-kind chart has nothing to draw when no kind has a value for its metric
+KIND_CHART_NO_DATA = {
+    "hit@5": "no answerable question in this set has evidence",
+    "cited": "no answerable question in this set has evidence",
+    "abstention": "no unanswerable questions in this set",
+    "false_abstention": "no answerable questions in this set",
+}
 KIND_TABLE_KEYS = ("questions", "hit@5", "cited", "abstention", "false_abstention")
 
 GOOD = "#1a7f37"

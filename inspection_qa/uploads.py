@@ -1,7 +1,7 @@
-"""Files uploaded through the app's Documents page: checked, named safely, saved with a sidecar.
+"""Files uploaded through the app: documents checked, named safely, saved with a sidecar; question sets parsed.
 
-Everything here is plain functions over names and bytes, so the page (pages/2_Documents.py)
-holds no file-handling logic of its own:
+Everything here is plain functions over names and bytes, so the pages (pages/2_Documents.py,
+pages/1_Evaluation.py) hold no file-handling logic of their own:
 
 * `check_upload` refuses a file by extension (PDF, text, Markdown only), size
   (`settings.max_upload_mb`) and content (a `.pdf` must start with `%PDF-`; text must not be
@@ -11,20 +11,25 @@ holds no file-handling logic of its own:
   compared as the index compares them: by `doc_id_for`, so `Report.pdf` and `report.pdf` clash);
 * `write_sidecar` writes `NAME.meta.toml` (title, date, kind) after checking the values;
 * `save_upload` / `discard_upload` put a file (and its sidecar) into, or take it out of, the
-  uploads folder, `settings.data_dir / "uploads"`.
+  uploads folder, `settings.data_dir / "uploads"`;
+* `load_question_upload` parses a question set uploaded on the Evaluation page, under the same
+  limit: one setting, `settings.max_upload_mb`, stated by `upload_limit_text` and enforced by
+  `over_limit` on both pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Collection, Iterable
 
-from core.errors import UnreadableFileError
+from core.errors import QuestionSetError, UnreadableFileError
 from core.files import atomic_write
 from core.records import DocumentMeta
+from evaluation.questions import Question, load_questions
 from ingest.builder import doc_id_for
 from ingest.loaders import ACCEPTED_SUFFIXES
 from ingest.sidecars import (
@@ -36,6 +41,8 @@ from ingest.sidecars import (
 )
 
 PDF_MAGIC = b"%PDF-"
+MB = 1024 * 1024
+QUESTION_SUFFIXES = (".csv", ".jsonl")
 MAX_STEM_CHARS = 120
 UPLOADS_FOLDER = "uploads"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -54,6 +61,38 @@ def _suffix_of(name: str) -> str:
     return Path(name.replace("\\", "/").rsplit("/", 1)[-1]).suffix.lower()
 
 
+def upload_limit_text(max_mb: int) -> str:
+    """The app's one upload limit (`settings.max_upload_mb`) as every page states it."""
+    return f"up to {max_mb} MB each"
+
+
+def over_limit(size: int, max_mb: int) -> str | None:
+    """Why a file of `size` bytes is refused by the upload limit, or None when it is within it."""
+    if size > max_mb * MB:
+        return f"the file is {size / MB:.1f} MB, over the {max_mb} MB upload limit"
+    return None
+
+
+def load_question_upload(name: str, data: bytes, max_mb: int) -> list[Question]:
+    """A question set uploaded through the Evaluation page, parsed by way of a temporary file.
+
+    Refused (`QuestionSetError`, naming the upload as the user named it, never the temporary path)
+    when it is over the upload limit, is not .csv or .jsonl, or has bad lines (every one reported
+    up to `evaluation.questions.MAX_BAD_LINES`).
+    """
+    safe = Path(name.replace("\\", "/")).name or "questions.jsonl"
+    too_big = over_limit(len(data), max_mb)
+    if too_big:
+        raise QuestionSetError(f"{safe}: {too_big}")
+    suffix = Path(safe).suffix.lower()
+    if suffix not in QUESTION_SUFFIXES:
+        raise QuestionSetError(f"{safe}: expected a {' or '.join(QUESTION_SUFFIXES)} file")
+    with tempfile.TemporaryDirectory(prefix="inspection-qa-questions-") as tmp:
+        path = Path(tmp) / ("questions" + suffix)
+        path.write_bytes(data)
+        return load_questions(path, name=safe)
+
+
 def check_upload(name: str, data: bytes, max_mb: int) -> None:
     """Refuse a file the app must not save or ingest; the error names the file and the reason."""
     suffix = _suffix_of(name)
@@ -62,8 +101,9 @@ def check_upload(name: str, data: bytes, max_mb: int) -> None:
             name, f"file type {suffix or '(none)'!r} is not accepted; upload {', '.join(ACCEPTED_SUFFIXES)} files"
         )
     size = len(data)
-    if size > max_mb * 1024 * 1024:
-        raise UnreadableFileError(name, f"the file is {size / (1024 * 1024):.1f} MB, over the {max_mb} MB upload limit")
+    too_big = over_limit(size, max_mb)
+    if too_big:
+        raise UnreadableFileError(name, too_big)
     if size == 0:
         raise UnreadableFileError(name, "the file is empty (0 bytes)")
     if suffix == ".pdf":

@@ -23,7 +23,7 @@ from inspection_qa.access import logout_button  # noqa: E402
 from inspection_qa.markdown_safe import escape_line  # noqa: E402
 from inspection_qa.presentation import document_warning  # noqa: E402
 from inspection_qa.service import UploadOutcome  # noqa: E402
-from inspection_qa.uploads import ACCEPTED_SUFFIXES, check_date, check_upload  # noqa: E402
+from inspection_qa.uploads import ACCEPTED_SUFFIXES, check_date, check_upload, upload_limit_text  # noqa: E402
 
 OUTCOMES_KEY = "documents_outcomes"
 NOTICE_KEY = "documents_notice"
@@ -92,8 +92,8 @@ if notice:
 # -- upload ----------------------------------------------------------------------------------
 st.subheader("Add documents")
 st.caption(
-    f"PDF (scans are read by OCR), Word (.docx), saved web pages (.html), plain text or Markdown, up to "
-    f"{settings.max_upload_mb} MB each. Give a title, date or kind to "
+    f"PDF (scans are read by OCR), Word (.docx), saved web pages (.html), plain text or Markdown, "
+    f"{upload_limit_text(settings.max_upload_mb)}. Give a title, date or kind to "
     "override what is read from the text; leave them blank to let the app find them."
 )
 generation = st.session_state.setdefault(UPLOADER_GEN_KEY, 0)

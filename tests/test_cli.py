@@ -85,6 +85,22 @@ def test_user_errors_are_one_line(cli_data, tmp_path):
     assert out.returncode == 2 and "INSPECTION_QA_TOP_K" in out.stderr
 
 
+def test_eval_counts_every_bad_line_in_its_one_line(tmp_path):
+    """The question set is read before any index or model is opened: every bad line counted, the first named."""
+    from click.testing import CliRunner
+
+    from inspection_qa.cli import main
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps({"id": f"q{i}", "question": "" if i % 2 else "Fine?"}) + "\n" for i in range(10)))
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "eval", str(bad)])
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert message.count("\n") == 0 and message.startswith(f"Error: {bad}: 5 bad lines")
+    assert "line 2: field 'question' must be a non-empty string; line 4: " in message and "; line 6: " in message
+    assert "line 8" not in message and message.endswith("; and 2 more")
+
+
 def test_bad_file_gives_nonzero_exit_and_keeps_the_rest(cli_data, tmp_path):
     data, _ = cli_data
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 nonsense")

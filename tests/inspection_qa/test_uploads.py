@@ -8,17 +8,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.errors import UnreadableFileError
+from core.errors import BadQuestionLinesError, QuestionSetError, UnreadableFileError
 from core.records import DocumentMeta
 from ingest.builder import doc_id_for
 from ingest.sidecars import read_sidecar
 from inspection_qa.uploads import (
     check_upload,
     discard_upload,
+    load_question_upload,
     names_taken,
     sanitize_filename,
     save_upload,
     sidecar_for,
+    upload_limit_text,
     write_sidecar,
 )
 from tests.paths import ROOT
@@ -88,6 +90,35 @@ def test_too_large_is_refused_naming_the_file():
     assert err.value.path == "big letter.pdf"
     assert "over the 2 MB upload limit" in err.value.reason
     assert "big letter.pdf" in str(err.value)
+
+
+# -- question sets: the same limit, the upload's own name in every message ------------------------
+
+def test_a_question_set_over_the_limit_is_refused_like_a_document():
+    big = b'{"id": "1", "question": "q?"}\n' + b" " * (2 * 1024 * 1024)
+    with pytest.raises(QuestionSetError) as err:
+        load_question_upload("my set.jsonl", big, 2)
+    with pytest.raises(UnreadableFileError) as doc_err:
+        check_upload("my set.txt", big, 2)
+    assert str(err.value) == "my set.jsonl: the file is 2.0 MB, over the 2 MB upload limit"
+    assert str(err.value).split(": ", 1)[1] == doc_err.value.reason  # worded as the Documents page words it
+    assert upload_limit_text(2) == "up to 2 MB each"
+
+
+def test_a_question_upload_is_parsed_and_named_as_uploaded():
+    qs = load_question_upload("../x/set.csv", b"id,question,evidence\nq1,Q?,alpha\n", 1)
+    assert [q.id for q in qs] == ["q1"]
+    with pytest.raises(QuestionSetError, match=r"^notes.txt: expected a .csv or .jsonl file$"):
+        load_question_upload("notes.txt", b"{}", 1)
+    bad = b'{"id": "1", "question": ""}\n{"id": "2"}\n{nope\n'
+    with pytest.raises(BadQuestionLinesError) as err:
+        load_question_upload("dir/bad.jsonl", bad, 1)
+    assert err.value.lines == [
+        "bad.jsonl:1: field 'question' must be a non-empty string",
+        "bad.jsonl:2: field 'question' must be a non-empty string",
+        "bad.jsonl:3: not valid JSON (Expecting property name enclosed in double quotes), where one JSON object a line is expected",
+    ]
+    assert "inspection-qa-questions-" not in str(err.value)
 
 
 @pytest.mark.parametrize("name, data, reason", [
