@@ -218,7 +218,8 @@ def example_questions(service: QAService) -> None:
 
 def copy_block(answer: Answer) -> None:
     """The answer with its citations as plain text in a code block, which has Streamlit's copy button."""
-    with st.expander("Copy this answer", icon=":material/content_copy:"):
+    with st.popover("Copy", icon=":material/content_copy:", type="tertiary",
+                    help="The answer with its sources as plain text, to copy"):
         st.code(answer_as_text(answer), language=None, wrap_lines=True)
 
 

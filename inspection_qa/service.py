@@ -204,6 +204,10 @@ class QAService:
         """`warm_up()` in a background thread (the app calls this as it opens the service), so the model
         loads while the page is read; a question asked meanwhile waits for it (`wait_warm`)."""
         if self._warming is None:
+            # the stores are opened here, in the caller's thread: Chroma's client is shared process-wide and is
+            # not to be opened from two threads at once (the page's own calls would race the thread's)
+            self.index.refresh()
+            self.index.status()  # opens Chroma's client and collection, which open lazily
             self._warming = threading.Thread(target=self._warm_quietly, name="inspection-qa-warm-up", daemon=True)
             self._warming.start()
 
