@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from core.records import DocumentMeta, DocumentProfile
 from core.text import strip_accents
@@ -184,6 +184,16 @@ class Constraints:
             "bodies": list(self.bodies), "years": list(self.years), "since": self.since, "until": self.until,
             "month": self.month, "visit_number": self.visit_number, "kinds": list(self.kinds),
             "forms": list(self.forms), "answer_type": self.answer_type, "inherited": list(self.inherited)}.items() if v not in (None, [], ())}
+
+    def to_state(self) -> dict:
+        """Every field (JSON-ready), for keeping a conversation: `from_dict` gives back an equal Constraints."""
+        return {f.name: list(v) if isinstance(v, tuple) else v for f in fields(self) for v in (getattr(self, f.name),)}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Constraints":
+        """From `to_state()` (or `to_dict()`, whose omitted fields take their defaults); unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in (data or {}).items() if k in names})
 
 
 class BodyNames:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
+from core.records import Chunk, Span
 from retrieval.hybrid import Hit
+
+from .constraints import Constraints
 
 ABSTAIN_TEXT = "The ingested documents don't answer this."
 
@@ -62,6 +65,30 @@ class Citation:
             **({"doubtful_words": list(self.doubtful_words)} if self.doubtful_words else {}),
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-ready: `Citation.from_dict` gives back an equal citation (a kept conversation)."""
+        return {f.name: list(v) if isinstance(v, tuple) else v for f in fields(self) for v in (getattr(self, f.name),)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Citation":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
+
+
+def hit_to_dict(hit: Hit) -> dict[str, Any]:
+    """A retrieved passage with its scores, JSON-ready (`hit_from_dict` reverses it)."""
+    out = asdict(hit)
+    out["chunk"]["sentences"] = [[s.start, s.end] for s in hit.chunk.sentences]
+    out["chunk"]["pages"] = list(hit.chunk.pages)
+    return out
+
+
+def hit_from_dict(data: dict[str, Any]) -> Hit:
+    chunk = dict(data["chunk"])
+    chunk["pages"] = tuple(chunk.get("pages", ()))
+    chunk["sentences"] = tuple(Span(*s) for s in chunk.get("sentences", ()))
+    return Hit(**{**data, "chunk": Chunk(**chunk)})
+
 
 @dataclass
 class Answer:
@@ -102,3 +129,31 @@ class Answer:
             "abstain_reason": self.reason,
             "constraints": self.constraints.to_dict() if self.constraints is not None else {},
         }
+
+    def to_dict(self, max_retrieved: int | None = None) -> dict[str, Any]:
+        """Everything needed to show this answer again and to ask a follow-up after it (a kept conversation):
+        text, citations, the passages retrieved (the first `max_retrieved` of them; all when None),
+        scores and the constraints the question was read as. `Answer.from_dict` reverses it; the scored
+        candidates and the abstention model's features (working state of one question) are not kept."""
+        retrieved = self.retrieved if max_retrieved is None else self.retrieved[:max_retrieved]
+        return {
+            "question": self.question, "searched_question": self.searched_question, "text": self.text,
+            "citations": [c.to_dict() for c in self.citations], "abstained": self.abstained,
+            "retrieved": [hit_to_dict(h) for h in retrieved], "latency_ms": self.latency_ms, "reason": self.reason,
+            "scores": dict(self.scores),
+            "constraints": self.constraints.to_state() if isinstance(self.constraints, Constraints) else None,
+            "documents": list(self.documents),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+        """An answer from `to_dict()`; raises KeyError, TypeError or ValueError on a malformed record."""
+        return cls(
+            question=str(data["question"]), searched_question=str(data["searched_question"]), text=str(data["text"]),
+            citations=[Citation.from_dict(c) for c in data.get("citations", ())], abstained=bool(data["abstained"]),
+            retrieved=[hit_from_dict(h) for h in data.get("retrieved", ())],
+            latency_ms=float(data.get("latency_ms", 0.0)), reason=str(data.get("reason", "")),
+            scores={str(k): float(v) for k, v in (data.get("scores") or {}).items()},
+            constraints=Constraints.from_dict(data["constraints"]) if data.get("constraints") is not None else None,
+            documents=tuple(data.get("documents", ())),
+        )

@@ -109,3 +109,34 @@ def context_window(text: str, start: int, end: int, margin: int = 150) -> tuple[
     suffix = " …" if text[hi:].strip() else ""
     passage = prefix + text[lo:hi] + suffix
     return passage, len(prefix) + start - lo, len(prefix) + end - lo
+
+
+# -- Markdown files (the conversation download) ------------------------------------------------
+# A downloaded transcript is read as source as often as rendered (GitHub, an editor's preview), so it
+# escapes only what could start markup in CommonMark/GFM, and ordinary prose keeps its (), . - ' : as typed.
+_FILE_ALWAYS = {ord(ch): "\\" + ch for ch in "\\`*_<|~$"}  # code, emphasis, HTML/autolinks, tables, strike, math
+_BRACKET_LINK = re.compile(r"\](?=[(\[:])")  # "](" inline link/image, "][" reference link, "]:" definition
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # "&lt;" would render as "<"
+_LINE_START = re.compile(r"^([#>+=-])|^(\d{1,9})([.)])")  # heading, quote, list, setext line, ordered list
+
+
+def escape_markdown_file(text: str) -> str:
+    """`text` as Markdown source for a file: it renders as exactly `text` (less leading and trailing blanks of
+    its lines), with no markup, link, image or HTML, yet escapes no more than that needs: "Inspectors (in
+    2031) found the front door e.g. improved." stays as it is. Each line is read as a line's start, so the
+    text may follow a block marker ("> ", "1. ")."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    lines = []
+    for line in _break_autolinks(text).split("\n"):
+        line = line.strip().translate(_FILE_ALWAYS)
+        line = _ENTITY.sub(r"\\&", _BRACKET_LINK.sub(r"\\]", line))
+        line = _LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def escape_line_file(text: str | None) -> str:
+    """A one-line field for a Markdown file: whitespace runs collapsed, then `escape_markdown_file`."""
+    return escape_markdown_file(" ".join((text or "").split()))

@@ -13,7 +13,7 @@ from answering.types import Answer, Citation
 from core.records import Chunk, DocumentProfile
 from ingest.pipeline import damage_warning, date_warning, document_warning  # noqa: F401 - the front ends' door
 
-from .markdown_safe import escape_line, escape_markdown
+from .markdown_safe import escape_line, escape_line_file, escape_markdown, escape_markdown_file
 
 NEAREST = 3  # passages shown under an abstention
 NEAREST_CHARS = 300
@@ -123,26 +123,31 @@ def answer_as_text(answer: Answer, nearest: int = NEAREST) -> str:
 
 
 def conversation_markdown(turns: list[Answer], title: str = "inspection-qa conversation") -> str:
-    """A conversation as Markdown, with every answer and every citation (document, date, page, quote)."""
+    """A conversation as a Markdown file, with every answer and every citation (document, date, page and the
+    quote as a block quote). Its text is escaped for a Markdown file (`escape_markdown_file`): no markup from
+    a document, and no needless backslashes in the prose."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = [f"# {title}", "", f"Downloaded {when}. Every quotation below stands verbatim in its document.", ""]
+    out = [f"# {escape_line_file(title)}", "", f"Downloaded {when}. Every quotation below stands verbatim in its document.", ""]
     for i, answer in enumerate(turns, start=1):
-        out += [f"## {i}. {escape_line(answer.question)}", ""]
+        out += [f"## {i}. {escape_line_file(answer.question)}", ""]
         if answer.searched_question != answer.question:
-            out += [f"*Searched as:* {escape_line(answer.searched_question)}", ""]
-        out += [escape_markdown(answer.text), ""]
+            out += [f"*Searched as:* {escape_line_file(answer.searched_question)}", ""]
+        out += [escape_markdown_file(answer.text), ""]
         if answer.abstained:
-            out += ["*Nearest passages:*", ""]
+            if answer.retrieved:
+                out += ["**Nearest passages**", ""]
             for h in answer.retrieved[:NEAREST]:
-                out.append(f"- {escape_line(passage_label(h.chunk))}: {escape_line(h.chunk.text[:NEAREST_CHARS])}")
-            out.append("")
+                out += [f"- {escape_line_file(passage_label(h.chunk))}", "",
+                        f"  > {escape_line_file(snippet(h.chunk.text, NEAREST_CHARS))}", ""]
             continue
         out += ["**Sources**", ""]
         for c in answer.citations:
-            out.append(
-                f"{c.marker}. {escape_line(c.title)} ({escape_line(c.kind_label)}), {date_label(c.date)}, "
-                f"{place_label(c, escape_line)}; {escape_line(c.document)}, characters {c.start}–{c.end}  \n"
-                f"   > {escape_line(c.quote)}"
-            )
-        out.append("")
-    return "\n".join(out)
+            out += [
+                f"{c.marker}. {escape_line_file(c.title)} ({escape_line_file(source_label(c))}), "
+                f"{escape_line_file(date_label(c.date))}, {place_label(c, escape_line_file)}; "
+                f"{escape_line_file(c.document)}, characters {c.start}–{c.end}",
+                "",
+                f"   > {escape_line_file(c.quote)}",
+                "",
+            ]
+    return "\n".join(out).rstrip("\n") + "\n"

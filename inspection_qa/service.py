@@ -7,6 +7,8 @@ method here. They never touch the index, its stores or the embedder.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -25,10 +27,14 @@ from retrieval.filters import SearchFilter
 from retrieval.index import Index
 
 from .audit import AuditLog
+from .conversations import ConversationStore, ConversationSummary, conversations_dir
+from .examples import example_questions
 from .page_view import PageHighlight, PageRenderer
 from .uploads import discard_upload, in_folder, save_upload, uploads_dir
 
 LOCAL_USER = "local"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,6 +60,9 @@ class QAService:
         # every question is recorded when settings.audit_log names a file; `user` is the default asker
         self.audit = AuditLog(settings.audit_log) if settings.audit_log else None
         self.user = user
+        self.conversation_store = ConversationStore(conversations_dir(settings.data_dir))
+        self._warming: threading.Thread | None = None
+        self._examples: tuple[int, list[str]] | None = None  # (docstore generation, questions)
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
@@ -180,6 +189,7 @@ class QAService:
             timeline: bool | None = None, user: str | None = None, previous: Answer | None = None) -> Answer:
         """Answer `question`; `history` (earlier questions, oldest first) and `previous` (the last answer the
         user saw) let a follow-up keep the conversation's subject, body, period and documents."""
+        self.wait_warm()  # a question asked while the model loads in the background waits for it, not loads it twice
         if not self.index.documents():
             raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
         self.index.check_model()
@@ -218,6 +228,45 @@ class QAService:
         self.index.warm_up()
         self.answerer.warm_up()
 
+    def start_warm_up(self) -> None:
+        """`warm_up()` in a background thread (the app calls this as it opens the service), so the model
+        loads while the page is read; a question asked meanwhile waits for it (`wait_warm`)."""
+        if self._warming is None:
+            # the stores are opened here, in the caller's thread: Chroma's client is shared process-wide and is
+            # not to be opened from two threads at once (the page's own calls would race the thread's)
+            self.index.refresh()
+            self.index.status()  # opens Chroma's client and collection, which open lazily
+            self._warming = threading.Thread(target=self._warm_quietly, name="inspection-qa-warm-up", daemon=True)
+            self._warming.start()
+
+    def _warm_quietly(self) -> None:
+        try:
+            self.warm_up()
+        except Exception as exc:  # the first question meets (and shows) the same error
+            log.warning("background warm-up failed: %s: %s", type(exc).__name__, exc)
+
+    @property
+    def warming(self) -> bool:
+        """True while a background warm-up is loading the model and indexes."""
+        return self._warming is not None and self._warming.is_alive()
+
+    def wait_warm(self, timeout: float | None = None) -> None:
+        thread = self._warming
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def example_questions(self, n: int = 3) -> list[str]:
+        """Up to `n` questions made from what the ingested documents are about (their kinds, dates, bodies,
+        judgements and section headings), for an empty chat; computed once per change of the library."""
+        gen = self.index.docstore.generation()
+        if self._examples is None or self._examples[0] != gen:
+            documents = self.documents()
+            profiles = self.profiles() if documents else {}
+            store = self.index.docstore
+            headings = {m.doc_id: [c.section for c in store.chunks(store.chunk_ids(m.doc_id))] for m in documents}
+            self._examples = (gen, example_questions(documents, profiles, headings, n))
+        return list(self._examples[1][:n])
+
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """`(len(texts), dim)` float32 unit vectors from the index's embedder (evaluation's similarity)."""
         return self.index.embedder.embed_documents(texts)
@@ -225,6 +274,29 @@ class QAService:
     def conversation(self, search_filter: SearchFilter | None = None, timeline: bool | None = None,
                      user: str | None = None) -> "Conversation":
         return Conversation(self, search_filter=search_filter, timeline=timeline, user=user)
+
+    # -- kept conversations (one JSON file each under the data folder, per user) -----------------
+    def saved_conversations(self, user: str | None = None) -> list[ConversationSummary]:
+        """The user's kept conversations, the latest first; unreadable files are skipped with a WARNING."""
+        return self.conversation_store.list(user or self.user)
+
+    def save_conversation(self, conversation: "Conversation") -> str:
+        """Keep `conversation` (its answers with their citations) for its user; sets and returns its id."""
+        conversation.id = self.conversation_store.save(conversation.user or self.user, conversation.turns,
+                                                  conversation_id=conversation.id)
+        return conversation.id
+
+    def open_conversation(self, conversation_id: str, user: str | None = None) -> "Conversation":
+        """A kept conversation of `user`, ready for follow-ups (its turns hold the earlier answers);
+        NotFoundError if it is not theirs, gone or unreadable."""
+        saved = self.conversation_store.load(user or self.user, conversation_id)
+        return Conversation(self, turns=saved.turns, user=user, id=saved.id)
+
+    def rename_conversation(self, conversation_id: str, title: str, user: str | None = None) -> ConversationSummary:
+        return self.conversation_store.rename(user or self.user, conversation_id, title)
+
+    def delete_conversation(self, conversation_id: str, user: str | None = None) -> None:
+        self.conversation_store.delete(user or self.user, conversation_id)
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, questions: list[Question], output: Path | None = None,
@@ -244,6 +316,7 @@ class Conversation:
 
     timeline: bool | None = None
     user: str | None = None  # who asks (the audit trail's user); None: the service's default
+    id: str | None = None  # its kept file's id once saved (`QAService.save_conversation`)
 
     def ask(self, question: str) -> Answer:
         history = [t.searched_question for t in self.turns]

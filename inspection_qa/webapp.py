@@ -23,10 +23,13 @@ from .service import QAService  # noqa: E402
 
 @st.cache_resource(show_spinner="Opening the index…")
 def get_service(settings: Settings) -> QAService:
-    """One service (index and, on first question, the model) per process and settings, shared by every
-    page. Keyed on every setting (Streamlit hashes the frozen dataclass), so a change of any (an audit
-    log switched on, another data folder) opens a service of its own."""
-    return QAService(settings)
+    """One service per process and settings, shared by every page. Keyed on every setting (Streamlit hashes
+    the frozen dataclass), so a change of any (an audit log switched on, another data folder) opens a service
+    of its own. The model and indexes start loading in the background as it opens (`start_warm_up`), so the
+    first question after the page shows is answered at a question's speed."""
+    service = QAService(settings)
+    service.start_warm_up()
+    return service
 
 
 def show_error(exc: Exception) -> None:

@@ -15,7 +15,9 @@ from inspection_qa.markdown_safe import (
     MARKDOWN_SPECIALS,
     context_window,
     escape_line,
+    escape_line_file,
     escape_markdown,
+    escape_markdown_file,
     highlight,
 )
 
@@ -184,3 +186,34 @@ def test_a_highlighted_passage_parses_as_text_around_the_highlight(text, a, b):
         expected += ("\n" if i else "") + (line.replace(core, HIGHLIGHT_OPEN + core + HIGHLIGHT_CLOSE, 1) if core else line)
     expected += text[end:]
     assert _plain_text(highlight(text, start, end), text) == " ".join(expected.split())
+
+
+# -- Markdown files (the conversation download) ------------------------------------------------
+
+def test_a_markdown_file_keeps_ordinary_prose_as_typed():
+    prose = "Inspectors (in 2031) found the ‘front door’ e.g. improved - 3.5% of cases: good. See [1] and [2]."
+    assert escape_markdown_file(prose) == prose
+    assert escape_line_file("  two\n  lines  ") == "two lines"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_markdown_file_renders_hostile_text_as_text(text):
+    escaped = escape_markdown_file(text)
+    assert _plain_text(escaped, text) == visible(" ".join(text.split()))
+    quoted = _rendered_tokens("> " + escape_line_file(text))
+    assert [t.type for t in quoted] == ["blockquote_open", "paragraph_open", "inline", "paragraph_close",
+                                        "blockquote_close"], text
+    assert all(child.type == "text" for child in quoted[2].children)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.ascii_letters + string.digits + string.punctuation + " \n\t“”’é", max_size=200))
+def test_a_commonmark_parser_sees_only_text_in_a_markdown_file(text):
+    assert _plain_text(escape_markdown_file(text), text) == visible(" ".join(text.split()))
+    tokens = _rendered_tokens("1. x\n\n   > " + escape_line_file(text))
+    assert [t.type for t in tokens if t.type.endswith("_open")] == \
+        ["ordered_list_open", "list_item_open", "paragraph_open"] + (
+            ["blockquote_open", "paragraph_open"] if text.split() else ["blockquote_open"])
+    for tok in tokens:
+        for child in tok.children or []:
+            assert child.type == "text", (child.type, text)
