@@ -68,9 +68,13 @@ def test_a_conversation_survives_a_reload_and_reopens(tmp_path, default_embedder
         shown = time.monotonic()
         box.send_keys(QUESTION)
         box.send_keys(Keys.ENTER)
-        first = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, CITATIONS) or None)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, CITATIONS) or None)
         print(f"\nfirst answer {time.monotonic() - shown:.2f} s after the input box showed")
-        labels = [label(e) for e in first]
+        # the answer is whole once the run has ended: the sidebar's download, filled last, is enabled
+        wait.until(lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] '
+                                                                          '[data-testid="stDownloadButton"] button')
+                              if b.is_enabled()] or None)
+        labels = [label(e) for e in driver.find_elements(By.CSS_SELECTOR, CITATIONS)]
         assert labels and labels[0].startswith("[1] ")
 
         # the toolbar has no Deploy button; the pages are Chat, Evaluation and Documents
@@ -86,8 +90,8 @@ def test_a_conversation_survives_a_reload_and_reopens(tmp_path, default_embedder
                                        if label(b).startswith(QUESTION)] or None)
         assert not driver.find_elements(By.CSS_SELECTOR, CITATIONS)
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", listed[0])
-        again = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, CITATIONS) or None)
-        assert [label(e) for e in again] == labels
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, CITATIONS)) >= len(labels) or None)
+        assert [label(e) for e in driver.find_elements(By.CSS_SELECTOR, CITATIONS)] == labels
         messages = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stChatMessage"]')
         assert QUESTION in messages[0].text
         driver.save_screenshot(str(tmp_path / "reopened.png"))
