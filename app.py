@@ -74,13 +74,15 @@ def show_answer(message: dict, service: QAService) -> None:
                     st.markdown(escape_markdown(snippet(chunk.text, NEAREST_CHARS)))
         return
     for c, (passage, start, end) in zip(answer.citations, message["contexts"]):
-        with st.expander(citation_label_markdown(c)):
+        key = f"page_{id(answer)}_{c.marker}"
+        # a rerun (the Show page toggle's own) would fold the expander away from the page it just opened
+        with st.expander(citation_label_markdown(c), expanded=bool(st.session_state.get(key))):
             if not c.pages and c.section:  # a Word file or web page: the passage under its section heading
                 st.markdown(f"**{escape_line(c.section)}**")
             st.markdown(highlight(passage, start, end))
             st.caption(citation_caption_markdown(c))
             if c.pages and service.has_page_view(c.doc_id):
-                show_page_view(service, c, key=f"page_{id(answer)}_{c.marker}")
+                show_page_view(service, c, key=key)
 
 
 def show_page_view(service: QAService, c: Citation, key: str) -> None:

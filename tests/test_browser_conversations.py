@@ -77,6 +77,21 @@ def test_a_conversation_survives_a_reload_and_reopens(tmp_path, default_embedder
         labels = [label(e) for e in driver.find_elements(By.CSS_SELECTOR, CITATIONS)]
         assert labels and labels[0].startswith("[1] ")
 
+        # "Show page" under the first citation shows the PDF page as an image
+        first = driver.find_elements(By.CSS_SELECTOR, CITATIONS)[0]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", first)
+        toggle = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stChatMessage"] '
+                                                                       'input[aria-label="Show page"]') or None)[0]
+        driver.execute_script("arguments[0].click();", toggle)
+        page = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stChatMessage"] '
+                                                                     '[data-testid="stImage"] img') or None)
+        wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", page[0]))
+        assert page[0].get_attribute("naturalWidth") and int(page[0].get_attribute("naturalWidth")) > 500
+        # the citation stays open on the page it showed (the toggle's rerun does not fold it away)
+        details = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stChatMessage"] [data-testid="stExpander"] details')
+        assert details[0].get_attribute("open")
+        driver.save_screenshot(str(tmp_path / "show-page.png"))
+
         # the toolbar has no Deploy button; the pages are Chat, Evaluation and Documents
         assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stAppDeployButton"]')
         assert "Deploy" not in driver.find_element(By.CSS_SELECTOR, "header").text
