@@ -62,7 +62,10 @@ def test_a_conversation_survives_a_reload_and_reopens(tmp_path, default_embedder
             )
         wait_healthy(proc, port, log)
         driver = chrome(tmp_path)
-        wait = WebDriverWait(driver, 90, poll_frequency=0.1)
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        # Streamlit redraws elements as a run goes on: an element found a moment ago may be gone; look again
+        wait = WebDriverWait(driver, 90, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,))
         driver.get(f"http://127.0.0.1:{port}/")
         box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, CHAT_BOX))
         shown = time.monotonic()
