@@ -78,6 +78,17 @@ class Answer:
     constraints: Any = None  # answering.constraints.Constraints the question was read as (with inherited ones)
     documents: tuple[str, ...] = ()  # the documents the constraints allowed (empty: all)
     question_features: dict = field(default_factory=dict, repr=False)  # what the abstention model saw
+    # the optional written answer (generation/): `text` is then the supported sentences, with their markers
+    generated: bool = False  # True when `text` is a language model's checked sentences
+    model: str = ""  # the language model asked ("provider:model"), "" when none was
+    sentences: list = field(default_factory=list)  # generation.types.Sentence: every sentence it wrote, judged
+    notice: str = ""  # one line for the reader: the model failed, declined, or nothing it wrote was supported
+    extractive_text: str = ""  # the extractive answer's text, when a written answer replaced it
+
+    @property
+    def withheld(self) -> list:
+        """The written sentences not shown: the quotations they cite do not carry them."""
+        return [s for s in self.sentences if not s.supported]
 
     @property
     def cited_documents(self) -> tuple[str, ...]:
@@ -101,4 +112,9 @@ class Answer:
             "latency_ms": round(self.latency_ms, 2),
             "abstain_reason": self.reason,
             "constraints": self.constraints.to_dict() if self.constraints is not None else {},
+            "generated": self.generated,
+            "model": self.model or None,
+            "sentences": [s.to_record() for s in self.sentences],
+            **({"notice": self.notice} if self.notice else {}),
+            **({"extractive_answer": self.extractive_text} if self.extractive_text else {}),
         }
