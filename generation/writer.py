@@ -94,6 +94,8 @@ def failure_reason(exc: BaseException, timeout_s: float) -> str:
         return f"no reply within {timeout_s:g} s"
     if "connect" in name.lower() or isinstance(exc, ConnectionError) or "connection" in text.lower():
         return "cannot connect"
+    if isinstance(exc, ValueError) and "json" in (name + text).lower():
+        return "the reply is not a chat reply (not valid JSON)"
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
         return f"HTTP {status}" + (f": {text[:80]}" if text else "")
@@ -207,8 +209,7 @@ class AnswerWriter:
 
     def _text(self, message) -> str:
         """The text of a reply (or a piece of one); a reply that is no message is garbage."""
-        text = getattr(message, "text", None)
-        text = text() if callable(text) else text
+        text = getattr(message, "text", None)  # a str (LangChain 1.x: a property; its str subclass is callable too)
         if not isinstance(text, str):
             raise GenerationError(self.server, "the reply holds no text")
-        return text
+        return str(text)
