@@ -107,27 +107,37 @@ def figures(text: str) -> set[str]:
     out = {_number(float(m.group(0).replace(",", ""))) for m in _DIGITS.finditer(text)}
     words = re.findall(r"[a-z]+", _LONE_ONE.sub(" ", text.lower()).replace("-", " "))
     total = current = 0
-    in_number = False
-    for i, w in enumerate(words + [""]):
+    last = ""  # the kind of the number word before: "unit", "tens", "scale" or "" (none)
+
+    def close() -> None:
+        nonlocal total, current, last
+        if last:
+            out.add(_number(total + current))
+        total = current = 0
+        last = ""
+
+    for i, w in enumerate(words):
         if w in _UNITS or w in _TENS:
+            kind = "unit" if w in _UNITS else "tens"
+            # "twenty five" and "hundred and six" go on one number; "fifteen eighteen" are two
+            if last == "unit" or (last == "tens" and (kind == "tens" or _UNITS.get(w, 10) >= 10)):
+                close()
             current += _UNITS.get(w, _TENS.get(w, 0))
-            in_number = True
-        elif w in _SCALES and (in_number or (i and words[i - 1] == "a")):
+            last = kind
+        elif w in _SCALES and (last or (i and words[i - 1] == "a")):
             if w == "hundred":
                 current = (current or 1) * 100
             else:
                 total += (current or 1) * _SCALES[w]
                 current = 0
-            in_number = True
-        elif w == "and" and in_number and i + 1 < len(words) and (words[i + 1] in _UNITS or words[i + 1] in _TENS):
+            last = "scale"
+        elif w == "and" and last == "scale" and i + 1 < len(words) and (words[i + 1] in _UNITS or words[i + 1] in _TENS):
             continue
         else:
-            if in_number:
-                out.add(_number(total + current))
-            total = current = 0
-            in_number = False
+            close()
             if w in _ORDINALS:
                 out.add(str(_ORDINALS[w]))
+    close()
     return out
 
 

@@ -94,8 +94,9 @@ def failure_reason(exc: BaseException, timeout_s: float) -> str:
         return f"no reply within {timeout_s:g} s"
     if "connect" in name.lower() or isinstance(exc, ConnectionError) or "connection" in text.lower():
         return "cannot connect"
-    if isinstance(exc, ValueError) and "json" in (name + text).lower():
-        return "the reply is not a chat reply (not valid JSON)"
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError, IndexError)):
+        what = "not valid JSON" if "json" in (name + text).lower() else f"{name}: {text[:80]}" if text else name
+        return f"the reply is not a chat reply ({what})"
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
         return f"HTTP {status}" + (f": {text[:80]}" if text else "")
