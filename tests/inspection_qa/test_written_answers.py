@@ -188,6 +188,34 @@ def test_with_no_model_the_record_is_as_before(service):
     assert "notice" not in record and "extractive_answer" not in record
 
 
+def copy_first_quote_and_invent(body: dict) -> Reply:
+    """A model that copies quotation [1] from its prompt and adds a sentence with a figure of its own."""
+    prompt = body["messages"][-1]["content"]
+    first = re.search(r'<quote n="1"[^>]*>(.*?)</quote>', prompt)
+    return Reply(f"{first.group(1).rstrip('. ')} [1]. It rose to 1234 last year [1]." if first else "")
+
+
+def test_eval_with_a_model_records_and_scores_its_sentences(tmp_path):
+    from evaluation.metrics import score
+    from evaluation.questions import Question
+
+    with FakeLLMServer(responder=copy_first_quote_and_invent) as server:
+        service = QAService(Settings(data_dir=tmp_path / "data", embedder="hashing", llm="openai:scripted",
+                                     llm_base_url=server.openai_url, llm_timeout_s=5))
+        assert not service.ingest(PLANTED).failures
+        questions = [Question(id="caseloads", question=QUESTION, evidence=["caseloads are now manageable"]),
+                     Question(id="missing", question="What happens when children go missing from home in Wexley?",
+                              evidence=["not always offered a return home interview"])]
+        run = service.evaluate(questions, output=tmp_path / "results.jsonl")
+    assert not run.stopped and len(run.records) == 2
+    for rec in run.records:
+        assert rec["model"] == "openai:scripted" and rec["generated"] is True
+        assert [s["supported"] for s in rec["sentences"]] == [True, False]
+    summary = score(run.records, [q.__dict__ for q in questions], service.document_texts()).summary
+    assert summary["supported_sentences"] == 0.5 and summary["withheld_answers"] == 1.0
+    assert summary["validity"] == 1.0
+
+
 # -- the command line, as a user runs it: the done criteria ---------------------------------------------------
 
 def cli(args, data, timeout=120):

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -56,7 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         with owner.lock:
             owner.requests.append({"path": self.path, **body})
-            reply = owner.replies.popleft() if owner.replies else owner.default
+            reply = owner.replies.popleft() if owner.replies else None
+        if reply is None:
+            reply = owner.responder(body) if owner.responder else owner.default
         if reply.delay_s:
             time.sleep(reply.delay_s)
         if reply.status != 200:
@@ -130,9 +132,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeLLMServer:
-    """The scripted server (module docstring). Replies are used in order; when they run out, `default` is sent."""
+    """The scripted server (module docstring). Replies are used in order; when they run out, `responder(request
+    body)` answers, or else `default` is sent."""
 
-    def __init__(self, default: Reply | None = None) -> None:
+    def __init__(self, default: Reply | None = None, responder: Callable[[dict], Reply] | None = None) -> None:
+        self.responder = responder
         self.replies: deque[Reply] = deque()
         self.default = default or Reply("The ingested documents don't answer this.")
         self.requests: list[dict] = []
