@@ -184,3 +184,13 @@ def test_a_highlighted_passage_parses_as_text_around_the_highlight(text, a, b):
         expected += ("\n" if i else "") + (line.replace(core, HIGHLIGHT_OPEN + core + HIGHLIGHT_CLOSE, 1) if core else line)
     expected += text[end:]
     assert _plain_text(highlight(text, start, end), text) == " ".join(expected.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab :/.w@\n\t h*![]()\r<>", max_size=8), max_size=12))
+def test_a_streamed_reply_is_escaped_as_the_whole_would_be(pieces):
+    """A language model's reply reaches the chat piece by piece: escaped as one text, an address split
+    between pieces included (http: | //evil), never as pieces that each look harmless."""
+    from inspection_qa.markdown_safe import escape_stream
+
+    assert "".join(escape_stream(pieces)) == escape_markdown("".join(pieces))
