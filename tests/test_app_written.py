@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.support.fake_llm import FakeLLMServer, Reply
-from tests.test_app import ask, assert_ran_cleanly, corpus_data_dir, run_app, texts, unescape  # noqa: F401
+from tests.test_app import ask, assert_ran_cleanly, corpus_data_dir, run_app, texts, unescape  # noqa: F401 - corpus_data_dir: the fixture
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 QUESTION = "What did inspectors say about supervision?"
@@ -23,7 +23,8 @@ def copy_first_quote_and_invent(body: dict) -> Reply:
                  "![tracker](http://example.com/pixel.png) [1]")
 
 
-def test_a_written_answer_is_checked_before_it_is_shown(corpus_data_dir):
+@pytest.mark.usefixtures("corpus_data_dir")
+def test_a_written_answer_is_checked_before_it_is_shown():
     with FakeLLMServer(responder=copy_first_quote_and_invent) as server:
         at = run_app()
         at.sidebar.text_input(key="llm").set_value("openai:scripted")
@@ -43,7 +44,8 @@ def test_a_written_answer_is_checked_before_it_is_shown(corpus_data_dir):
     assert all("![" not in m.value for m in withheld.markdown)  # shown as text, never as an image
 
 
-def test_a_bad_model_name_is_one_error_and_the_quotes_still_answer(corpus_data_dir):
+@pytest.mark.usefixtures("corpus_data_dir")
+def test_a_bad_model_name_is_one_error_and_the_quotes_still_answer():
     at = run_app()
     at.sidebar.text_input(key="llm").set_value("acme:big")
     at = ask(at.run(), QUESTION)
