@@ -4,8 +4,8 @@ A sentence is supported when
   1. it cites at least one quotation, and every marker it cites is one of the quotations given;
   2. it holds no link, image or markup (nothing a quotation could carry);
   3. none of the quotations it cites reads as an instruction to a language model (a planted one);
-  4. every figure it states (digits, number words, ordinals), every name (a capitalised word past its
-     first), every judgement word ("outstanding", "requires improvement", "improved", "effective", ...)
+  4. every figure it states (digits, number words, ordinals; a figure in digits with the word after it near
+     it in the quotations), every name (a capitalised word past its first), every judgement word ("outstanding", "requires improvement", "improved", "effective", ...)
      and every negation appears in the cited quotations, and it does not drop a quotation's "not";
   5. its content is close to theirs: the share of its content words found in the cited quotations
      (`words`, 0-1) reaches `words_min`, or a lower `words_with_similarity_min` with its cosine to the
@@ -141,6 +141,35 @@ def figures(text: str) -> set[str]:
     return out
 
 
+def _figure_contexts(text: str) -> list[tuple[str, str | None]]:
+    """Each figure written in digits, with the stem of the word right after it when that is a content word
+    ("12 inspectors" -> ("12", "inspector"); "640 to 510" -> ("640", None), ("510", None))."""
+    text = strip_accents(text.translate(FOLD))
+    out = []
+    for m in _DIGITS.finditer(text):
+        nxt = re.match(r"[\s\-]*([A-Za-z]+)", text[m.end():])
+        stems = tokens(nxt.group(1)) if nxt else []
+        out.append((_number(float(m.group(0).replace(",", ""))), stems[0] if stems else None))
+    return out
+
+
+def figure_out_of_context(sentence: str, quotes: str) -> str:
+    """A figure of `sentence` that the quotations state only of something else, or "": where the sentence's
+    figure is followed by a content word ("12 inspectors") and every place the quotations give that figure is
+    followed by a content word too ("12 September"), one of them must be the same word (or share its first
+    five letters)."""
+    theirs: dict[str, list[str | None]] = {}
+    for value, word in _figure_contexts(quotes):
+        theirs.setdefault(value, []).append(word)
+    for value, word in _figure_contexts(sentence):
+        words = theirs.get(value, [])
+        if word is None or not words or None in words:
+            continue
+        if not any(w == word or _root(w) == _root(word) for w in words if w is not None):
+            return f"{value} {word}"
+    return ""
+
+
 # judgements that span words, read as one token before the single words are read
 _JUDGEMENT_PHRASES = (
     (re.compile(r"\brequires? improvement(?: to be good)?\b|\brequiring improvement\b"), " judgementrequiresimprovement "),
@@ -241,9 +270,16 @@ def names(text: str) -> list[str]:
     return found
 
 
+MIN_OWN_TERMS = 3
+
+
 def content_terms(text: str) -> list[str]:
-    """The stems of a sentence's content words, less stopwords and the words of reporting ("inspectors found")."""
-    return [t for t in tokens(text) if t not in _FRAME_WORDS]
+    """The stems of a sentence's content words, less stopwords and the words of reporting ("inspectors found");
+    a sentence with fewer than MIN_OWN_TERMS words besides those keeps them all ("This was confirmed by 12
+    inspectors" is a claim about inspectors, not a report of one)."""
+    terms = tokens(text)
+    own = [t for t in terms if t not in _FRAME_WORDS]
+    return own if len(own) >= MIN_OWN_TERMS else terms
 
 
 def _root(term: str) -> str:
@@ -299,6 +335,9 @@ def rule_reason(sentence: str, quotes: Mapping[int, str], context: str = "") -> 
     missing = sorted(figures(text) - figures(joined), key=lambda v: float(v))
     if missing:
         return f"states {', '.join(missing)}, which the cited quotations do not"
+    misplaced = figure_out_of_context(text, joined)
+    if misplaced:
+        return f"states “{misplaced}”, where the cited quotations give that figure for something else"
     known = fold(joined + " " + context)
     known_terms = set(tokens(joined + " " + context, keep_stopwords=True))
     for name in names(text):

@@ -63,14 +63,18 @@ def test_judgements_names_and_negations_are_read():
 
 
 def test_word_support_counts_content_words_less_reporting_words():
-    assert word_support("Inspectors found that caseloads are manageable", [QUOTES[1]]) == 1.0
+    assert word_support("Inspectors found that caseloads are manageable for most workers", [QUOTES[1]]) == 1.0
     assert word_support("Caseloads are manageable", [QUOTES[2]]) == 0.0
+    # a short sentence keeps its reporting words: "confirmed by inspectors" is then a claim of its own
+    assert word_support("Inspectors confirmed caseloads", [QUOTES[1]]) == pytest.approx(2 / 3)
 
 
 @pytest.mark.parametrize("sentence, reason", [
     ("Caseloads are manageable, with most workers holding between fifteen and eighteen children [1].", ""),
     ("Caseloads are manageable, with most workers holding twelve children [1].", "states 12"),
     ("Caseloads are manageable [7].", "cites [7], which is not one of the quotations"),
+    ("Leaders recruited 23 permanent social workers [3].", ""),
+    ("This was confirmed by 23 inspectors [3].", "states “23 inspector”, where the cited quotations give that figure"),
     ("Caseloads are manageable [1][7].", "cites [7]"),
     ("Caseloads are manageable.", "cites no quotation"),
     ("Caseloads are manageable, see [the letter](http://example.com) [1].", "link"),
