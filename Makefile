@@ -43,7 +43,7 @@ define library_eval
 
 endef
 
-.PHONY: install run test eval fit bench clean
+.PHONY: install run test eval fit fit-checker bench clean
 
 install: $(BIN)/inspection-qa
 
@@ -91,6 +91,11 @@ fit: install
 		$(foreach lib,$(LIBRARIES),--tune questions/$(lib)/documents questions/$(lib)/tune.jsonl) \
 		--tune corpus questions/dev.jsonl \
 		$(foreach lib,$(LIBRARIES),--check questions/$(lib)/documents questions/$(lib)/holdout.jsonl)
+
+# Refit the written answer's sentence checker (generation/checker.json) on its calibration set of supported and
+# unsupported sentences (tests/fixtures/generation/calibration.jsonl), with the default embedding backend.
+fit-checker: install
+	$(BIN)/python scripts/fit_checker.py
 
 # Benchmarks on this machine's CPU (bench/results.json, bench/results.md); BENCH_ARGS=--quick for a ~3 minute run.
 bench: install

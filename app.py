@@ -23,7 +23,7 @@ from core.errors import InspectionQAError  # noqa: E402
 from core.kinds import source_kind_label  # noqa: E402
 from inspection_qa.access import logout_button  # noqa: E402
 from inspection_qa.conversations import ConversationSummary  # noqa: E402
-from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, highlight  # noqa: E402
+from inspection_qa.markdown_safe import context_window, escape_line, escape_markdown, escape_stream, highlight  # noqa: E402
 from inspection_qa.presentation import (  # noqa: E402
     NEAREST,
     answer_as_text,
@@ -33,6 +33,7 @@ from inspection_qa.presentation import (  # noqa: E402
     passage_caption_markdown,
     profile_line,
     snippet,
+    written_label,
 )
 from inspection_qa.service import Conversation, QAService  # noqa: E402
 from retrieval.filters import SearchFilter  # noqa: E402
@@ -62,6 +63,7 @@ def show_answer(message: dict, service: QAService) -> None:
         st.warning(escape_markdown(answer.text), icon=":material/help:")
     else:
         st.markdown(escape_markdown(answer.text))
+    show_written(answer)
     if answer.searched_question != answer.question:
         st.caption("Searched as: " + escape_line(answer.searched_question))
     if answer.abstained:
@@ -97,6 +99,36 @@ def show_page_view(service: QAService, c: Citation, key: str) -> None:
             st.image(str(png), caption=f"{c.document}, page {label}", width="stretch")
     except InspectionQAError as exc:
         show_error(exc)
+
+
+def show_written(answer: Answer) -> None:
+    """Under an answer a language model was asked for: who wrote it, its notice, and what was withheld."""
+    if answer.generated:
+        st.caption(escape_line(written_label(answer)))
+    if answer.notice:
+        st.info(escape_line(answer.notice), icon=":material/info:")
+    if answer.withheld and not answer.abstained:
+        with st.expander(f"{plural(len(answer.withheld), 'sentence')} not supported by the documents"):
+            for s in answer.withheld:
+                st.markdown(f"- {escape_line(s.text)}  \n  *{escape_line(s.reason)}*")
+
+
+def sidebar_llm(service: QAService) -> tuple[str, str]:
+    """The optional language model that writes answers in words (off when empty): (PROVIDER:MODEL, server URL)."""
+    with st.expander("Written answer", icon=":material/edit_note:"):
+        llm = st.text_input("Language model", value=service.settings.llm, key="llm", placeholder="ollama:llama3.1:8b",
+                            help="PROVIDER:MODEL (ollama or openai). Every sentence it writes is checked against "
+                                 "the quotes; empty: quotes only.").strip()
+        url = st.text_input("Server URL", value=service.settings.llm_base_url, key="llm_base_url",
+                            placeholder="http://127.0.0.1:11434",
+                            help="Any OpenAI-compatible server (vLLM, llama.cpp, LM Studio) or Ollama's; "
+                                 "empty: the provider's own.").strip()
+    try:
+        service.written_answerer(llm, url)
+    except InspectionQAError as exc:
+        show_error(exc)
+        return "", ""
+    return llm, url
 
 
 def show_message(message: dict, service: QAService) -> None:
@@ -291,6 +323,7 @@ def chat_page() -> None:
         except InspectionQAError as exc:
             show_error(exc)
             search_filter = None
+        llm, llm_base_url = sidebar_llm(service)
         st.divider()
         st.caption(
             f"{plural(status['documents'], 'document')} · {plural(status['chunks'], 'passage')} · "
@@ -337,8 +370,14 @@ def chat_page() -> None:
                 service.refresh()
                 conversation.search_filter = search_filter
                 conversation.timeline = True if st.session_state.get("f_timeline") else None
-                answer = conversation.ask(question)
-                reply = answer_message(service, answer)
+                conversation.llm, conversation.llm_base_url = llm, llm_base_url
+                stream = conversation.ask_streaming(question)
+            if stream.live:  # the model's words as they come, then the checked answer in their place
+                slot = st.empty()
+                with slot.container(), st.chat_message("assistant"):
+                    st.write_stream(escape_stream(stream))
+                slot.empty()
+            reply = answer_message(service, stream.answer)
         except InspectionQAError as exc:
             reply = {"role": "assistant", "error": str(exc)}
         st.session_state.messages.append(reply)

@@ -90,6 +90,34 @@ def hit_from_dict(data: dict[str, Any]) -> Hit:
     return Hit(**{**data, "chunk": Chunk(**chunk)})
 
 
+@dataclass(frozen=True)
+class WrittenSentence:
+    """One sentence of the model's reply, as written (markers included), with the checker's verdict.
+
+    `markers`: the quotation numbers it cites, in order of first mention (`[2][1]` -> (2, 1)).
+    `supported`: shown only when True. `reason`: why it was withheld, or what carried it.
+    `scores`: the measures the verdict rests on (`words`: share of its content words in the cited
+    quotes, 0-1; `similarity`: cosine to the closest cited quote, -1..1), when they were computed.
+    """
+
+    text: str
+    markers: tuple[int, ...]
+    supported: bool
+    reason: str
+    scores: tuple[tuple[str, float], ...] = ()
+
+    def to_record(self) -> dict[str, Any]:
+        return {"text": self.text, "markers": list(self.markers), "supported": self.supported, "reason": self.reason,
+                **({"scores": dict(self.scores)} if self.scores else {})}
+
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> "WrittenSentence":
+        """The inverse of `to_record`."""
+        return cls(str(data["text"]), tuple(int(m) for m in data.get("markers", ())), bool(data["supported"]),
+                   str(data.get("reason", "")), tuple((str(k), float(v)) for k, v in (data.get("scores") or {}).items()))
+
+
 @dataclass
 class Answer:
     question: str
@@ -105,6 +133,17 @@ class Answer:
     constraints: Any = None  # answering.constraints.Constraints the question was read as (with inherited ones)
     documents: tuple[str, ...] = ()  # the documents the constraints allowed (empty: all)
     question_features: dict = field(default_factory=dict, repr=False)  # what the abstention model saw
+    # the optional written answer (generation/): `text` is then the supported sentences, with their markers
+    generated: bool = False  # True when `text` is a language model's checked sentences
+    model: str = ""  # the language model asked ("provider:model"), "" when none was
+    sentences: list = field(default_factory=list)  # WrittenSentence: every sentence the model wrote, judged
+    notice: str = ""  # one line for the reader: the model failed, declined, or nothing it wrote was supported
+    extractive_text: str = ""  # the extractive answer's text, when a written answer replaced it
+
+    @property
+    def withheld(self) -> list:
+        """The written sentences not shown: the quotations they cite do not carry them."""
+        return [s for s in self.sentences if not s.supported]
 
     @property
     def cited_documents(self) -> tuple[str, ...]:
@@ -128,6 +167,11 @@ class Answer:
             "latency_ms": round(self.latency_ms, 2),
             "abstain_reason": self.reason,
             "constraints": self.constraints.to_dict() if self.constraints is not None else {},
+            "generated": self.generated,
+            "model": self.model or None,
+            "sentences": [s.to_record() for s in self.sentences],
+            **({"notice": self.notice} if self.notice else {}),
+            **({"extractive_answer": self.extractive_text} if self.extractive_text else {}),
         }
 
     def to_dict(self, max_retrieved: int | None = None) -> dict[str, Any]:
@@ -143,6 +187,8 @@ class Answer:
             "scores": dict(self.scores),
             "constraints": self.constraints.to_state() if isinstance(self.constraints, Constraints) else None,
             "documents": list(self.documents),
+            "generated": self.generated, "model": self.model, "sentences": [s.to_record() for s in self.sentences],
+            "notice": self.notice, "extractive_text": self.extractive_text,
         }
 
     @classmethod
@@ -156,4 +202,7 @@ class Answer:
             scores={str(k): float(v) for k, v in (data.get("scores") or {}).items()},
             constraints=Constraints.from_dict(data["constraints"]) if data.get("constraints") is not None else None,
             documents=tuple(data.get("documents", ())),
+            generated=bool(data.get("generated", False)), model=str(data.get("model") or ""),
+            sentences=[WrittenSentence.from_record(s) for s in data.get("sentences", ())],
+            notice=str(data.get("notice", "")), extractive_text=str(data.get("extractive_text", "")),
         )

@@ -100,3 +100,15 @@ class BadQuestionLinesError(QuestionSetError):
 
 class CorruptIndexError(InspectionQAError):
     """The stored index is inconsistent or unreadable."""
+
+
+class GenerationError(InspectionQAError):
+    """The language model could not write an answer (server down, too slow, a reply that is not one).
+
+    The service catches it and shows the extractive answer with `notice`; it never ends a question.
+    """
+
+    def __init__(self, server: str, reason: str) -> None:
+        self.server = server
+        self.reason = reason
+        super().__init__(f"the language model at {server} gave no usable answer ({reason})")

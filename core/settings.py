@@ -51,11 +51,16 @@ class Settings:
     max_upload_mb: int = 50
     # audit trail: a JSON Lines file of every question and its evidence ("" = off)
     audit_log: str = ""
+    # optional written answer from a language model ("" = off): PROVIDER:MODEL, e.g. "ollama:llama3.1:8b"
+    llm: str = ""
+    llm_base_url: str = ""  # an OpenAI-compatible (or Ollama) server's address; "" = the provider's default
+    llm_timeout_s: float = 60.0  # the whole written answer, connection to last word; past it the quotes are shown
+    llm_max_tokens: int = 300
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         for name in ("top_k", "candidates", "rrf_k", "chunk_target_chars", "chunk_max_chars", "max_quotes", "answer_chunks", "quote_passage_chars",
-                     "parse_memory_mb", "max_upload_mb"):
+                     "parse_memory_mb", "max_upload_mb", "llm_max_tokens"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"setting {name}={value!r} must be a positive integer")
@@ -65,6 +70,10 @@ class Settings:
             )
         if self.parse_timeout_s <= 0:
             raise ConfigError(f"parse_timeout_s={self.parse_timeout_s!r} must be positive")
+        if self.llm and (":" not in self.llm or not all(self.llm.split(":", 1))):
+            raise ConfigError(f"llm={self.llm!r} must read PROVIDER:MODEL, e.g. ollama:llama3.1:8b or openai:gpt-4o-mini")
+        if self.llm_timeout_s <= 0:
+            raise ConfigError(f"llm_timeout_s={self.llm_timeout_s!r} must be positive")
         if not self.embedding_model:
             raise ConfigError("embedding_model is empty; give a model name or a local path")
 

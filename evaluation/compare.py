@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .metrics import LOWER_IS_BETTER, METRICS, EvalResult
+from .metrics import LOWER_IS_BETTER, METRICS, WRITTEN_METRICS, EvalResult
 
 
 @dataclass
@@ -32,7 +32,8 @@ class Comparison:
 
 def compare(old: EvalResult, new: EvalResult) -> Comparison:
     deltas = {}
-    for m in METRICS:
+    written = [m for m in WRITTEN_METRICS if m in old.summary or m in new.summary]
+    for m in [*METRICS, *written]:
         a, b = old.summary.get(m), new.summary.get(m)
         deltas[m] = (a, b, None if a is None or b is None else b - a)
     before = {q.id: q.passed for q in old.questions}

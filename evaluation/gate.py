@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from core.errors import ConfigError
 
-from .metrics import LOWER_IS_BETTER, METRICS
+from .metrics import LOWER_IS_BETTER, METRICS, WRITTEN_METRICS
 
 
 def parse_bars(spec: str) -> dict[str, float]:
@@ -17,8 +17,8 @@ def parse_bars(spec: str) -> dict[str, float]:
         name = name.strip()
         if not sep:
             raise ConfigError(f"--fail-under part {part!r} must look like METRIC=VALUE, e.g. hit@5=0.95")
-        if name not in METRICS:
-            raise ConfigError(f"unknown metric {name!r} in --fail-under; choose from: {', '.join(METRICS)}")
+        if name not in METRICS and name not in WRITTEN_METRICS:
+            raise ConfigError(f"unknown metric {name!r} in --fail-under; choose from: {', '.join([*METRICS, *WRITTEN_METRICS])}")
         try:
             bars[name] = float(value)
         except ValueError:

@@ -31,7 +31,18 @@ METRICS: dict[str, str] = {
     "latency_p50_ms": "median wall time per question, retrieval included, model warm",
     "latency_p95_ms": "95th percentile of the same",
 }
-LOWER_IS_BETTER = frozenset({"false_abstention", "latency_p50_ms", "latency_p95_ms"})
+# a run with a language model (`--llm`) adds these, from the records' `sentences` (absent from a run without one)
+WRITTEN_METRICS: dict[str, str] = {
+    "supported_sentences": "share of the sentences the language model wrote that the check found carried by the "
+                           "quotes they cite (only those are shown)",
+    "withheld_answers": "share of the answers the language model wrote with at least one sentence withheld",
+}
+LOWER_IS_BETTER = frozenset({"false_abstention", "latency_p50_ms", "latency_p95_ms", "withheld_answers"})
+
+
+def metric_definitions(summary: dict[str, Any]) -> dict[str, str]:
+    """`METRICS`, and `WRITTEN_METRICS` where the run measured them: the rows a report shows, in order."""
+    return {**METRICS, **{k: v for k, v in WRITTEN_METRICS.items() if k in summary}}
 
 
 def contains(haystack: str, needle: str) -> bool:
@@ -86,6 +97,9 @@ class QuestionResult:
     precise: list[bool]
     latency_ms: float
     reference_similarity: float | None = None
+    model: str | None = None  # the language model that wrote the answer (--llm), None without one
+    generated: bool = False  # the answer shown is the model's checked sentences
+    sentences: list[dict] = field(default_factory=list)  # every sentence it wrote: text, markers, supported, reason
 
     @property
     def missed_evidence(self) -> list[str]:
@@ -142,6 +156,7 @@ def score_record(record: dict, question: dict, doc_texts: dict[str, str] | None)
         in_context=[in_first_chars(record, e) for e in evidence],
         precise=[any(overlaps(q, e) for e in evidence) for q in quotes] if evidence else [],
         latency_ms=float(record.get("latency_ms", 0.0)), reference_similarity=record.get("reference_similarity"),
+        model=record.get("model"), generated=bool(record.get("generated")), sentences=list(record.get("sentences") or []),
     )
 
 
@@ -153,6 +168,11 @@ def aggregate(results: list[QuestionResult]) -> dict[str, Any]:
     def hit(k: int) -> float | None:
         return _mean([r is not None and r <= k for r in ranks])
 
+    written = [q for q in results if q.model and q.sentences]
+    extra = {} if not any(q.model for q in results) else {
+        "supported_sentences": _mean([bool(s.get("supported")) for q in written for s in q.sentences]),
+        "withheld_answers": _mean([any(not s.get("supported") for s in q.sentences) for q in written]),
+    }
     return {
         "questions": len(results),
         "evidence": len(ranks),
@@ -168,6 +188,7 @@ def aggregate(results: list[QuestionResult]) -> dict[str, Any]:
         "latency_p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
         "latency_p95_ms": float(np.percentile(latencies, 95)) if latencies else None,
         "passed": _mean([q.passed for q in results]),
+        **extra,
     }
 
 

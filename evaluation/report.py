@@ -18,7 +18,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .compare import Comparison
-from .metrics import METRICS, EvalResult, QuestionResult, format_value
+from .metrics import EvalResult, QuestionResult, format_value, metric_definitions
 
 TITLE = "inspection-qa evaluation"
 TEMPLATE = "report.html.j2"
@@ -137,7 +137,7 @@ def latency_histogram_geometry(latencies: list[float]) -> dict[str, Any]:
 
 def _metric_rows(result: EvalResult, comparison: Comparison | None) -> list[dict[str, Any]]:
     rows = []
-    for metric, definition in METRICS.items():
+    for metric, definition in metric_definitions(result.summary).items():
         value = result.summary.get(metric)
         row = {"metric": metric, "definition": definition, "value": format_value(metric, value)}
         if comparison is not None:
@@ -169,6 +169,10 @@ def _question(q: QuestionResult, anchor: str) -> dict[str, Any]:
         notes.append("declined to answer" + ("" if q.answerable else " (correctly: unanswerable)"))
     elif not q.answerable:
         notes.append("answered an unanswerable question")
+    withheld = [s for s in q.sentences if not s.get("supported")]
+    if q.model:
+        notes.append(f"written by {q.model}: " + (
+            f"{len(q.sentences) - len(withheld)} of {len(q.sentences)} sentences supported" if q.sentences else "no sentences"))
     valid = list(q.valid) + [None] * (len(q.citations) - len(q.valid))
     return {
         "anchor": anchor, "status": "pass" if q.passed else "fail", "passed": str(q.passed).lower(),
@@ -177,6 +181,7 @@ def _question(q: QuestionResult, anchor: str) -> dict[str, Any]:
         "notes": notes, "answer": q.answer,
         "citations": [_citation(c, v) for c, v in zip(q.citations, valid)],
         "missed": [{"evidence": e, "note": _rank_note(r)} for e, r, c in zip(q.evidence, q.ranks, q.cited) if not c],
+        "withheld": [{"text": s.get("text", ""), "reason": s.get("reason", "")} for s in withheld],
     }
 
 
@@ -227,7 +232,7 @@ def render_markdown(result: EvalResult, comparison: Comparison | None = None, me
         lines += ["| metric | value |", "|---|---:|"]
     else:
         lines += ["| metric | old | new | change |", "|---|---:|---:|---:|"]
-    for metric in METRICS:
+    for metric in metric_definitions(result.summary):
         value = format_value(metric, result.summary.get(metric))
         if comparison is None:
             lines.append(f"| `{metric}` | {value} |")

@@ -71,6 +71,9 @@ def entry_for(answer: Answer, user: str, document_hashes: Mapping[str, str], sea
     }
     if search_filter is not None and not getattr(search_filter, "empty", False):
         entry["filter"] = search_filter.to_dict() if hasattr(search_filter, "to_dict") else str(search_filter)
+    if answer.model:  # a language model was asked: which, and every sentence it wrote with its verdict
+        entry.update(model=answer.model, generated=answer.generated,
+                     sentences=[s.to_record() for s in answer.sentences])
     return entry
 
 

@@ -46,6 +46,30 @@ def filter_options(func):
     return func
 
 
+def llm_options(func):
+    """--llm, --llm-base-url, --llm-timeout: the optional written answer, checked sentence by sentence."""
+    func = click.option("--llm-timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+                        help="Give up on the model after this long and show the quotes [env INSPECTION_QA_LLM_TIMEOUT_S; "
+                             "default 60].")(func)
+    func = click.option("--llm-base-url", default=None, metavar="URL",
+                        help="The model's server: any OpenAI-compatible one (vLLM, llama.cpp, LM Studio: "
+                             "http://127.0.0.1:8080/v1) or Ollama's [env INSPECTION_QA_LLM_BASE_URL].")(func)
+    func = click.option("--llm", default=None, metavar="PROVIDER:MODEL",
+                        help="Write the answer in words with a language model (ollama:llama3.1:8b, openai:gpt-4o-mini); "
+                             "every sentence is checked against its quotes [env INSPECTION_QA_LLM].")(func)
+    return func
+
+
+def _apply_llm(ctx: click.Context, llm: str | None, llm_base_url: str | None, llm_timeout: float | None) -> None:
+    """Put the --llm flags into the settings, and check them before any question is asked."""
+    changes = {k: v for k, v in (("llm", llm), ("llm_base_url", llm_base_url), ("llm_timeout_s", llm_timeout))
+               if v is not None}
+    if changes:
+        ctx.obj["settings"] = _settings(ctx).replace(**changes)
+    if _settings(ctx).llm:
+        _service(ctx).written_answerer()  # a malformed PROVIDER:MODEL or an unknown provider fails here
+
+
 def _filter(ctx: click.Context, docs, kinds, since, until):
     return _service(ctx).make_filter(docs, kinds, since, until)
 
@@ -158,10 +182,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
 @click.option("--timeline", is_flag=True, default=None,
               help="Answer as a timeline (oldest source first); questions about change get one anyway.")
 @filter_options
+@llm_options
 @click.pass_context
 @handle_errors
 def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ...], top_k: int | None,
-        timeline: bool | None, docs, kinds, since, until) -> None:
+        timeline: bool | None, docs, kinds, since, until, llm: str | None, llm_base_url: str | None,
+        llm_timeout: float | None) -> None:
     """Answer QUESTION from the ingested documents, with verbatim quotes.
 
     \b
@@ -170,14 +196,18 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ..
       inspection-qa ask "And for newly qualified staff?" --history "What did the 2011 letter say about supervision?"
       inspection-qa ask "How has the use of agency staff changed?" --timeline
       inspection-qa ask "What did inspectors say about caseloads?" --since 2015 --kind news
+      inspection-qa ask "What did inspectors find about assessments?" --llm ollama:llama3.1:8b
     """
     if top_k:
         ctx.obj["settings"] = _settings(ctx).replace(top_k=top_k)
+    _apply_llm(ctx, llm, llm_base_url, llm_timeout)
     service = _service(ctx)
     conv = service.conversation(search_filter=_filter(ctx, docs, kinds, since, until), timeline=timeline or None)
     for earlier in history:
         conv.ask(earlier)
     answer = conv.ask(question)
+    if answer.notice:
+        click.echo(f"Notice: {answer.notice}", err=True)
     if as_json:
         click.echo(json.dumps(answer.to_record(), ensure_ascii=False, indent=2))
         return
@@ -198,10 +228,12 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: tuple[str, ..
               help="Bars, e.g. hit@5=0.95,cited=0.8: exit 1 naming every metric that misses its bar "
                    "(for false_abstention and latency the bar is a ceiling).")
 @filter_options
+@llm_options
 @click.pass_context
 @handle_errors
 def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | None, compare_to: Path | None,
-             fail_under: str | None, docs, kinds, since, until) -> None:
+             fail_under: str | None, docs, kinds, since, until, llm: str | None, llm_base_url: str | None,
+             llm_timeout: float | None) -> None:
     """Run a question set (JSON Lines or CSV) and print its metrics.
 
     A malformed question set is refused before anything runs, naming file, line and field.
@@ -222,6 +254,7 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
     from evaluation.runner import load_records, question_dicts
 
     bars = parse_bars(fail_under) if fail_under else None
+    _apply_llm(ctx, llm, llm_base_url, llm_timeout)
     qs = load_questions(questions)
     old_records = load_records(compare_to) if compare_to else None
     service = _service(ctx)
@@ -268,6 +301,7 @@ def eval_cmd(ctx: click.Context, questions: Path, output: Path, report: Path | N
 
         meta = {"question set": str(questions), "questions": len(qs), "answered": len(records),
                 "data folder": str(service.settings.data_dir), "model": service.model_name,
+                **({"language model": service.settings.llm} if service.settings.llm else {}),
                 "run at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
         html_path, md_path = write_report(report, result, comparison, meta)
         click.echo(f"Report written to {html_path} (summary {md_path})")

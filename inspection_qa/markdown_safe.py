@@ -11,6 +11,7 @@ text goes through `escape_markdown` before it reaches one of those calls; the ap
 from __future__ import annotations
 
 import re
+from typing import Iterable, Iterator
 
 # Markdown, GFM, HTML and Streamlit-significant ASCII characters; each is backslash-escaped.
 # CommonMark lets any ASCII punctuation be backslash-escaped, so the escaped text renders as
@@ -59,6 +60,26 @@ def _protect_indentation(markdown: str) -> str:
 def escape_line(text: str | None) -> str:
     """A one-line field (title, file name, date): whitespace runs collapsed, then escaped."""
     return escape_markdown(" ".join((text or "").split()))
+
+
+def escape_stream(pieces: Iterable[str]) -> Iterator[str]:
+    """Text arriving piece by piece (a language model's reply), escaped as `escape_markdown` escapes the whole:
+    pieces are held back to the start of the last word, so an address or a line's indentation split between pieces
+    is escaped as one. `"".join(escape_stream(p)) == escape_markdown("".join(p))`."""
+    held = ""
+    for piece in pieces:
+        held += piece
+        last = None
+        for last in _WORD_AFTER_SPACE.finditer(held):
+            pass
+        if last is not None:  # send all before the last word; what follows starts with that word, never a blank
+            yield escape_markdown(held[:last.start() + 1])
+            held = held[last.start() + 1:]
+    if held:
+        yield escape_markdown(held)
+
+
+_WORD_AFTER_SPACE = re.compile(r"\s\S")
 
 
 def highlight(passage: str, start: int, end: int) -> str:

@@ -104,9 +104,28 @@ def profile_line(profile: DocumentProfile | None) -> str:
     return " · ".join(parts)
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def written_label(answer: Answer) -> str:
+    """Under a written answer: who wrote it and how it was checked, with how many sentences were withheld."""
+    withheld = len(answer.withheld)
+    line = f"Written by {answer.model} from the quotes below; every sentence shown is carried by the quotes it cites."
+    if withheld:
+        line += f" {plural(withheld, 'sentence')} not supported by the documents {'was' if withheld == 1 else 'were'} withheld."
+    return line
+
+
 def answer_as_text(answer: Answer, nearest: int = NEAREST) -> str:
-    """The CLI's rendering: the answer, what was searched, then sources with quotes (or nearest passages)."""
+    """The CLI's rendering: the answer, what was searched, then sources with quotes (or nearest passages).
+    A written answer is followed by who wrote it and the sentences withheld, each with its reason."""
     out = [answer.text]
+    if answer.generated:
+        out.append(f"\n({written_label(answer)})")
+    if answer.withheld and not answer.abstained:
+        out.append("\nNot supported by the documents (withheld):")
+        out += [f"- {s.text} ({s.reason})" for s in answer.withheld]
     if answer.searched_question != answer.question:
         out.append(f"\n(searched as: {answer.searched_question})")
     if answer.abstained:
@@ -133,6 +152,8 @@ def conversation_markdown(turns: list[Answer], title: str = "inspection-qa conve
         if answer.searched_question != answer.question:
             out += [f"*Searched as:* {escape_line_file(answer.searched_question)}", ""]
         out += [escape_markdown_file(answer.text), ""]
+        if answer.generated:
+            out += [f"*{escape_line_file(written_label(answer))}*", ""]
         if answer.abstained:
             if answer.retrieved:
                 out += ["**Nearest passages**", ""]

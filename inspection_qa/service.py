@@ -22,8 +22,10 @@ from core.records import DocumentMeta
 from core.settings import Settings
 from evaluation.questions import Question
 from evaluation.runner import EvaluationRun, EvaluationRunner, Progress
+from generation.written import WrittenAnswerer, WrittenStream
 from ingest.pipeline import FileOutcome, IngestReport, Ingestor, collect_files
 from retrieval.filters import SearchFilter
+from retrieval.hybrid import Hit, HybridRetriever
 from retrieval.index import Index
 
 from .audit import AuditLog
@@ -57,6 +59,7 @@ class QAService:
         self.settings = settings
         self.index = Index(settings, embedder=embedder)
         self._answerer: ExtractiveAnswerer | None = None
+        self._written: dict[tuple[str, str], WrittenAnswerer] = {}  # (llm, base URL) -> its written answerer
         # every question is recorded when settings.audit_log names a file; `user` is the default asker
         self.audit = AuditLog(settings.audit_log) if settings.audit_log else None
         self.user = user
@@ -186,20 +189,75 @@ class QAService:
 
     # -- questions -------------------------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None, search_filter: SearchFilter | None = None,
-            timeline: bool | None = None, user: str | None = None, previous: Answer | None = None) -> Answer:
+            timeline: bool | None = None, user: str | None = None, previous: Answer | None = None,
+            llm: str | None = None, llm_base_url: str | None = None) -> Answer:
         """Answer `question`; `history` (earlier questions, oldest first) and `previous` (the last answer the
-        user saw) let a follow-up keep the conversation's subject, body, period and documents."""
+        user saw) let a follow-up keep the conversation's subject, body, period and documents.
+
+        `llm` (PROVIDER:MODEL; None: `settings.llm`; "": none) writes the answer in words on top of the quotes,
+        every sentence checked against them (generation/); a model that fails leaves the extractive answer with
+        a `notice`. `llm_base_url`: its server (None: `settings.llm_base_url`)."""
+        answer = self._extractive(question, history, search_filter, timeline, previous)
+        written = self.written_answerer(llm, llm_base_url)
+        if written is not None:
+            answer = written.run(answer)
+        self._record(answer, user, search_filter)
+        return answer
+
+    def ask_streaming(self, question: str, history: list[str] | None = None,
+                      search_filter: SearchFilter | None = None, timeline: bool | None = None,
+                      user: str | None = None, previous: Answer | None = None, llm: str | None = None,
+                      llm_base_url: str | None = None,
+                      on_done: Callable[[Answer], None] | None = None) -> WrittenStream:
+        """As `ask`, with the model's words as they come: iterate the stream for them (nothing when no model is
+        asked: `live` False), then read `.answer`, the checked answer. It is recorded (audit trail) and handed to
+        `on_done` once complete."""
+        answer = self._extractive(question, history, search_filter, timeline, previous)
+
+        def done(final: Answer) -> None:
+            self._record(final, user, search_filter)
+            if on_done is not None:
+                on_done(final)
+
+        return WrittenStream(self.written_answerer(llm, llm_base_url), answer, on_done=done)
+
+    def written_answerer(self, llm: str | None = None, llm_base_url: str | None = None) -> WrittenAnswerer | None:
+        """The written answerer for `llm` at `llm_base_url` (None: the settings'), one per pair; None when no model
+        is set. Raises `ConfigError` for a malformed PROVIDER:MODEL, `UnknownNameError` for an unknown provider."""
+        llm = (self.settings.llm if llm is None else llm).strip()
+        base_url = (self.settings.llm_base_url if llm_base_url is None else llm_base_url).strip()
+        if not llm:
+            return None
+        key = (llm, base_url)
+        if key not in self._written:
+            settings = self.settings.replace(llm=llm, llm_base_url=base_url)
+            self._written[key] = WrittenAnswerer(settings, embedder=self.index.embedder)
+        return self._written[key]
+
+    def _extractive(self, question: str, history: list[str] | None, search_filter: SearchFilter | None,
+                    timeline: bool | None, previous: Answer | None) -> Answer:
         self.wait_warm()  # a question asked while the model loads in the background waits for it, not loads it twice
         if not self.index.documents():
             raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
         self.index.check_model()
         if search_filter is not None and not search_filter.empty:
             self.check_filter(search_filter)
-        answer = self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline,
-                                   previous=previous)
+        return self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline,
+                                 previous=previous)
+
+    def _record(self, answer: Answer, user: str | None, search_filter: SearchFilter | None) -> None:
         if self.audit is not None:
             self.audit.record(answer, user or self.user, self.document_hashes(answer), search_filter=search_filter)
-        return answer
+
+    def search(self, query: str, k: int | None = None, search_filter: SearchFilter | None = None) -> list[Hit]:
+        """The `k` (default `settings.top_k`) best passages for `query` by the hybrid search (dense and BM25,
+        fused by reciprocal rank), best first; the passages a question's answer is chosen from, without the
+        answerer's reading of the question. Raises `NotFoundError` when the index is empty."""
+        if not self.index.documents():
+            raise NotFoundError(f"the index in {self.settings.data_dir} is empty; run `inspection-qa ingest corpus/` first")
+        self.index.check_model()
+        retriever = HybridRetriever(self.index, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+        return retriever.run(query, k or self.settings.top_k, search_filter=search_filter)
 
     def document_hashes(self, answer: Answer) -> dict[str, str]:
         """doc_id -> SHA-256 of the file each cited document was ingested from."""
@@ -227,6 +285,9 @@ class QAService:
         """Load the model and the indexes now, so the first question's latency is a question's."""
         self.index.warm_up()
         self.answerer.warm_up()
+        written = self.written_answerer()
+        if written is not None:
+            written.warm_up()
 
     def start_warm_up(self) -> None:
         """`warm_up()` in a background thread (the app calls this as it opens the service), so the model
@@ -272,8 +333,11 @@ class QAService:
         return self.index.embedder.embed_documents(texts)
 
     def conversation(self, search_filter: SearchFilter | None = None, timeline: bool | None = None,
-                     user: str | None = None) -> "Conversation":
-        return Conversation(self, search_filter=search_filter, timeline=timeline, user=user)
+                     user: str | None = None, llm: str | None = None,
+                     llm_base_url: str | None = None) -> "Conversation":
+        """A chat; `llm`/`llm_base_url` as for `ask` (None: the settings')."""
+        return Conversation(self, search_filter=search_filter, timeline=timeline, user=user, llm=llm,
+                            llm_base_url=llm_base_url)
 
     # -- kept conversations (one JSON file each under the data folder, per user) -----------------
     def saved_conversations(self, user: str | None = None) -> list[ConversationSummary]:
@@ -317,10 +381,20 @@ class Conversation:
     timeline: bool | None = None
     user: str | None = None  # who asks (the audit trail's user); None: the service's default
     id: str | None = None  # its kept file's id once saved (`QAService.save_conversation`)
+    llm: str | None = None  # the language model that writes answers (PROVIDER:MODEL); None: the settings', "": none
+    llm_base_url: str | None = None  # its server; None: the settings'
 
     def ask(self, question: str) -> Answer:
-        history = [t.searched_question for t in self.turns]
-        answer = self.service.ask(question, history=history, search_filter=self.search_filter, timeline=self.timeline,
-                                  user=self.user, previous=self.turns[-1] if self.turns else None)
+        answer = self.service.ask(question, **self._context())
         self.turns.append(answer)
         return answer
+
+    def ask_streaming(self, question: str) -> WrittenStream:
+        """As `ask`, streaming the model's words (`QAService.ask_streaming`); the checked answer joins the
+        conversation once the stream is complete."""
+        return self.service.ask_streaming(question, on_done=self.turns.append, **self._context())
+
+    def _context(self) -> dict:
+        return {"history": [t.searched_question for t in self.turns], "search_filter": self.search_filter,
+                "timeline": self.timeline, "user": self.user, "previous": self.turns[-1] if self.turns else None,
+                "llm": self.llm, "llm_base_url": self.llm_base_url}

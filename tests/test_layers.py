@@ -18,10 +18,11 @@ import pytest
 
 from tests.paths import ROOT
 
-# lower number = lower layer; ingest, retrieval and prompts share a layer but may not import each other
-LAYERS = {"core": 0, "ingest": 1, "retrieval": 1, "prompts": 1, "answering": 2, "evaluation": 3,
+# lower number = lower layer; packages that share a layer (ingest, retrieval and prompts; evaluation and
+# generation) may not import each other
+LAYERS = {"core": 0, "ingest": 1, "retrieval": 1, "prompts": 1, "answering": 2, "evaluation": 3, "generation": 3,
           "inspection_qa": 4, "app": 5, "pages": 5}
-PACKAGES = ("core", "ingest", "retrieval", "prompts", "answering", "evaluation", "inspection_qa")
+PACKAGES = ("core", "ingest", "retrieval", "prompts", "answering", "generation", "evaluation", "inspection_qa")
 MODULE_ATTR = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*):[A-Za-z_][A-Za-z0-9_]*$")
 FRONT_ENDS = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), ROOT / "inspection_qa" / "cli.py"]
 

@@ -1,5 +1,5 @@
 """The engine is general: no body named by any of the project's documents, and no year they span, appears
-in the code of ingest, retrieval, answering or core (comments and docstrings included)."""
+in the code of ingest, retrieval, answering, generation or core (comments and docstrings included)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from ingest.profile import find_bodies
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINE = ["core", "ingest", "retrieval", "answering"]
+ENGINE = ["core", "ingest", "retrieval", "answering", "generation"]
 DOCUMENTS = [ROOT / "corpus", *sorted((ROOT / "questions").glob("library*/documents"))]
 
 

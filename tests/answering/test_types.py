@@ -73,3 +73,17 @@ def test_constraints_from_the_short_record_take_defaults():
     assert Constraints.from_dict(c.to_dict()) == c
     assert Constraints.from_dict(json.loads(json.dumps(c.to_state()))) == c
     assert Constraints.from_dict({"unknown": 1}) == Constraints()
+
+
+def test_a_written_answer_round_trips_with_its_sentences():
+    """A kept conversation reopens a written answer with its checked and withheld sentences and its notice."""
+    from answering.types import Answer, WrittenSentence
+
+    sentences = [WrittenSentence("Caseloads fell to 17 [1].", (1,), True, "carried by [1]", (("words", 0.9),)),
+                 WrittenSentence("Staff are happy.", (), False, "cites no quotation")]
+    answer = Answer("q", "q", "Caseloads fell to 17 [1].", [], False, generated=True, model="openai:m",
+                    sentences=sentences, notice="", extractive_text="“Caseloads fell to 17.” [1]")
+    again = Answer.from_dict(answer.to_dict())
+    assert (again.generated, again.model, again.sentences, again.extractive_text) == \
+        (True, "openai:m", sentences, answer.extractive_text)
+    assert [s.text for s in again.withheld] == ["Staff are happy."]

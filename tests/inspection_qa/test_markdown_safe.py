@@ -217,3 +217,13 @@ def test_a_commonmark_parser_sees_only_text_in_a_markdown_file(text):
     for tok in tokens:
         for child in tok.children or []:
             assert child.type == "text", (child.type, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab :/.w@\n\t h*![]()\r<>", max_size=8), max_size=12))
+def test_a_streamed_reply_is_escaped_as_the_whole_would_be(pieces):
+    """A language model's reply reaches the chat piece by piece: escaped as one text, an address split
+    between pieces included (http: | //evil), never as pieces that each look harmless."""
+    from inspection_qa.markdown_safe import escape_stream
+
+    assert "".join(escape_stream(pieces)) == escape_markdown("".join(pieces))
