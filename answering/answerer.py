@@ -336,7 +336,8 @@ class ExtractiveAnswerer:
                         chosen = self.choose(fresh, change)
             citations, text = write_answer(
                 self._widen(chosen), change, terms, set(re.findall(r"\b(?:19|20)\d\d\b", question)),
-                self.index.docstore.meta, self.index.docstore.document, constraints.answer_type, question,
+                self.index.docstore.meta, self.index.docstore.pages, constraints.answer_type, question,
+                blocks_of=self._blocks,
             )
             citations = verify_citations(citations, self.index.docstore.text)
             answer = Answer(question, searched, text, citations, not citations,
@@ -542,6 +543,11 @@ class ExtractiveAnswerer:
         """(doc_id, chunk ordinal) of the passages an answer quoted."""
         ids = [c.chunk_id for c in answer.citations if c.chunk_id]
         return {(ch.doc_id, ch.ordinal) for ch in self.index.chunks(ids)} if ids else set()
+
+    def _blocks(self, doc_id: str) -> list:
+        """A document's blocks (its paragraphs, by section): where a quote of a Word file or web page stands."""
+        doc = self.index.docstore.document(doc_id)
+        return doc.blocks if doc is not None else []
 
     def _doc_length(self, doc_id: str) -> int:
         if doc_id not in self._lengths:

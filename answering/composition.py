@@ -8,7 +8,7 @@ import re
 from typing import Callable
 
 from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
-from core.records import Block, Document, DocumentMeta
+from core.records import Block, DocumentMeta, PageSpan
 from core.text import tokens
 
 from .abstention import FIGURES, NOT_NAME_WORDS, counted_thing, figure_kind
@@ -152,11 +152,11 @@ def _paragraph(blocks: list[Block], start: int) -> int | None:
     return sum(1 for b in blocks if b.section == holder.section and b.block_kind != "heading" and b.start <= holder.start)
 
 
-def _citation(cand: Candidate, marker: int, document_of: Callable[[str], Document | None]) -> Citation:
-    doc = document_of(cand.chunk.doc_id)
-    spans = doc.pages if doc is not None else []
+def _citation(cand: Candidate, marker: int, pages_of: Callable[[str], list[PageSpan]],
+              blocks_of: Callable[[str], list[Block]]) -> Citation:
+    spans = pages_of(cand.chunk.doc_id)
     # a Word file or web page has no fixed pages: the quote is placed by its section and paragraph
-    paragraph = _paragraph(doc.blocks, cand.span.start) if doc is not None and not spans else None
+    paragraph = None if spans else _paragraph(blocks_of(cand.chunk.doc_id), cand.span.start)
     pages = tuple(sorted({p.page for p in spans if p.start < cand.span.end and cand.span.start < p.end}))
     pages = pages or cand.chunk.pages
     labels = {p.page: p.label for p in spans if p.label}
@@ -178,9 +178,10 @@ def write_answer(
     terms: list[str],
     question_years: set[str],
     meta_of: Callable[[str], DocumentMeta | None],
-    document_of: Callable[[str], Document | None],
+    pages_of: Callable[[str], list[PageSpan]],
     answer_type: str = "what",
     question: str = "",
+    blocks_of: Callable[[str], list[Block]] = lambda doc_id: [],
 ) -> tuple[list[Citation], str]:
     """The answer's text and its citations, markers in order of appearance.
 
@@ -199,7 +200,7 @@ def write_answer(
         seen_docs: set[str] = set()
         for cand in order:
             marker = len(citations) + 1
-            citations.append(_citation(cand, marker, document_of))
+            citations.append(_citation(cand, marker, pages_of, blocks_of))
             meta = meta_of(cand.chunk.doc_id)
             kind = SOURCE_KINDS.get(cand.chunk.source_kind, "document")
             if cand.chunk.source_kind not in PRIMARY_SOURCE_KINDS:
@@ -218,7 +219,7 @@ def write_answer(
         chosen = leads_with_date(chosen)
     for i, cand in enumerate(chosen):
         marker = len(citations) + 1
-        citations.append(_citation(cand, marker, document_of))
+        citations.append(_citation(cand, marker, pages_of, blocks_of))
         tag = source_tag(cand, meta_of(cand.chunk.doc_id)) + (", read by OCR" if citations[-1].ocr else "")
         if i == 0:
             # the value is read from the sentence the ranker chose, then from the quote around it

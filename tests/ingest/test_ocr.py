@@ -94,6 +94,7 @@ def test_words_ocr_read_with_low_confidence_are_located_in_the_clean_text_and_na
                   start=12, end=len(text), pages=(2,), section="", sentences=(Span(12, len(text)),),
                   text=text[12:], ordinal=0)
     quote = Span(12, 12 + len("Sam Oduya met Sam"))
-    cited = _citation(Candidate(chunk=chunk, span=quote, rank=0, text=text[quote.start:quote.end]), 1, lambda _: doc)
+    cited = _citation(Candidate(chunk=chunk, span=quote, rank=0, text=text[quote.start:quote.end]), 1,
+                      lambda _: doc.pages, lambda _: doc.blocks)
     assert cited.ocr and cited.doubtful_words == ("Sam",) and cited.to_record()["doubtful_words"] == ["Sam"]
     assert "OCR unsure of: Sam" in citation_line(cited) and "low confidence" in citation_caption_markdown(cited)
