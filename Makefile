@@ -7,6 +7,8 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PYTHONDONTWRITEBYTECODE := 1
 DATA_DIR ?= $(or $(INSPECTION_QA_DATA_DIR),.data)
+# make run PORT=8502 when 8501 is taken
+PORT ?= 8501
 # The bars the dev sets reach today, a little under (make eval fails if a change drops below them).
 # questions/dev.jsonl: the two documents of corpus/. questions/library*/: three dev libraries written
 # independently of the answer engine (42 short documents about 13 bodies; 16 long reports, letters,
@@ -57,7 +59,7 @@ $(BIN)/inspection-qa: pyproject.toml requirements.lock
 run: install
 	@if [ "$$($(BIN)/inspection-qa --data-dir $(DATA_DIR) status --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["documents"])')" = "0" ]; then \
 		$(BIN)/inspection-qa --data-dir $(DATA_DIR) ingest corpus/; fi
-	INSPECTION_QA_DATA_DIR=$(DATA_DIR) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+	INSPECTION_QA_DATA_DIR=$(DATA_DIR) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 test: install

@@ -72,7 +72,7 @@ def show_answer(message: dict, service: QAService) -> None:
             for hit in answer.retrieved[:NEAREST]:
                 chunk = hit.chunk
                 with st.container(border=True):
-                    st.caption(passage_caption_markdown(chunk))
+                    st.caption(passage_caption_markdown(chunk, answer.page_labels.get(chunk.doc_id)))
                     st.markdown(escape_markdown(snippet(chunk.text, NEAREST_CHARS)))
         return
     for c, (passage, start, end) in zip(answer.citations, message["contexts"]):
@@ -93,6 +93,8 @@ def show_page_view(service: QAService, c: Citation, key: str) -> None:
     if not st.toggle("Show page", key=key, help="The page of the PDF, the quote highlighted on it."):
         return
     whole = st.toggle("Whole page", key=key + "_whole")
+    if c.ocr:
+        st.caption("A scanned page, read by OCR: the image has no text to mark the quote on; find it by its words.")
     try:
         for label in c.shown_pages:
             png = service.page_image(c.document, label, c.start, c.end, crop=not whole)

@@ -14,6 +14,7 @@ from core.kinds import PRIMARY_SOURCE_KINDS, SOURCE_KINDS
 from core.records import Chunk, DocumentMeta, DocumentProfile, Judgement, Span
 from core.settings import Settings
 from core.text import strip_accents, tokens
+from ingest.cleaning import is_word
 from ingest.metadata import find_dates
 from ingest.profile import profile_of
 from retrieval.filters import SearchFilter
@@ -177,7 +178,11 @@ class ExtractiveAnswerer:
         body_names = self._library.body_names
         constraints = read_constraints(question, body_names, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
-            constraints = inherit(constraints, previous.constraints)
+            carried = previous.constraints
+            if carried is not None and carried.bodies and not constraints.bodies \
+                    and self._names_another_subject(question, carried.bodies):
+                carried = replace(carried, bodies=())  # "What did the Westfold report say?" after Oakvale
+            constraints = inherit(constraints, carried)
             if follow_up and previous.constraints is not None and constraints.answer_type == "what" \
                     and FOLLOWUP_OPENERS.match(question):
                 # "And what about care leavers?" after "What judgement did Oakvale get?" asks for a judgement too
@@ -208,6 +213,15 @@ class ExtractiveAnswerer:
                                 event_period=False, inspection_event=False)
                 allowed, failed = matching_documents(metas, profiles, scope, mentions=self._mentions,
                                                      text_of=self.index.docstore.text)
+            if failed and "bodies" in constraints.inherited:
+                # the conversation's body has no document of the kind or form this question names: the question
+                # is about another subject ("Who signed the scanned letter?" when the scan is of another council)
+                own = read_constraints(question, body_names, change=change)
+                own_scope = replace(own, years=(), month=None, visit_number=None, kinds=()) if change else own
+                retry, retry_failed = matching_documents(metas, profiles, own_scope, mentions=self._mentions,
+                                                         text_of=self.index.docstore.text)
+                if not retry_failed:
+                    constraints, allowed, failed = own, retry, ""
             if failed:
                 return self._decline_constraint(question, searched, query, constraints, failed, metas, profiles,
                                                 search_filter, t0)
@@ -327,6 +341,9 @@ class ExtractiveAnswerer:
                                  judged=constraints.answer_type == "judgement")
             if change:
                 chosen = self._judgements_stated(chosen, pool, profiles, constraints, question)
+            if wants in ("sign_off", "address") and chosen and chosen[0].block == wants:
+                # "Who signed the letter?" answered by its sign-off: its address lines and addressee are no signers
+                chosen = [c for c in chosen if c.block == wants]
             if previous is not None and not change and previous.citations:
                 # a follow-up that would repeat the previous answer word for word shows what else there is
                 said = {(c.doc_id, c.start, c.end) for c in previous.citations}
@@ -543,6 +560,17 @@ class ExtractiveAnswerer:
         """(doc_id, chunk ordinal) of the passages an answer quoted."""
         ids = [c.chunk_id for c in answer.citations if c.chunk_id]
         return {(ch.doc_id, ch.ordinal) for ch in self.index.chunks(ids)} if ids else set()
+
+    def _names_another_subject(self, question: str, bodies: tuple[str, ...]) -> bool:
+        """Whether `question` names a proper noun the library holds that is not one of `bodies` and no English
+        word: "Westfold" in "What did the Westfold report say?", a council no document's profile names."""
+        folded = {t for b in bodies for t in tokens(b)}
+        for word in re.findall(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]{3,})\b", question.strip()):
+            token = word.lower()
+            if token in folded or is_word(token) or self.index.lexical.document_frequency(token) == 0:
+                continue
+            return True
+        return False
 
     def _blocks(self, doc_id: str) -> list:
         """A document's blocks (its paragraphs, by section): where a quote of a Word file or web page stands."""

@@ -64,6 +64,10 @@ EARLIER_GRADE = re.compile(r"(?i)(?:\bwhen\b[^.;]{0,60}?\b(?:was|were|had been)\
                            r"\b(?:previously|formerly|had been)\b)[^.;,]{0,30}$")
 
 
+ADDRESSEE_QUESTION = re.compile(r"(?i)\baddressed\b|\bto whom\b|\b(?:sent|written)\s+to\b")
+TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Professor|Councillor|Cllr)\.?\s+[A-Z]")
+
+
 def lead_value(text: str, answer_type: str, question: str = "") -> str:
     """The name, date, figure or judgement a typed question asks for, as the quote states it; "" if none.
     A figure is not a day of a date, a bare year or the whole a part is counted from ("Of the 41 councils
@@ -89,6 +93,8 @@ def lead_value(text: str, answer_type: str, question: str = "") -> str:
         found = sorted(found, key=lambda m: not re.search(r"[A-Za-z]", m.group(0)))  # a bare year last
     if answer_type == "who":  # "The Assistant Director said ..." names a post, not a person
         found = [m for m in found if sum(w.lower() not in NOT_NAME_WORDS for w in m.group(0).split()) >= 2]
+        if ADDRESSEE_QUESTION.search(question):  # a letter's addressee is a person with a title, not its sender's street
+            found = sorted(found, key=lambda m: not TITLED.search(text[max(0, m.start() - 12):m.end()]))
     if answer_type == "judgement":  # "... since the inspection in 2031, when they were judged inadequate, and
         # they now require improvement": the grade of an earlier inspection is not the one stated
         found = [m for m in found if not EARLIER_GRADE.search(text[:m.start()])] or found

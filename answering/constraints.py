@@ -269,8 +269,10 @@ def read_constraints(question: str, known_bodies: "list[str] | BodyNames", chang
 
 
 def inherit(own: Constraints, previous: Constraints | None) -> Constraints:
-    """A follow-up keeps the conversation's body, period and visit unless it states its own."""
-    if previous is None:
+    """A follow-up keeps the conversation's body, period and visit unless it states its own. A question that
+    names a document by its form ("the scanned letter", "the Word document") asks about that document, whatever
+    the conversation was about."""
+    if previous is None or own.forms:
         return own
     changes, inherited = {}, []
     if not own.bodies and previous.bodies:

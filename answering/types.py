@@ -139,6 +139,9 @@ class Answer:
     sentences: list = field(default_factory=list)  # WrittenSentence: every sentence the model wrote, judged
     notice: str = ""  # one line for the reader: the model failed, declined, or nothing it wrote was supported
     extractive_text: str = ""  # the extractive answer's text, when a written answer replaced it
+    # the printed page labels of the retrieved passages' documents, where they differ from the indexes:
+    # doc_id -> {page index: label} (the nearest passages under an abstention are shown by them)
+    page_labels: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def withheld(self) -> list:
@@ -189,6 +192,7 @@ class Answer:
             "documents": list(self.documents),
             "generated": self.generated, "model": self.model, "sentences": [s.to_record() for s in self.sentences],
             "notice": self.notice, "extractive_text": self.extractive_text,
+            "page_labels": {d: {str(p): label for p, label in labels.items()} for d, labels in self.page_labels.items()},
         }
 
     @classmethod
@@ -205,4 +209,6 @@ class Answer:
             generated=bool(data.get("generated", False)), model=str(data.get("model") or ""),
             sentences=[WrittenSentence.from_record(s) for s in data.get("sentences", ())],
             notice=str(data.get("notice", "")), extractive_text=str(data.get("extractive_text", "")),
+            page_labels={str(d): {int(p): str(label) for p, label in labels.items()}
+                         for d, labels in (data.get("page_labels") or {}).items()},
         )

@@ -52,7 +52,7 @@ def printed_page_numbers(pages: list[str], min_pages: int = 3, share: float = 0.
     `pages`: each page's extracted text, in file order. A numbering is consistent when, for one offset d,
     at least `min_pages` pages and `share` of the pages carry the number (index + d) at the edge of a header
     or footer; pages within the numbered run that print nothing (a full-page table) get index + d too.
-    Front matter numbered in roman gets its own offset the same way. Where the printed numbers equal the
+    Front matter numbered in roman gets its own offset the same way, on two pages or more. Where the printed numbers equal the
     page indexes throughout, the result is [] (the index is the number)."""
     n = len(pages)
     if n < min_pages:
@@ -66,7 +66,7 @@ def printed_page_numbers(pages: list[str], min_pages: int = 3, share: float = 0.
         if not offsets:
             continue
         offset, count = offsets.most_common(1)[0]
-        need = min_pages if style == "roman" else max(min_pages, int(n * share))
+        need = 2 if style == "roman" else max(min_pages, int(n * share))  # front matter is often two pages
         if count < need:
             continue
         matched = [index for index, found in enumerate(per_page, start=1)

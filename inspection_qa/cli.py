@@ -132,7 +132,7 @@ def main(ctx: click.Context, data_dir: Path, chroma_url: str | None, model: str 
 @click.pass_context
 @handle_errors
 def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
-    """Add PDF, text and Markdown files (or folders of them) to the index.
+    """Add PDF, Word (.docx), web page (.html), text and Markdown files (or folders of them) to the index.
 
     Ingesting the same file again changes nothing; a changed file replaces its old version.
     A file that cannot be read is reported and skipped; the exit code is then 1.
@@ -436,9 +436,12 @@ def page(ctx: click.Context, document: str, page: str, start: int, end: int, out
     png = service.page_image(document, page, start, end)
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(png, out)
-    others = [h.label for h in service.quote_highlights(document, start, end) if h.label != str(page)]
+    parts = service.quote_highlights(document, start, end)
+    others = [h.label for h in parts if h.label != str(page)]
     click.echo(f"Wrote {out} (page {page} of {document})" + (f"; the quote is also on page {', '.join(others)}"
                                                               if others else ""))
+    if not any(h.boxes for h in parts if h.label == str(page)):
+        click.echo("The page has no text layer (a scan read by OCR): the quote could not be marked on its image.")
 
 
 @main.command(name="hash-password")

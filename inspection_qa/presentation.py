@@ -71,14 +71,20 @@ def citation_caption_markdown(c: Citation) -> str:
     return f"{section}{escape_line(c.kind_label)} · {escape_line(c.document)} · characters {c.start}–{c.end}{ocr}"
 
 
-def passage_label(chunk: Chunk) -> str:
+def passage_pages(chunk: Chunk, labels: dict[int, str] | None = None) -> str:
+    """A passage's pages as a reader finds them: "p. 2, 3" by their printed `labels` (page index -> label, as
+    `Answer.page_labels` holds them) where the file has them, else by index."""
+    return pages_label([(labels or {}).get(p, str(p)) for p in chunk.pages])
+
+
+def passage_label(chunk: Chunk, labels: dict[int, str] | None = None) -> str:
     """A nearest passage's heading (plain): title, date, pages."""
-    return f"{chunk.title}, {date_label(chunk.date)}, {pages_label(chunk.pages)}"
+    return f"{chunk.title}, {date_label(chunk.date)}, {passage_pages(chunk, labels)}"
 
 
-def passage_caption_markdown(chunk: Chunk) -> str:
+def passage_caption_markdown(chunk: Chunk, labels: dict[int, str] | None = None) -> str:
     return (f"{escape_line(chunk.title)} — {escape_line(date_label(chunk.date))} — "
-            f"{pages_label(chunk.pages)} — {escape_line(chunk.filename)}")
+            f"{passage_pages(chunk, labels)} — {escape_line(chunk.filename)}")
 
 
 def snippet(text: str, limit: int = NEAREST_CHARS) -> str:
@@ -132,7 +138,8 @@ def answer_as_text(answer: Answer, nearest: int = NEAREST) -> str:
         if answer.retrieved:
             out.append("\nNearest passages:")
             for h in answer.retrieved[:nearest]:
-                out.append(f"- {passage_label(h.chunk)}: {h.chunk.text[:NEAREST_CHARS]}")
+                out.append(f"- {passage_label(h.chunk, answer.page_labels.get(h.chunk.doc_id))}: "
+                           f"{h.chunk.text[:NEAREST_CHARS]}")
         return "\n".join(out)
     out.append("\nSources:")
     for c in answer.citations:
@@ -158,7 +165,7 @@ def conversation_markdown(turns: list[Answer], title: str = "inspection-qa conve
             if answer.retrieved:
                 out += ["**Nearest passages**", ""]
             for h in answer.retrieved[:NEAREST]:
-                out += [f"- {escape_line_file(passage_label(h.chunk))}", "",
+                out += [f"- {escape_line_file(passage_label(h.chunk, answer.page_labels.get(h.chunk.doc_id)))}", "",
                         f"  > {escape_line_file(snippet(h.chunk.text, NEAREST_CHARS))}", ""]
             continue
         out += ["**Sources**", ""]

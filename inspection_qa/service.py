@@ -35,6 +35,7 @@ from .page_view import PageHighlight, PageRenderer
 from .uploads import discard_upload, in_folder, save_upload, uploads_dir
 
 LOCAL_USER = "local"
+PASSAGES_SHOWN = 5  # the nearest passages whose printed page labels an answer carries (front ends show 3)
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +243,13 @@ class QAService:
         self.index.check_model()
         if search_filter is not None and not search_filter.empty:
             self.check_filter(search_filter)
-        return self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline,
-                                 previous=previous)
+        answer = self.answerer.run(question, history=history, search_filter=search_filter, timeline=timeline,
+                                   previous=previous)
+        for doc_id in dict.fromkeys(h.chunk.doc_id for h in answer.retrieved[:PASSAGES_SHOWN]):
+            labels = {p.page: p.label for p in self.index.docstore.pages(doc_id) if p.label}
+            if labels:
+                answer.page_labels[doc_id] = labels
+        return answer
 
     def _record(self, answer: Answer, user: str | None, search_filter: SearchFilter | None) -> None:
         if self.audit is not None:

@@ -107,3 +107,11 @@ def test_the_closing_line_quotes_a_clause_of_one_sentence_never_a_fragment_acros
     got = clause(text, ["number", "children", "care"])
     assert got == "29% of children in care still live outside Oakvale"
     assert got in text and "However" not in got
+
+
+def test_a_letters_addressee_is_the_titled_person_not_its_senders_street():
+    from answering.composition import lead_value
+
+    block = "Ofsted\nPiccadilly Gate, Store Street, Manchester\n9 October 2031\nMr Leon Farraday\nDirector of Children's Services"
+    assert lead_value(block, "who", "Who was the letter addressed to?") == "Mr Leon Farraday"
+    assert lead_value(block, "who", "Who was the letter sent to?") == "Mr Leon Farraday"

@@ -87,3 +87,10 @@ def test_a_written_answer_round_trips_with_its_sentences():
     assert (again.generated, again.model, again.sentences, again.extractive_text) == \
         (True, "openai:m", sentences, answer.extractive_text)
     assert [s.text for s in again.withheld] == ["Staff are happy."]
+
+
+def test_the_printed_page_labels_of_the_nearest_passages_round_trip():
+    from answering.types import Answer
+
+    answer = Answer("q", "q", "No.", [], True, page_labels={"r.pdf": {5: "2", 6: "3"}})
+    assert Answer.from_dict(answer.to_dict()).page_labels == {"r.pdf": {5: "2", 6: "3"}}

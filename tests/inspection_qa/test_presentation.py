@@ -57,3 +57,14 @@ def test_an_abstention_lists_its_nearest_passages():
     md = conversation_markdown([a])
     assert "**Nearest passages**" in md and md.count("  > abcd efgh") == 3
     assert "**Sources**" not in md
+
+
+def test_a_nearest_passage_is_placed_by_its_printed_pages():
+    from core.records import Chunk
+    from inspection_qa.presentation import passage_caption_markdown, passage_label
+
+    chunk = Chunk(id="c", doc_id="r.pdf", filename="r.pdf", title="Report", date="2031-05-01", source_kind="inspection_report",
+                  start=0, end=10, pages=(5, 6), section="", sentences=(), text="Text here.")
+    assert passage_label(chunk).endswith("p. 5, 6")
+    assert passage_label(chunk, {5: "2", 6: "3"}).endswith("p. 2, 3")
+    assert " — p. 2, 3 — " in passage_caption_markdown(chunk, {5: "2", 6: "3"})
