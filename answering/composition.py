@@ -88,9 +88,13 @@ def lead_value(text: str, answer_type: str, question: str = "") -> str:
         found = parts or figures or found
         if question:
             found = _asked_figures(text, found, question) or found
+        if re.match(r"(?i)\s*how (?:many|much)\b[^?]*\b(?:does|do|is|are|has|have)\b", question):
+            # "has grown from six to eleven": what there is now is the figure the change ends at
+            found = [m for m in found if not (re.search(r"(?i)\bfrom\s*$", text[max(0, m.start() - 8):m.start()])
+                                              and re.match(r"(?i)\s*to\s+\S", text[m.end():]))] or found
     if answer_type == "when":
         found = [m for m in found if not re.search(r"\bAct(?: of)?\s*$", text[:m.start()])]
-        found = sorted(found, key=lambda m: not re.search(r"[A-Za-z]", m.group(0)))  # a bare year last
+        found = sorted(found, key=lambda m: bool(re.fullmatch(r"(?:19|20)\d\d", m.group(0).strip())))  # a bare year last
     if answer_type == "who":  # "The Assistant Director said ..." names a post, not a person
         found = [m for m in found if sum(w.lower() not in NOT_NAME_WORDS for w in m.group(0).split()) >= 2]
         if ADDRESSEE_QUESTION.search(question):  # a letter's addressee is a person with a title, not its sender's street
@@ -251,7 +255,8 @@ LEADS = {
         r"\b\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:and|to|-|–)\s*\d{1,2}(?:st|nd|rd|th)?)?\s+(?:January|February|March|"
         r"April|May|June|July|August|September|October|November|December)(?:\s+(?:19|20)\d\d)?"
         r"(?:\s*(?:to|-|–)\s*\d{1,2}\s+\w+\s+(?:19|20)\d\d)?|\b(?:January|February|March|April|May|June|July|"
-        r"August|September|October|November|December)\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b"),
+        r"August|September|October|November|December)\s+(?:19|20)\d\d\b|"
+        r"(?<![\d/.])\d{1,2}([/.])\d{1,2}\1(?:19|20)?\d\d(?![\d/.])|\b(?:19|20)\d\d\b"),
     "judgement": re.compile(r"\b(?:outstanding|good|requires? improvement(?: to be good)?|inadequate|adequate)\b", re.I),
     "who": re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Professor)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z]\.)?"
                       r"\s+[A-Z][a-z'’-]+(?=,|\s+(?:Her|His|HMI|Director|Chief|Head|Lead|Chair|\()|\s*$)", re.M),

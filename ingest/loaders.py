@@ -256,7 +256,8 @@ def load_docx(path: Path) -> RawDocument:
                 blocks.append("- " + text)
             else:
                 blocks.append(text)
-        title = document.core_properties.title or None
+        # the file's own title, else its first top-level heading (a "Title" or "Heading 1" paragraph)
+        title = document.core_properties.title or next((b[2:] for b in blocks if b.startswith("# ")), None)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableFileError(path, f"not a readable Word file ({type(exc).__name__}); save it again as .docx") from exc
     if not blocks:
@@ -277,8 +278,8 @@ def _table_rows(rows: list[list[str]]) -> list[str]:
 
 def load_html(path: Path) -> RawDocument:
     """A saved web page's article text as Markdown (trafilatura: navigation, cookie banners, scripts and footers
-    dropped; headings kept as sections; tables row by row with their headings), with the page's title and
-    its published date (htmldate, from the page's metadata)."""
+    dropped; headings kept as sections; tables row by row with their headings; the byline, "By A, B", under the
+    heading), with the page's title and its published date (htmldate, from the page's metadata)."""
     try:
         import trafilatura
     except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -293,6 +294,11 @@ def load_html(path: Path) -> RawDocument:
     if not text or not text.strip():
         raise UnreadableFileError(path, "no article text found in the web page")
     text = _markdown_tables_as_rows(text)
+    if meta is not None and meta.author:  # the byline, which the article's extraction leaves out: who wrote it
+        byline = "By " + ", ".join(a.strip() for a in meta.author.split(";") if a.strip())
+        heading = re.match(r"#[^\n]*\n+", text)
+        at = heading.end() if heading else 0
+        text = text[:at] + byline + "\n\n" + text[at:]
     extra = {"published": meta.date} if meta is not None and meta.date else {}
     return RawDocument(path=path, pages=[text], fmt="markdown", embedded_title=(meta.title if meta else None) or None,
                        extra=extra, paged=False)

@@ -63,6 +63,11 @@ REPORTED_CUE = re.compile(
 JUDGEMENT_LINE = re.compile(
     rf"(?im)^\s*\|?\s*(?:\d+(?:\.\d+)*\.?\s*)?(?P<area>[A-Z][^:|\n]{{2,90}}?)(?:\s*(?::|\||–|-)\s*|\s{{2,}}|\t+)"
     rf"(?P<grade>{_GRADE_RE})\b[^\n]{{0,40}}$")
+# a table row as the Word, web and Markdown readers write it, each cell after its column's heading:
+# "| Area: Help and protection | Grade: Requires improvement to be good |"
+JUDGEMENT_ROW = re.compile(
+    rf"(?im)^\s*\|\s*[^|:\n]{{1,40}}:\s*(?P<area>[A-Z][^|\n]{{2,90}}?)\s*\|\s*[^|:\n]{{1,40}}:\s*"
+    rf"(?P<grade>{_GRADE_RE})\s*\|")
 # a judgement table as text extraction leaves it: "Overall effectiveness Good", the grade capitalised and ending the line
 JUDGEMENT_CELL = re.compile(
     r"(?m)^[ \t]*(?:\d+(?:\.\d+)*\.?[ \t]+)?(?P<area>[A-Z][^:|\n.]{2,90}?) (?P<grade>Outstanding|Good|Adequate|Requires improvement(?: to be good)?|"
@@ -264,7 +269,7 @@ def find_judgements(text: str) -> list[Judgement]:
     for m in JUDGEMENT_OF.finditer(text):
         _stated(found, m.group("area").strip(), m.group(1), m.start(), m.end())
     # a line that states its judgement ("Care leavers: good") before a table row that only sets it beside the area
-    lines = sorted([*JUDGEMENT_LINE.finditer(text), *JUDGEMENT_CELL.finditer(text)],
+    lines = sorted([*JUDGEMENT_LINE.finditer(text), *JUDGEMENT_CELL.finditer(text), *JUDGEMENT_ROW.finditer(text)],
                    key=lambda m: (":" not in text[m.end("area"):m.start("grade")], m.start()))
     for m in lines:
         area = m.group("area").strip(" |*-–:")

@@ -115,3 +115,18 @@ def test_a_letters_addressee_is_the_titled_person_not_its_senders_street():
     block = "Ofsted\nPiccadilly Gate, Store Street, Manchester\n9 October 2031\nMr Leon Farraday\nDirector of Children's Services"
     assert lead_value(block, "who", "Who was the letter addressed to?") == "Mr Leon Farraday"
     assert lead_value(block, "who", "Who was the letter sent to?") == "Mr Leon Farraday"
+
+
+def test_a_when_answer_leads_with_a_numeric_date_before_a_bare_year():
+    from answering.composition import lead_value
+
+    assert lead_value("The meeting on 21/02/2033 reviewed the 2032 figures.", "when") == "21/02/2033"
+    assert lead_value("In 2032 the panel met on 3 March 2033.", "when") == "3 March 2033"
+
+
+def test_how_many_there_are_now_is_the_figure_a_change_ends_at():
+    from answering.composition import lead_value
+
+    text = "The service has grown from six to eleven independent reviewing officers."
+    assert lead_value(text, "how_many", "How many independent reviewing officers does Oakvale have?") == "eleven"
+    assert lead_value("Caseloads fell from 26 to 17 children.", "how_many", "How many children are on a caseload?") == "17"

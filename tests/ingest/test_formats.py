@@ -127,3 +127,25 @@ def test_a_quote_without_pages_is_placed_by_its_paragraph_within_its_section():
               Block("bullet", 51, 80, "Findings"), Block("heading", 81, 90, "Next steps"),
               Block("paragraph", 91, 120, "Next steps"), Block("paragraph", 121, 160, "Next steps")]
     assert [_paragraph(blocks, offset) for offset in (10, 60, 95, 130, 85, 500)] == [1, 2, 1, 2, None, None]
+
+
+def test_a_web_pages_byline_stays_with_its_article(tmp_path):
+    """"Who wrote the story?": the byline the page's metadata gives is quotable under the heading."""
+    page = tmp_path / "byline.html"
+    page.write_text(PAGE.replace('<meta property="article:published_time"',
+                                 '<meta name="author" content="Priya Lal; Local Democracy Reporter">\n'
+                                 '<meta property="article:published_time"'), encoding="utf-8")
+    doc = DocumentBuilder().run(page)
+    assert "By Priya Lal, Local Democracy Reporter" in doc.text
+    assert doc.text.index("By Priya Lal") < doc.text.index("Ofsted has rated")
+
+
+def test_a_word_file_without_a_title_property_is_titled_by_its_first_heading(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Dear Director of Children's Services")
+    d.add_heading("Monitoring visit to Eastvale children's services", level=1)
+    d.add_paragraph("Inspectors found that plans are up to date.")
+    d.save(str(tmp_path / "visit.docx"))
+    assert DocumentBuilder().run(tmp_path / "visit.docx").meta.title == "Monitoring visit to Eastvale children's services"

@@ -162,3 +162,12 @@ def test_minutes_are_about_the_council_that_held_the_meeting_not_a_neighbour_it_
 def test_minutes_are_also_about_a_body_they_discuss_about_as_often_as_their_own():
     text = MINUTES + "4. Oakvale Children's Trust runs Oakvale's services; the Oakvale trust's plan was agreed.\n"
     assert [b.value for b in profile_of(text, kind="council_minutes").bodies] == ["Wexley", "Oakvale"]
+
+
+def test_a_judgement_table_row_as_the_word_and_web_readers_write_it():
+    from ingest.profile import find_judgements
+
+    text = ("Judgements\n\n| Area: Help and protection | Grade: Requires improvement to be good |\n\n"
+            "| Area: Children in care | Grade: Good |\n\n| Area: Staffing | Grade: Eleven posts |\n")
+    assert [(j.area, j.grade) for j in find_judgements(text)] == [
+        ("Help and protection", "requires improvement to be good"), ("Children in care", "good")]
