@@ -112,6 +112,19 @@ def wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float = 
     pytest.fail(f"streamlit did not become healthy in {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+def shut_down(driver, proc) -> None:
+    """Quit the browser and stop the served app (killed if it will not stop within 10 s); either may be None."""
+    if driver is not None:
+        driver.quit()
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 def chrome(tmp_path: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -213,15 +226,7 @@ def rendered(tmp_path_factory, default_embedder) -> Rendered:
             seconds=time.monotonic() - started,
         )
     finally:
-        if driver is not None:
-            driver.quit()
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        shut_down(driver, proc)
         canary.close()
 
 

@@ -17,7 +17,7 @@ import pytest
 from core.settings import Settings
 from inspection_qa.service import QAService
 from tests.paths import CORPUS, ROOT
-from tests.test_browser import SKIP_REASON, browser_available, chrome, free_port, wait_healthy
+from tests.test_browser import SKIP_REASON, browser_available, chrome, free_port, shut_down, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -122,12 +122,4 @@ def test_a_conversation_survives_a_reload_and_reopens(tmp_path, default_embedder
             assert driver.current_url.rstrip("/").endswith("/" + name)
         assert "Inotify" not in log.read_text(errors="replace")
     finally:
-        if driver is not None:
-            driver.quit()
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        shut_down(driver, proc)
