@@ -94,7 +94,8 @@ def show_page_view(service: QAService, c: Citation, key: str) -> None:
         return
     whole = st.toggle("Whole page", key=key + "_whole")
     if c.ocr:
-        st.caption("A scanned page, read by OCR: the image has no text to mark the quote on; find it by its words.")
+        st.caption("A scanned page, read by OCR: the quote is marked on the lines OCR read, in proportion to their "
+                   "characters; check its words against the image.")
     try:
         for label in c.shown_pages:
             png = service.page_image(c.document, label, c.start, c.end, crop=not whole)

@@ -34,23 +34,33 @@ class PageSpan:
     label: str = ""
     ocr: bool = False  # the page had no text layer: its text was read from its image by OCR
     doubtful: tuple[CharRange, ...] = ()  # words OCR read with low confidence, as [start, end) of the clean text
+    # a scan's lines as OCR read them: (start, end) of the clean text and (left, bottom, right, top) on the page,
+    # in PDF points, so that a quote can be marked on the page image
+    ocr_lines: tuple[tuple[int, int, float, float, float, float], ...] = ()
 
     def to_row(self) -> list:
-        """The compact JSON row the document stores keep: [page, start, end(, label(, ocr(, doubtful)))]."""
+        """The compact JSON row the document stores keep: [page, start, end(, label(, ocr(, doubtful(, lines))))]."""
         row: list = [self.page, self.start, self.end]
         if self.label or self.ocr:
             row.append(self.label)
         if self.ocr:
             row.append(True)
-        if self.doubtful:
+        if self.doubtful or self.ocr_lines:
             row.append([list(r) for r in self.doubtful])
+        if self.ocr_lines:
+            row.append([[a, b, round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)]
+                        for a, b, x0, y0, x1, y1 in self.ocr_lines])
         return row
 
     @classmethod
     def from_row(cls, row: list) -> "PageSpan":
         """The inverse of `to_row`."""
         span = cls(*row[:5])
-        return replace(span, doubtful=tuple((a, b) for a, b in row[5])) if len(row) > 5 else span
+        if len(row) > 5:
+            span = replace(span, doubtful=tuple((a, b) for a, b in row[5]))
+        if len(row) > 6:
+            span = replace(span, ocr_lines=tuple(tuple(line) for line in row[6]))
+        return span
 
 
 @dataclass(frozen=True)

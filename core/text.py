@@ -88,3 +88,27 @@ def is_boilerplate(line: str) -> bool:
     """Whether a line or sentence is a web page's furniture rather than the document's text."""
     short = len(line.split()) <= 8 and not re.search(r"[.!?][\"'”’)]*\s*$", line)  # a link, not a sentence
     return bool(_FURNITURE.search(line)) or (short and bool(_SHORT_FURNITURE.search(line)))
+
+
+def aligned_characters(ours: str, theirs: str) -> list[tuple[int, int]]:
+    """Pairs (offset in `ours`, offset in `theirs`) of the characters two readings of the same text share, in
+    order: both reduced to their characters but whitespace, compatibility-normalised and case-folded ("ﬁ" ->
+    "fi"), then matched by `difflib.SequenceMatcher` (no junk heuristic), so joined hyphens, dropped bullets
+    and headers and folded whitespace in one of them leave the rest aligned."""
+    import difflib
+
+    def significant(text: str) -> tuple[str, list[int]]:
+        chars, offsets = [], []
+        for i, ch in enumerate(text):
+            for folded in unicodedata.normalize("NFKC", ch).casefold():
+                if not folded.isspace():
+                    chars.append(folded)
+                    offsets.append(i)
+        return "".join(chars), offsets
+
+    a, a_at = significant(ours)
+    b, b_at = significant(theirs)
+    pairs = []
+    for i, j, size in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        pairs.extend((a_at[i + k], b_at[j + k]) for k in range(size))
+    return pairs

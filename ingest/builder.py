@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.errors import UnreadableFileError
 from core.records import Document, DocumentMeta, Fact, PageSpan
+from core.text import aligned_characters
 
 from .cleaning import TextCleaner, damaged_pages
 from .loaders import load_file
@@ -91,8 +92,9 @@ class DocumentBuilder:
             profile=profile,
         )
         pages = clean.pages if raw.paged else []  # a Word file or a web page has no page to cite: its sections
-        if raw.ocr_pages:  # pages read from their images, and the words OCR was unsure of
-            pages = [replace(p, ocr=True, doubtful=doubtful_ranges(clean.text, p, raw.ocr_doubts.get(p.page, [])))
+        if raw.ocr_pages:  # pages read from their images, the words OCR was unsure of, where its lines stand
+            pages = [replace(p, ocr=True, doubtful=doubtful_ranges(clean.text, p, raw.ocr_doubts.get(p.page, [])),
+                             ocr_lines=placed_lines(clean.text, p, raw.ocr_boxes.get(p.page, [])))
                      if p.page in raw.ocr_pages else p for p in pages]
         if labels:  # where they are not the indexes
             pages = [replace(p, label=labels[p.page - 1]) if labels[p.page - 1] != str(p.page) else p for p in pages]
@@ -110,6 +112,24 @@ def doubtful_ranges(text: str, span: PageSpan, doubts: list[tuple[str, int]]) ->
         if occurrence < len(hits):
             found.append((span.start + hits[occurrence].start(), span.start + hits[occurrence].end()))
     return tuple(sorted(found))
+
+
+def placed_lines(text: str, span: PageSpan, lines: list[tuple[str, tuple[float, float, float, float]]]
+                 ) -> tuple[tuple[int, int, float, float, float, float], ...]:
+    """Each OCR line of the page as (start, end) of the clean `text` and its box on the page: the page's clean
+    text aligned with its OCR lines character by character (`aligned_characters`); a line cleaning dropped
+    (a running header) has no characters there and is left out."""
+    if not lines:
+        return ()
+    raw = "\n".join(line for line, _ in lines)
+    line_of, starts = [], 0
+    for n, (line, _) in enumerate(lines):
+        line_of.extend([n] * (len(line) + 1))
+        starts += len(line) + 1
+    spans: dict[int, list[int]] = {}
+    for i, j in aligned_characters(text[span.start:span.end], raw):
+        spans.setdefault(line_of[j], []).append(span.start + i)
+    return tuple((min(at), max(at) + 1, *lines[n][1]) for n, at in sorted(spans.items()))
 
 
 def build_document(path: Path) -> Document:

@@ -29,6 +29,8 @@ class RawDocument:
     ocr_pages: list[int] = field(default_factory=list)  # 1-based: pages with no text layer, read by OCR
     # per OCR'd page: the words read with low confidence, as (word, its occurrence number on the page)
     ocr_doubts: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
+    # per OCR'd page: (line text, its box in PDF points) for each line read, where the image fills the page
+    ocr_boxes: dict[int, list[tuple[str, tuple[float, float, float, float]]]] = field(default_factory=dict)
     paged: bool = True  # False for a Word file or a web page: no fixed pages, a citation's place is its section
 
 
@@ -56,7 +58,7 @@ def load_pdf(path: Path) -> RawDocument:
                 ok = 0
             if not ok:
                 raise UnreadableFileError(path, "the PDF is encrypted with a password; save an unprotected copy and ingest that")
-        pages, ocr_pages, doubts = [], [], {}
+        pages, ocr_pages, doubts, ocr_boxes = [], [], {}, {}
         for number, page in enumerate(reader.pages, start=1):
             runs = RunCollector()
             text = page.extract_text(visitor_text=runs) or ""
@@ -69,6 +71,8 @@ def load_pdf(path: Path) -> RawDocument:
                     ocr_pages.append(number)
                     if read.doubts:
                         doubts[number] = read.doubts
+                    if read.boxes:
+                        ocr_boxes[number] = list(zip(read.text.split("\n"), read.boxes))
             pages.append(text)
         labels: list[str] = []
         try:  # the page numbers a PDF defines (/PageLabels: "i", "ii", "1", ...), as a reader shows them
@@ -96,7 +100,7 @@ def load_pdf(path: Path) -> RawDocument:
         raise UnreadableFileError(path, "the PDF has no pages")
     return RawDocument(path=path, pages=pages, fmt="pdf", embedded_title=title,
                        page_labels=labels if len(labels) == len(pages) else [], ocr_pages=ocr_pages,
-                       ocr_doubts=doubts)
+                       ocr_doubts=doubts, ocr_boxes=ocr_boxes)
 
 
 MIN_TEXT_LAYER = 10  # characters: a page with fewer has no text layer worth the name (a scan)
@@ -113,6 +117,9 @@ class OcrPage:
 
     text: str = ""
     doubts: list[tuple[str, int]] = field(default_factory=list)  # (word, its occurrence number in `text`, from 0)
+    # each line's box on the page, in PDF points (left, bottom, right, top), in the order of `text`'s lines;
+    # empty when the page's image does not fill it (its place on the page is then unknown)
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 def ocr_page(page) -> OcrPage:
@@ -131,31 +138,56 @@ def ocr_page(page) -> OcrPage:
     import numpy as np
 
     lines: list[tuple[str, list[tuple[str, float]]]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
     for image in images:
         try:
             picture = image.image.convert("RGB")
         except Exception:  # noqa: BLE001 - an undecodable image holds no words we can read
             continue
-        lines.extend(ocr_lines(engine(np.asarray(picture), return_word_box=True)))
-    return ocr_page_text(lines)
+        result = engine(np.asarray(picture), return_word_box=True)
+        lines.extend(ocr_lines(result))
+        # a scan's page is its image: pixels scale to points (the image's aspect ratio is the page's)
+        w, h = picture.size
+        if len(images) == 1 and abs(w / h - width / height) < 0.02:
+            boxes = [(x0 * width / w, height - y1 * height / h, x1 * width / w, height - y0 * height / h)
+                     for x0, y0, x1, y1 in ocr_line_boxes(result)]
+    page_text = ocr_page_text(lines)
+    page_text.boxes = boxes if len(boxes) == len(lines) else []
+    return page_text
 
 
 def ocr_lines(result) -> list[tuple[str, list[tuple[str, float]]]]:
     """rapidocr's output as (line, [(word, score)]) in reading order: top to bottom, then left to right."""
-    boxes = getattr(result, "boxes", None)
     texts = getattr(result, "txts", None) or ()
-    if boxes is None or not len(texts):
+    order = _reading_order(result)
+    if not order:
         return []
     scores = getattr(result, "scores", None) or [1.0] * len(texts)
     words = getattr(result, "word_results", None) or ()
-    order = sorted(range(len(texts)), key=lambda i: (round(float(min(p[1] for p in boxes[i])) / 12),
-                                                     float(min(p[0] for p in boxes[i]))))
     out = []
     for i in order:
         line_words = [(w[0], float(w[1])) for w in words[i]] if i < len(words) and words[i] else \
             [(w, float(scores[i])) for w in texts[i].split()]
         out.append((texts[i], line_words))
     return out
+
+
+def ocr_line_boxes(result) -> list[tuple[float, float, float, float]]:
+    """Each line's box in the image's pixels (left, top, right, bottom), in the reading order of `ocr_lines`."""
+    boxes = getattr(result, "boxes", None)
+    return [(float(min(p[0] for p in boxes[i])), float(min(p[1] for p in boxes[i])),
+             float(max(p[0] for p in boxes[i])), float(max(p[1] for p in boxes[i]))) for i in _reading_order(result)]
+
+
+def _reading_order(result) -> list[int]:
+    """rapidocr's lines top to bottom, then left to right: the order a person reads them."""
+    boxes = getattr(result, "boxes", None)
+    texts = getattr(result, "txts", None) or ()
+    if boxes is None or not len(texts):
+        return []
+    return sorted(range(len(texts)), key=lambda i: (round(float(min(p[1] for p in boxes[i])) / 12),
+                                                    float(min(p[0] for p in boxes[i]))))
 
 
 def ocr_page_text(lines: list[tuple[str, list[tuple[str, float]]]], doubt: float = OCR_DOUBT) -> OcrPage:

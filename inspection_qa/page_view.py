@@ -2,24 +2,25 @@
 
 The highlight comes from the citation's offsets, not from searching the quote's words on the page: the
 page's span of the clean text (ingestion's `PageSpan`) is aligned character by character with the text
-PDFium reads from the same page (`difflib.SequenceMatcher` over the characters but whitespace, so cleaning's
-joined hyphens, dropped bullets and running headers and folded whitespace do not break it), the quote's offsets are carried
+PDFium reads from the same page (`core.text.aligned_characters`, so cleaning's joined hyphens, dropped
+bullets and running headers and folded whitespace do not break it), the quote's offsets are carried
 through that alignment to PDFium's character indexes, and those characters' boxes are drawn, merged
-line by line. Rendering and character boxes: pypdfium2 (PDFium, BSD/Apache-2.0).
+line by line. A scanned page has no characters to box: its OCR lines, placed on the page at ingest, are
+marked instead, each over the part of its width the quote's characters take. Rendering and character boxes:
+pypdfium2 (PDFium, BSD/Apache-2.0).
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InspectionQAError, NotFoundError, UnreadableFileError
 from core.records import Document
+from core.text import aligned_characters
 
 # PDF points (1/72 inch): left, bottom, right, top, origin at the page's bottom left
 Box = tuple[float, float, float, float]
@@ -41,23 +42,25 @@ class PageHighlight:
     text: str
 
 
-def _significant(text: str) -> tuple[str, list[int]]:
-    """The characters of `text` but whitespace, case-folded and compatibility-normalised ("ﬁ" -> "fi"), with
-    each one's offset in `text`."""
-    chars, offsets = [], []
-    for i, ch in enumerate(text):
-        for folded in unicodedata.normalize("NFKC", ch).casefold():
-            if not folded.isspace():
-                chars.append(folded)
-                offsets.append(i)
-    return "".join(chars), offsets
-
-
 def _page_chars(textpage) -> str:
     """The page's characters as PDFium indexes them (one per index, so boxes line up)."""
     import pypdfium2.raw as pdfium_c
 
     return "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(textpage.count_chars()))
+
+
+def ocr_boxes(lines, start: int, end: int) -> tuple[Box, ...]:
+    """The parts of a scanned page's OCR lines (`PageSpan.ocr_lines`: start, end, left, bottom, right, top) that
+    characters [start, end) of the clean text cover; a line's part is its width in proportion to its characters
+    (OCR gives no box per character)."""
+    out = []
+    for s, e, left, bottom, right, top in lines:
+        lo, hi = max(start, s), min(end, e)
+        if lo >= hi or e <= s:
+            continue
+        width = right - left
+        out.append((left + width * (lo - s) / (e - s), bottom, left + width * (hi - s) / (e - s), top))
+    return tuple(out)
 
 
 def _lines(boxes: list[Box]) -> tuple[Box, ...]:
@@ -92,16 +95,14 @@ def quote_highlights(pdf: Path, doc: Document, start: int, end: int) -> list[Pag
             lo, hi = max(start, span.start), min(end, span.end)
             if lo >= hi or span.page > len(document):
                 continue
+            if span.ocr_lines:  # a scan: the lines OCR read, placed on the page image at ingest
+                boxes = ocr_boxes(span.ocr_lines, lo, hi)
+                out.append(PageHighlight(span.page, span.label or str(span.page), boxes, doc.text[lo:hi]))
+                continue
             textpage = document[span.page - 1].get_textpage()
-            page_text = _page_chars(textpage)
-            ours, our_offsets = _significant(doc.text[span.start:span.end])
-            theirs, their_offsets = _significant(page_text)
-            wanted = {k for k, off in enumerate(our_offsets) if lo - span.start <= off < hi - span.start}
-            indexes: list[int] = []
-            matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
-            for a, b, size in matcher.get_matching_blocks():
-                indexes.extend(their_offsets[b + k] for k in range(size) if a + k in wanted)
-            boxes = [textpage.get_charbox(i) for i in sorted(set(indexes))]
+            pairs = aligned_characters(doc.text[span.start:span.end], _page_chars(textpage))
+            indexes = {j for i, j in pairs if lo - span.start <= i < hi - span.start}
+            boxes = [textpage.get_charbox(i) for i in sorted(indexes)]
             out.append(PageHighlight(span.page, span.label or str(span.page), _lines(boxes), doc.text[lo:hi]))
     finally:
         document.close()

@@ -98,3 +98,24 @@ def test_words_ocr_read_with_low_confidence_are_located_in_the_clean_text_and_na
                       lambda _: doc.pages, lambda _: doc.blocks)
     assert cited.ocr and cited.doubtful_words == ("Sam",) and cited.to_record()["doubtful_words"] == ["Sam"]
     assert "OCR unsure of: Sam" in citation_line(cited) and "low confidence" in citation_caption_markdown(cited)
+
+
+def test_a_scans_quote_is_marked_on_the_lines_ocr_read_on_its_page(tmp_path):
+    """A scan has no text layer to box: each OCR line is placed on the page at ingest (the image fills it), and a
+    quote marks the part of each line its characters take, in proportion to them."""
+    from ingest.builder import DocumentBuilder
+    from inspection_qa.page_view import quote_highlights
+
+    pdf = make_scan(tmp_path / "scan.pdf", SCAN)
+    doc = DocumentBuilder().run(pdf)
+    (span,) = [p for p in doc.pages if p.page == 2]
+    assert len(span.ocr_lines) == len(SCAN[1])
+    start = doc.text.index("return home interviews")
+    end = doc.text.index("care.", start) + len("care.")
+    (part,) = quote_highlights(pdf, doc, start, end)
+    assert part.page == 2 and len(part.boxes) == 2
+    first, second = part.boxes
+    # Pillow drew the page's lines at 120 and 176 px from the top of a 1754 px image the page's height tall
+    height = 1754 * 72 / 150
+    assert first[1] < height - 120 * 72 / 150 < first[3] + 10 and second[3] < first[1]
+    assert first[0] > second[0] + 50  # the quote starts mid-line ("Inspectors found that | return home ...")

@@ -195,7 +195,9 @@ def test_printed_page_labels_and_damaged_pages_round_trip_through_every_store(st
     from dataclasses import replace
 
     scanned = replace(doc, meta=replace(doc.meta, doc_id="scanned.pdf", sha256="0" * 64),
-                      pages=[replace(p, ocr=True, doubtful=((p.start, p.start + 3),)) for p in doc.pages])
+                      pages=[replace(p, ocr=True, doubtful=((p.start, p.start + 3),),
+                                             ocr_lines=((p.start, p.start + 9, 40.5, 700.25, 300.0, 716.0),))
+                             for p in doc.pages])
     store.put(scanned, [replace(c, doc_id="scanned.pdf", id=c.id + "-scan") for c in chunks])
     store.mark_complete("scanned.pdf")
     assert store.pages("scanned.pdf") == scanned.pages
