@@ -42,6 +42,7 @@ CONTEXT_MARGIN = 150  # characters either side of a quote: a window of about 300
 NEAREST_CHARS = 600
 LISTED_CONVERSATIONS = 30  # the latest kept conversations listed in the sidebar
 ASKED_KEY = "asked_example"  # an example question clicked, asked on this run
+CONFIRM_DELETE_KEY = "confirm_delete_conversation_id"  # the conversation whose Delete awaits its confirmation
 
 
 def plural(n: int, noun: str) -> str:
@@ -195,12 +196,22 @@ def rename_saved(service: QAService, user: str, conversation_id: str) -> None:
 
 
 def delete_saved(service: QAService, user: str, conversation_id: str) -> None:
+    st.session_state.pop(CONFIRM_DELETE_KEY, None)
     try:
         service.delete_conversation(conversation_id, user=user)
+        st.session_state.conversation_done = "Conversation deleted."
     except InspectionQAError as exc:
         st.session_state.conversation_notice = str(exc)
     if st.session_state.conversation.id == conversation_id:
         new_conversation(service, user)
+
+
+def ask_to_delete(conversation_id: str | None) -> None:
+    """"Delete" asks first (as removing a document does); None takes the question back."""
+    if conversation_id is None:
+        st.session_state.pop(CONFIRM_DELETE_KEY, None)
+    else:
+        st.session_state[CONFIRM_DELETE_KEY] = conversation_id
 
 
 def keep_conversation(service: QAService, conversation: Conversation) -> None:
@@ -220,6 +231,9 @@ def kept_conversations(service: QAService, user: str) -> None:
     notice = st.session_state.pop("conversation_notice", None)
     if notice:
         st.warning(escape_line(notice), icon=":material/warning:")
+    done = st.session_state.pop("conversation_done", None)
+    if done:
+        st.success(escape_line(done), icon=":material/check_circle:")
     summaries = service.saved_conversations(user)
     if not summaries:
         st.caption("None kept yet: each conversation is kept as you ask.")
@@ -236,8 +250,14 @@ def kept_conversations(service: QAService, user: str) -> None:
         with st.expander("Rename or delete this conversation", icon=":material/edit:"):
             st.text_input("Name", value=shown.title, key=f"rename_{shown.id}")
             st.button("Rename", key="rename_conversation", on_click=rename_saved, args=(service, user, shown.id))
-            st.button("Delete", key="delete_conversation", on_click=delete_saved, args=(service, user, shown.id),
-                      icon=":material/delete:")
+            if st.session_state.get(CONFIRM_DELETE_KEY) == shown.id:
+                st.warning("Delete this conversation? It cannot be undone.", icon=":material/warning:")
+                st.button("Delete", key="confirm_delete_conversation", type="primary", on_click=delete_saved,
+                          args=(service, user, shown.id), icon=":material/delete:")
+                st.button("Keep it", key="keep_conversation", on_click=ask_to_delete, args=(None,))
+            else:
+                st.button("Delete", key="delete_conversation", on_click=ask_to_delete, args=(shown.id,),
+                          icon=":material/delete:")
 
 
 def download_conversation() -> None:

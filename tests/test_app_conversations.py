@@ -115,11 +115,21 @@ def test_rename_and_delete_the_open_conversation(data_dir):
     at = at.run()
     assert_ran_cleanly(at)
     assert unescape(kept(at)[0].label).startswith("Supervision in 2011 · ")
+    at.sidebar.button(key="delete_conversation").click()  # asks first, as removing a document does
+    at = at.run()
+    assert_ran_cleanly(at)
+    assert len(kept(at)) == 1 and list(conversations_dir(data_dir).rglob("*.json"))
+    at.sidebar.button(key="keep_conversation").click()  # taken back: nothing deleted
+    at = at.run()
+    assert len(kept(at)) == 1
     at.sidebar.button(key="delete_conversation").click()
+    at = at.run()
+    at.sidebar.button(key="confirm_delete_conversation").click()
     at = at.run()
     assert_ran_cleanly(at)
     assert not kept(at) and len(at.chat_message) == 0
     assert not list(conversations_dir(data_dir).rglob("*.json"))
+    assert any(unescape(s.value) == "Conversation deleted." for s in at.sidebar.success)
 
 
 def test_a_corrupt_conversation_file_does_not_break_the_sidebar(data_dir):
