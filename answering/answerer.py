@@ -176,7 +176,7 @@ class ExtractiveAnswerer:
         query = topic_of_change_question(searched) if change else searched
         metas, profiles = self.library(search_filter)
         body_names = self._library.body_names
-        constraints = read_constraints(question, body_names, change=change)
+        own = constraints = read_constraints(question, body_names, change=change)
         if previous is not None:  # a conversation keeps its body and period until a question names others
             carried = previous.constraints
             if carried is not None and carried.bodies and not constraints.bodies \
@@ -196,12 +196,13 @@ class ExtractiveAnswerer:
                                   event_period=False, inspection_event=False)
         allowed: list[str] = []
         if not constraints.empty:
-            if change:  # change spans periods: keep the body and the range, not one year
-                scope = replace(constraints, years=(), month=None, visit_number=None, kinds=())
-            else:
-                scope = constraints
-            allowed, failed = matching_documents(metas, profiles, scope, mentions=self._mentions,
-                                                 text_of=self.index.docstore.text)
+            def match(c) -> tuple[list[str], str]:
+                # change spans periods: keep the body and the range, not one year
+                scope = replace(c, years=(), month=None, visit_number=None, kinds=()) if change else c
+                return matching_documents(metas, profiles, scope, mentions=self._mentions,
+                                          text_of=self.index.docstore.text)
+
+            allowed, failed = match(constraints)
             period = {"years", "since", "until", "month", "visit_number"}
             if failed and failed != "bodies" and "bodies" not in constraints.inherited \
                     and period & set(constraints.inherited):
@@ -209,17 +210,11 @@ class ExtractiveAnswerer:
                 constraints = replace(constraints, years=(), since=None, until=None, month=None, visit_number=None,
                                       event_period=False, inspection_event=False,
                                       inherited=tuple(n for n in constraints.inherited if n not in period))
-                scope = replace(scope, years=(), since=None, until=None, month=None, visit_number=None,
-                                event_period=False, inspection_event=False)
-                allowed, failed = matching_documents(metas, profiles, scope, mentions=self._mentions,
-                                                     text_of=self.index.docstore.text)
+                allowed, failed = match(constraints)
             if failed and "bodies" in constraints.inherited:
                 # the conversation's body has no document of the kind or form this question names: the question
                 # is about another subject ("Who signed the scanned letter?" when the scan is of another council)
-                own = read_constraints(question, body_names, change=change)
-                own_scope = replace(own, years=(), month=None, visit_number=None, kinds=()) if change else own
-                retry, retry_failed = matching_documents(metas, profiles, own_scope, mentions=self._mentions,
-                                                         text_of=self.index.docstore.text)
+                retry, retry_failed = match(own)
                 if not retry_failed:
                     constraints, allowed, failed = own, retry, ""
             if failed:

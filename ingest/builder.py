@@ -101,8 +101,6 @@ class DocumentBuilder:
         return Document(meta=meta, text=clean.text, pages=pages, blocks=clean.blocks)
 
 
-
-
 def doubtful_ranges(text: str, span: PageSpan, doubts: list[tuple[str, int]]) -> tuple[tuple[int, int], ...]:
     """Where in the clean `text` the page's low-confidence OCR words are: each (word, occurrence) found as that
     occurrence of the whole word within the page's span; a word cleaning changed (joined at a hyphen) is skipped."""
@@ -122,10 +120,9 @@ def placed_lines(text: str, span: PageSpan, lines: list[tuple[str, tuple[float, 
     if not lines:
         return ()
     raw = "\n".join(line for line, _ in lines)
-    line_of, starts = [], 0
+    line_of: list[int] = []  # the line each character of `raw` (its newline included) belongs to
     for n, (line, _) in enumerate(lines):
         line_of.extend([n] * (len(line) + 1))
-        starts += len(line) + 1
     spans: dict[int, list[int]] = {}
     for i, j in aligned_characters(text[span.start:span.end], raw):
         spans.setdefault(line_of[j], []).append(span.start + i)
